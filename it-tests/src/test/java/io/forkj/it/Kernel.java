@@ -1,0 +1,108 @@
+package io.forkj.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The kernel's own view of processes, read straight from /proc for the tests to check the library against.
+ * Deliberately independent of the library's /proc reader.
+ */
+public final class Kernel {
+    private Kernel() {
+    }
+
+    /** This JVM's pid. */
+    public static int self() {
+        return (int) ProcessHandle.current().pid();
+    }
+
+    /** The state letter of {@code pid} from /proc/PID/stat, or empty if it is gone. */
+    public static Optional<Character> state(int pid) {
+        return stat(pid).map(fields -> fields[0].charAt(0));
+    }
+
+    /** The parent pid of {@code pid}, or empty if it is gone. */
+    public static Optional<Integer> ppid(int pid) {
+        return stat(pid).map(fields -> Integer.parseInt(fields[1]));
+    }
+
+    /** The fields of /proc/PID/stat after the command name: index 0 is the state (field 3 in proc(5)). */
+    public static Optional<String[]> stat(int pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            return Optional.of(s.substring(s.lastIndexOf(')') + 2).trim().split(" "));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("No such process")) {
+                return Optional.empty();
+            }
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Children of {@code pid} (any thread's), from /proc/PID/task/TID/children. */
+    public static List<Integer> children(int pid) {
+        List<Integer> result = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    for (String c : Files.readString(task.resolve("children")).trim().split("\\s+")) {
+                        if (!c.isEmpty()) {
+                            result.add(Integer.parseInt(c));
+                        }
+                    }
+                } catch (NoSuchFileException gone) {
+                    // the thread exited while we listed
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    /** Waits for {@code condition} with a deadline, polling every few milliseconds. */
+    public static boolean await(Duration deadline, BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return condition.getAsBoolean();
+            }
+        }
+    }
+
+    /** The targets of /proc/PID/fd, one line per fd: "N -> target". */
+    public static List<String> openFds(int pid) {
+        List<String> result = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc", Integer.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    result.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
+                } catch (NoSuchFileException closed) {
+                    // closed while listing (the listing's own fd, for one)
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,28 @@
+package io.forkj.it;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Registered for every test class (ServiceLoader + junit-platform.properties): after each class, the test
+ * JVM has no child left, zombie or alive. Gives children a moment to finish exiting (a reaper thread may
+ * still be on its way), then fails naming them.
+ */
+public final class NoLeftoverChildren implements AfterAllCallback {
+    @Override
+    public void afterAll(ExtensionContext context) {
+        int self = Kernel.self();
+        Kernel.await(Duration.ofSeconds(5), () -> Kernel.children(self).isEmpty());
+        List<Integer> left = Kernel.children(self);
+        assertThat(left)
+                .as("children of the test JVM left behind by %s (pid: state)", context.getDisplayName())
+                .withFailMessage(() -> "children left behind by " + context.getDisplayName() + ": "
+                        + left.stream().map(p -> p + ":" + Kernel.state(p).orElse('?')).toList())
+                .isEmpty();
+    }
+}

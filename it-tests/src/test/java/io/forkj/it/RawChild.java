@@ -1,0 +1,96 @@
+package io.forkj.it;
+
+import io.forkj.Posix;
+import io.forkj.PosixException;
+import io.forkj.Signal;
+import io.forkj.WaitOption;
+import io.forkj.WaitStatus;
+import io.forkj.posix.internal.Native;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Raw {@code fork()} for the foundation tests, which exercise the facade itself rather than the guarded fork.
+ * The child runs a tiny body that only makes native calls already linked in the parent, then {@code _exit}s:
+ * 0 when the body returns, 70 if it throws.
+ *
+ * <p>Measured on JDK 25: a child whose first call into jnr-posix's {@code setrlimit} (which loads struct
+ * classes) or whose first string concatenation (an invokedynamic call site) happens after the fork hangs on
+ * a futex forever. So the class initializer makes each call the bodies use once in the parent, and every
+ * wait has a deadline.
+ */
+public final class RawChild {
+    /** A body for the child; it must not allocate much or start threads. */
+    @FunctionalInterface
+    public interface Body {
+        /** Runs in the child. */
+        void run() throws Exception;
+    }
+
+    /** RLIMIT_CORE and RLIMIT_NPROC, for the bodies that change them. */
+    public static final int RLIMIT_CORE = 4;
+    /** See {@link #RLIMIT_CORE}. */
+    public static final int RLIMIT_NPROC = 6;
+
+    static {
+        long[] limits = new long[2];
+        for (int resource : new int[] {RLIMIT_CORE, RLIMIT_NPROC}) {
+            Native.libc().getrlimit(resource, limits);
+            Native.libc().setrlimit(resource, limits);
+        }
+        Native.posix().chdir(System.getProperty("user.dir"));
+        Native.posix().getuid();
+        String warm = new PosixException("fork()", 11).getMessage();
+        assert !warm.isEmpty();
+    }
+
+    private RawChild() {
+    }
+
+    /**
+     * Reaps {@code pid}, waiting at most {@code deadline}; a child still running then is SIGKILLed, reaped and
+     * reported as a test failure, so no test hangs and none leaves a process behind.
+     */
+    public static WaitStatus reap(int pid, Duration deadline) {
+        Posix posix = Posix.get();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() - end < 0) {
+            WaitStatus status = posix.waitpid(pid, WaitOption.WNOHANG);
+            if (!(status instanceof WaitStatus.NoChange)) {
+                return status;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        posix.kill(pid, Signal.SIGKILL);
+        posix.waitpid(pid);
+        return fail("child " + pid + " did not end within " + deadline + "; killed and reaped");
+    }
+
+    /** {@link #reap(int, Duration)} with 10 seconds. */
+    public static WaitStatus reap(int pid) {
+        return reap(pid, Duration.ofSeconds(10));
+    }
+
+    /** Forks; returns the child's pid in the parent. The child never returns from here. */
+    public static int fork(Body body) {
+        Posix posix = Posix.get();
+        int pid = posix.fork();
+        if (pid == 0) {
+            int code = 0;
+            try {
+                body.run();
+            } catch (Throwable t) {
+                code = 70;
+            }
+            posix._exit(code);
+        }
+        return pid;
+    }
+}

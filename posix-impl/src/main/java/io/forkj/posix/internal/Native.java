@@ -1,0 +1,98 @@
+package io.forkj.posix.internal;
+
+import jnr.constants.platform.Errno;
+import jnr.ffi.LastError;
+import jnr.ffi.Runtime;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.POSIXHandler;
+
+import java.io.File;
+import java.io.InputStream;
+import java.io.PrintStream;
+
+/**
+ * The process-wide native bindings: jnr-posix's {@link POSIX} and forkj's {@link LinuxLibC}. Loaded once;
+ * every class that calls libc goes through here, so errno is read in one way.
+ */
+public final class Native {
+    private static final POSIX POSIX = POSIXFactory.getNativePOSIX(new SilentHandler());
+    private static final LinuxLibC LIBC = LinuxLibC.load();
+    private static final Runtime RUNTIME = Runtime.getSystemRuntime();
+
+    private Native() {
+    }
+
+    /** jnr-posix's native POSIX, with a handler that never throws, so callers decide from errno. */
+    public static POSIX posix() {
+        return POSIX;
+    }
+
+    /** The calls jnr-posix lacks. */
+    public static LinuxLibC libc() {
+        return LIBC;
+    }
+
+    /** errno saved by the last native call on this thread (jnr keeps it per thread). */
+    public static int errno() {
+        return LastError.getLastError(RUNTIME);
+    }
+
+    /**
+     * jnr-posix reports some failures through its handler; forkj reads errno itself, so this handler
+     * records nothing and throws nothing.
+     */
+    private static final class SilentHandler implements POSIXHandler {
+        @Override
+        public void error(Errno error, String extraData) {
+        }
+
+        @Override
+        public void error(Errno error, String methodName, String extraData) {
+        }
+
+        @Override
+        public void unimplementedError(String methodName) {
+            throw new UnsupportedOperationException(methodName + " is not implemented by jnr-posix on this platform");
+        }
+
+        @Override
+        public void warn(WARNING_ID id, String message, Object... data) {
+        }
+
+        @Override
+        public boolean isVerbose() {
+            return false;
+        }
+
+        @Override
+        public File getCurrentWorkingDirectory() {
+            return new File(System.getProperty("user.dir"));
+        }
+
+        @Override
+        public String[] getEnv() {
+            return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return System.in;
+        }
+
+        @Override
+        public PrintStream getOutputStream() {
+            return System.out;
+        }
+
+        @Override
+        public int getPID() {
+            return (int) ProcessHandle.current().pid();
+        }
+
+        @Override
+        public PrintStream getErrorStream() {
+            return System.err;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.forkj.posix.internal;
+
+import io.forkj.Errno;
+import io.forkj.Posix;
+import io.forkj.PosixException;
+import io.forkj.Signal;
+import io.forkj.WaitOption;
+import io.forkj.WaitStatus;
+import jnr.posix.POSIX;
+
+/** {@link Posix} over jnr-posix and {@link LinuxLibC}. Registered with ServiceLoader. */
+public final class NativePosix implements Posix {
+    private final POSIX posix = Native.posix();
+    private final LinuxLibC libc = Native.libc();
+
+    /** Used by ServiceLoader. */
+    public NativePosix() {
+    }
+
+    @Override
+    public int fork() {
+        int pid = posix.fork();
+        if (pid < 0) {
+            throw new PosixException("fork()", Native.errno());
+        }
+        return pid;
+    }
+
+    @Override
+    public int getpid() {
+        return posix.getpid();
+    }
+
+    @Override
+    public int getppid() {
+        return posix.getppid();
+    }
+
+    @Override
+    public void _exit(int status) {
+        Arguments.exitStatus(status);
+        libc._exit(status);
+    }
+
+    @Override
+    public WaitStatus waitpid(int pid, WaitOption... options) {
+        Arguments.singlePid("waitpid", pid, "waitAny(...) or waitProcessGroup(pgid, ...)");
+        return rawWaitpid(pid, options);
+    }
+
+    @Override
+    public WaitStatus waitAny(WaitOption... options) {
+        return rawWaitpid(-1, options);
+    }
+
+    @Override
+    public WaitStatus waitProcessGroup(int pgid, WaitOption... options) {
+        if (pgid <= 0) {
+            throw new IllegalArgumentException("process group " + pgid + " is not a process group id (must be > 0)");
+        }
+        return rawWaitpid(-pgid, options);
+    }
+
+    @Override
+    public WaitStatus waitChild() {
+        int[] status = new int[1];
+        while (true) {
+            int pid = posix.wait(status);
+            if (pid >= 0) {
+                return WaitStatus.decode(pid, status[0]);
+            }
+            int errno = Native.errno();
+            if (errno != Errno.EINTR.number()) {
+                throw new PosixException("wait()", errno);
+            }
+        }
+    }
+
+    private WaitStatus rawWaitpid(int pid, WaitOption... options) {
+        int flags = WaitOption.waitpidFlags(options);
+        int[] status = new int[1];
+        while (true) {
+            int result = posix.waitpid(pid, status, flags);
+            if (result >= 0) {
+                return WaitStatus.decode(result, status[0]);
+            }
+            int errno = Native.errno();
+            if (errno != Errno.EINTR.number()) {
+                throw new PosixException("waitpid(" + pid + ", " + flags + ")", errno);
+            }
+        }
+    }
+
+    @Override
+    public void kill(int pid, Signal signal) {
+        Arguments.singlePid("kill", pid, "killProcessGroup(pgid, signal)");
+        rawKill(pid, signal.number(), signal.name());
+    }
+
+    @Override
+    public void killProcessGroup(int pgid, Signal signal) {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("killProcessGroup(" + pgid + ", " + signal + "): process group must be > 1"
+                    + (pgid == 1 ? " (kill(-1) would signal every process this user may signal)"
+                    : pgid == 0 ? " (0 would mean the caller's own group; pass getpgid(0) explicitly)" : ""));
+        }
+        rawKill(-pgid, signal.number(), signal.name());
+    }
+
+    @Override
+    public boolean exists(int pid) {
+        Arguments.singlePid("exists", pid, "a process group check with getpgid");
+        if (posix.kill(pid, 0) == 0) {
+            return true;
+        }
+        int errno = Native.errno();
+        if (errno == Errno.EPERM.number()) {
+            return true;
+        }
+        if (errno == Errno.ESRCH.number()) {
+            return false;
+        }
+        throw new PosixException("kill(" + pid + ", 0)", errno);
+    }
+
+    private void rawKill(int target, int signal, String name) {
+        if (posix.kill(target, signal) != 0) {
+            throw new PosixException("kill(" + target + ", " + name + ")", Native.errno());
+        }
+    }
+
+    @Override
+    public int setsid() {
+        int sid = posix.setsid();
+        if (sid < 0) {
+            throw new PosixException("setsid()", Native.errno());
+        }
+        return sid;
+    }
+
+    @Override
+    public void setpgid(int pid, int pgid) {
+        if (pid < 0 || pgid < 0) {
+            throw new IllegalArgumentException("setpgid(" + pid + ", " + pgid + "): pid and pgid must be >= 0 (0 means the caller)");
+        }
+        if (posix.setpgid(pid, pgid) != 0) {
+            throw new PosixException("setpgid(" + pid + ", " + pgid + ")", Native.errno());
+        }
+    }
+
+    @Override
+    public int getpgid(int pid) {
+        Arguments.pidOrSelf("getpgid", pid);
+        int pgid = posix.getpgid(pid);
+        if (pgid < 0) {
+            throw new PosixException("getpgid(" + pid + ")", Native.errno());
+        }
+        return pgid;
+    }
+
+    @Override
+    public int getsid(int pid) {
+        Arguments.pidOrSelf("getsid", pid);
+        int sid = libc.getsid(pid);
+        if (sid < 0) {
+            throw new PosixException("getsid(" + pid + ")", Native.errno());
+        }
+        return sid;
+    }
+}

@@ -1,0 +1,37 @@
+/* Baseline for "fork + _exit + waitpid": touches RSS_MB of heap first, so fork copies as many page-table
+ * entries as the JVM it is compared with, then times ROUNDS rounds of ITERS fork/_exit/waitpid each and
+ * prints one line per round: "ns_per_op".
+ * usage: fork_wait RSS_MB ITERS ROUNDS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) { fprintf(stderr, "usage: fork_wait RSS_MB ITERS ROUNDS\n"); return 2; }
+    size_t mb = strtoul(argv[1], 0, 10);
+    int iters = atoi(argv[2]), rounds = atoi(argv[3]);
+    char *heap = malloc(mb << 20);
+    if (mb && !heap) { perror("malloc"); return 1; }
+    memset(heap, 1, mb << 20);
+    for (int r = 0; r < rounds; r++) {
+        long long start = now_ns();
+        for (int i = 0; i < iters; i++) {
+            pid_t pid = fork();
+            if (pid < 0) { perror("fork"); return 1; }
+            if (pid == 0) _exit(0);
+            int st;
+            if (waitpid(pid, &st, 0) != pid) { perror("waitpid"); return 1; }
+        }
+        printf("%lld\n", (now_ns() - start) / iters);
+    }
+    return heap[0] == 1 ? 0 : 1;
+}

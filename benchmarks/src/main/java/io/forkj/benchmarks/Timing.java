@@ -1,0 +1,41 @@
+package io.forkj.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Whole-loop timing shared by the benchmark mains: rounds of a loop, one "ns per op" line per round. */
+final class Timing {
+    private Timing() {
+    }
+
+    /** One operation of a timed loop. */
+    @FunctionalInterface
+    interface Op {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code warmup} untimed ops, then prints ns/op for each of {@code rounds} rounds of {@code iters}. */
+    static void rounds(Op op, int warmup, int iters, int rounds) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+        }
+        for (int r = 0; r < rounds; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < iters; i++) {
+                op.run();
+            }
+            System.out.println((System.nanoTime() - start) / iters);
+        }
+    }
+
+    /** This process's resident set in MiB, from /proc/self/statm (pages), for sizing the C baseline. */
+    static long residentMiB() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
+        return Long.parseLong(f[1]) * 4096 / (1 << 20);
+    }
+
+    static int intArg(String[] args, int index, int fallback) {
+        return args.length > index ? Integer.parseInt(args[index]) : fallback;
+    }
+}

@@ -24,6 +24,20 @@ public final class Kernel {
         return (int) ProcessHandle.current().pid();
     }
 
+    /** This JVM's real uid, from the Uid: line of /proc/self/status. */
+    public static int uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no Uid: line in /proc/self/status");
+    }
+
     /** The state letter of {@code pid} from /proc/PID/stat, or empty if it is gone. */
     public static Optional<Character> state(int pid) {
         return stat(pid).map(fields -> fields[0].charAt(0));

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -87,7 +86,7 @@ public final class Lifecycle implements AutoCloseable {
     private final ProcessIdentity process;
     private final boolean reapedHere;
     private final List<Transition> transitions = new ArrayList<>();
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new ArrayList<>();
     private final ScheduledFuture<?> polling;
     private Observation current = Observation.NEW;
     private long lastCpuNanos = -1;
@@ -145,8 +144,14 @@ public final class Lifecycle implements AutoCloseable {
         return !polling.isDone();
     }
 
-    /** Adds a listener for the transitions from now on. */
-    public Lifecycle addListener(Listener listener) {
+    /**
+     * Adds a listener. It is first handed every transition already recorded, then each new one, so a listener
+     * added just after {@link #track} misses nothing however fast the sampler was.
+     */
+    public synchronized Lifecycle addListener(Listener listener) {
+        for (Transition t : transitions) {
+            tell(listener, t);
+        }
         listeners.add(listener);
         return this;
     }
@@ -215,12 +220,16 @@ public final class Lifecycle implements AutoCloseable {
         transitions.add(t);
         notifyAll();
         for (Listener l : listeners) {
-            try {
-                l.onTransition(this, t);
-            } catch (RuntimeException e) {
-                System.getLogger(Lifecycle.class.getName()).log(System.Logger.Level.WARNING,
-                        "lifecycle listener failed on " + t, e);
-            }
+            tell(l, t);
+        }
+    }
+
+    private void tell(Listener l, Transition t) {
+        try {
+            l.onTransition(this, t);
+        } catch (RuntimeException e) {
+            System.getLogger(Lifecycle.class.getName()).log(System.Logger.Level.WARNING,
+                    "lifecycle listener failed on " + t, e);
         }
     }
 

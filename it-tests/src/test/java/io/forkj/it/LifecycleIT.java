@@ -53,7 +53,10 @@ class LifecycleIT {
         }
         life.reaped();
         assertThat(life.isTracking()).isFalse();
-        List<String> seen = life.transitions().stream().map(t -> t.to().toString()).toList();
+        // SIGCONT and SIGKILL wake the process, so a sample may catch it runnable (R) on its way: real, and
+        // allowed; every other step must be there, in order.
+        List<String> seen = life.transitions().stream().map(t -> t.to().toString())
+                .filter(s -> !s.endsWith("(R)")).toList();
         assertThat(seen).containsExactly("BLOCKED(S)", "BLOCKED(T)", "BLOCKED(S)", "TERMINATED(Z)", "TERMINATED(gone)");
         assertThat(life.transitions().get(0).from()).isEqualTo(Lifecycle.Observation.NEW);
         assertThat(life.current()).isEqualTo(Lifecycle.Observation.GONE);

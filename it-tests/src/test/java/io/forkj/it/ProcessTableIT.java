@@ -130,6 +130,7 @@ class ProcessTableIT {
         int orphan = Integer.parseInt(Procs.firstLine(sh).trim());
         procs.adopt(orphan);
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.ppid(orphan).orElse(0) == Kernel.self())).isTrue();
+        Procs.awaitState(orphan, 'S');
 
         ProcessTable table = ProcessTable.snapshot();
         ProcessInfo p = table.get(orphan).orElseThrow();

@@ -38,6 +38,15 @@ public final class Kernel {
         throw new IllegalStateException("no Uid: line in /proc/self/status");
     }
 
+    /** The kernel function {@code pid} sleeps in ({@code /proc/PID/wchan}), or "" if it runs or is gone. */
+    public static String wchan(int pid) {
+        try {
+            return Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
+        } catch (IOException gone) {
+            return "";
+        }
+    }
+
     /** The state letter of {@code pid} from /proc/PID/stat, or empty if it is gone. */
     public static Optional<Character> state(int pid) {
         return stat(pid).map(fields -> fields[0].charAt(0));

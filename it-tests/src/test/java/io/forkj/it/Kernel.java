@@ -24,6 +24,29 @@ public final class Kernel {
         return (int) ProcessHandle.current().pid();
     }
 
+    /** This JVM's real uid, from the Uid: line of /proc/self/status. */
+    public static int uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no Uid: line in /proc/self/status");
+    }
+
+    /** The kernel function {@code pid} sleeps in ({@code /proc/PID/wchan}), or "" if it runs or is gone. */
+    public static String wchan(int pid) {
+        try {
+            return Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
+        } catch (IOException gone) {
+            return "";
+        }
+    }
+
     /** The state letter of {@code pid} from /proc/PID/stat, or empty if it is gone. */
     public static Optional<Character> state(int pid) {
         return stat(pid).map(fields -> fields[0].charAt(0));

@@ -116,6 +116,11 @@ class PosixIT {
         try {
             assertThat(POSIX.waitpid(pid, WaitOption.WNOHANG)).isSameAs(WaitStatus.NoChange.INSTANCE);
             assertThat(Kernel.state(pid)).isPresent();
+            // SIGTERM must arrive while the child is inside pause(): one that arrives earlier is consumed by the
+            // JVM's handler and the child then pauses for ever (seen under load on JDK 25). The wait channel
+            // says when it is there (__do_sys_pause; glibc on arm64 pauses in ppoll).
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.wchan(pid).matches(".*(pause|poll).*")))
+                    .as("child %d reaches pause() (wchan %s)", pid, Kernel.wchan(pid)).isTrue();
         } finally {
             POSIX.kill(pid, Signal.SIGTERM);
         }

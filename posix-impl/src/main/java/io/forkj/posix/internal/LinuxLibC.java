@@ -75,6 +75,20 @@ public interface LinuxLibC {
     /** {@code waitid(2)} over raw {@code siginfo_t} memory (128 bytes). */
     int waitid(int idtype, int id, Pointer infop, int options);
 
+    // --- /proc reader (ProcessTable): allocation-free file reads through one direct buffer ---
+
+    /** {@code openat(2)} with a NUL-terminated path in native memory; no mode (never creates). */
+    int openat(int dirfd, Pointer path, int flags);
+
+    /** {@code read(2)} into native memory. */
+    long read(int fd, Pointer buffer, long count);
+
+    /** {@code close(2)}. */
+    int close(int fd);
+
+    /** {@code getdents64(2)} (glibc 2.30+): directory entries as {@code struct linux_dirent64} records. */
+    long getdents64(int fd, Pointer buffer, long count);
+
     /** Loads the binding against the process's libc. */
     static LinuxLibC load() {
         return LibraryLoader.create(LinuxLibC.class).load("c");

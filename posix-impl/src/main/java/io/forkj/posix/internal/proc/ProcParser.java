@@ -1,10 +1,22 @@
 package io.forkj.posix.internal.proc;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
 /**
  * The one parser for /proc text. Parsing is kept apart from reading so it can be tested on fixtures
- * captured from real processes. Numbers are parsed here and nowhere else.
+ * captured from real processes. Numbers are parsed here and nowhere else. The parsers work on the raw bytes
+ * the kernel wrote, so a scan of every process makes no String but the command name.
  */
 public final class ProcParser {
+    /**
+     * STAT strings are few ("S", "Ss", "Sl", "R+", ...): one instance each, indexed by the 7-bit letter and six
+     * modifier bits, so a scan allocates none.
+     */
+    private static final AtomicReferenceArray<String> STAT_STRINGS = new AtomicReferenceArray<>(128 << 6);
+
     private ProcParser() {
     }
 
@@ -15,16 +27,24 @@ public final class ProcParser {
      * @throws IllegalArgumentException if the text is not a stat line, quoting it
      */
     public static StatLine stat(CharSequence text) {
-        String s = text.toString();
-        int open = s.indexOf('(');
-        int close = s.lastIndexOf(')');
-        if (open < 1 || close < open || close + 2 >= s.length()) {
-            throw new IllegalArgumentException("not a /proc/PID/stat line: '" + abbreviate(s) + "'");
+        byte[] b = text.toString().getBytes(StandardCharsets.UTF_8);
+        return stat(b, b.length);
+    }
+
+    /** {@link #stat(CharSequence)} over the first {@code length} bytes of {@code b}, as read from the file. */
+    public static StatLine stat(byte[] b, int length) {
+        int open = indexOf(b, 0, length, (byte) '(');
+        int close = length - 1;
+        while (close > open && b[close] != ')') {
+            close--;
         }
-        int pid = (int) parseLong(s, 0, open - 1);
-        String comm = s.substring(open + 1, close);
-        Fields f = new Fields(s, close + 2);
-        char state = f.nextChar();          // 3
+        if (open < 1 || close <= open || close + 2 >= length) {
+            throw new IllegalArgumentException("not a /proc/PID/stat line: '" + text(b, length) + "'");
+        }
+        int pid = (int) parseLong(b, 0, open - 1);
+        String comm = new String(b, open + 1, close - open - 1, StandardCharsets.UTF_8);
+        Fields f = new Fields(b, length, close + 2);
+        char state = (char) f.nextByte();   // 3
         int ppid = (int) f.nextLong();      // 4
         int pgrp = (int) f.nextLong();      // 5
         int session = (int) f.nextLong();   // 6
@@ -47,33 +67,146 @@ public final class ProcParser {
     }
 
     /**
-     * A decimal integer in {@code s[from, to)}, with an optional minus sign; kernel numbers never overflow a
+     * The fields forkj uses from {@code /proc/PID/status}: the real uid (first number of {@code Uid:}) and the
+     * locked memory ({@code VmLck:}, absent for kernel threads and zombies, then 0).
+     *
+     * @throws IllegalArgumentException quoting the text if it has no {@code Uid:} line
+     */
+    public static StatusFields status(byte[] b, int length) {
+        int uid = lineNumber(b, length, UID);
+        if (uid < 0) {
+            throw new IllegalArgumentException("no Uid: line in /proc/PID/status: '" + text(b, length) + "'");
+        }
+        int lck = lineNumber(b, length, VM_LCK);
+        return new StatusFields((int) parseLong(b, uid, numberEnd(b, length, uid)),
+                lck < 0 ? 0 : parseLong(b, lck, numberEnd(b, length, lck)));
+    }
+
+    /** {@link #status(byte[], int)} over text. */
+    public static StatusFields status(CharSequence text) {
+        byte[] b = text.toString().getBytes(StandardCharsets.UTF_8);
+        return status(b, b.length);
+    }
+
+    private static final byte[] UID = "\nUid:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] VM_LCK = "\nVmLck:".getBytes(StandardCharsets.US_ASCII);
+
+    /** Offset of the first digit after the line key {@code key} (which starts with a newline), or -1. */
+    private static int lineNumber(byte[] b, int length, byte[] key) {
+        outer:
+        for (int i = 0; i + key.length <= length; i++) {
+            for (int k = 0; k < key.length; k++) {
+                if (b[i + k] != key[k]) {
+                    continue outer;
+                }
+            }
+            int p = i + key.length;
+            while (p < length && (b[p] == ' ' || b[p] == '\t')) {
+                p++;
+            }
+            return p;
+        }
+        return -1;
+    }
+
+    private static int numberEnd(byte[] b, int length, int from) {
+        int e = from;
+        while (e < length && b[e] >= '0' && b[e] <= '9') {
+            e++;
+        }
+        return e;
+    }
+
+    /**
+     * The arguments in {@code /proc/PID/cmdline}: NUL-separated, usually NUL-terminated. A process that
+     * rewrote its arguments (setproctitle) may leave one string with spaces; it is kept as one argument.
+     * Kernel threads and zombies have an empty file: an empty list.
+     */
+    public static List<String> cmdline(byte[] b, int length) {
+        List<String> args = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < length; i++) {
+            if (b[i] == 0) {
+                args.add(new String(b, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < length) {
+            args.add(new String(b, start, length - start, StandardCharsets.UTF_8));
+        }
+        return args;
+    }
+
+    /**
+     * The first field of {@code /proc/PID/schedstat}: nanoseconds spent on a CPU.
+     *
+     * @throws IllegalArgumentException quoting the text if it does not start with a number
+     */
+    public static long schedstatCpuNanos(byte[] b, int length) {
+        return parseLong(b, 0, numberEnd(b, length, 0));
+    }
+
+    /**
+     * ps's STAT column for a process, with procps' rules ({@code pr_stat} in procps-ng's {@code ps/output.c}):
+     * the state letter, then {@code <} if nice &lt; 0, {@code N} if nice &gt; 0, {@code L} if it has locked
+     * pages, {@code s} if it leads its session, {@code l} if it has more than one thread, {@code +} if its
+     * group is the terminal's foreground group. (The old {@code W}, "no resident pages", is no longer printed.)
+     *
+     * @param lockedKb {@code VmLck:} from {@code /proc/PID/status}
+     */
+    public static String psStat(StatLine s, long lockedKb) {
+        int bits = (s.nice() < 0 ? 1 : 0)
+                | (s.nice() > 0 ? 2 : 0)
+                | (lockedKb != 0 ? 4 : 0)
+                | (s.session() == s.pid() ? 8 : 0)
+                | (s.numThreads() > 1 ? 16 : 0)
+                | (s.pgrp() == s.tpgid() ? 32 : 0);
+        int key = ((s.state() & 0x7f) << 6) | bits;
+        String cached = STAT_STRINGS.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        StringBuilder sb = new StringBuilder(7).append(s.state());
+        String modifiers = "<NLsl+";
+        for (int i = 0; i < modifiers.length(); i++) {
+            if ((bits & (1 << i)) != 0) {
+                sb.append(modifiers.charAt(i));
+            }
+        }
+        STAT_STRINGS.compareAndSet(key, null, sb.toString());
+        return STAT_STRINGS.get(key);
+    }
+
+    /**
+     * A decimal integer in {@code b[from, to)}, with an optional minus sign; kernel numbers never overflow a
      * long except unsigned 64-bit fields, which are clamped to {@link Long#MAX_VALUE}.
      *
      * @throws IllegalArgumentException quoting the text if it is not a number
      */
-    public static long parseLong(CharSequence s, int from, int to) {
+    public static long parseLong(byte[] b, int from, int to) {
         if (from >= to) {
-            throw new IllegalArgumentException("empty number in '" + abbreviate(s.toString()) + "'");
+            throw new IllegalArgumentException("empty number in '" + text(b, b.length) + "'");
         }
-        boolean negative = s.charAt(from) == '-';
+        boolean negative = b[from] == '-';
         int i = negative ? from + 1 : from;
         if (i >= to) {
-            throw new IllegalArgumentException("not a number: '" + s.subSequence(from, to) + "'");
+            throw new IllegalArgumentException("not a number: '" + new String(b, from, to - from, StandardCharsets.UTF_8) + "'");
         }
         long value = 0;
         for (; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new IllegalArgumentException("not a number: '" + s.subSequence(from, to) + "'");
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                throw new IllegalArgumentException("not a number: '" + new String(b, from, to - from, StandardCharsets.UTF_8) + "'");
             }
-            if (value > (Long.MAX_VALUE - (c - '0')) / 10) {
-                value = Long.MAX_VALUE;
-            } else {
-                value = value * 10 + (c - '0');
-            }
+            value = value > (Long.MAX_VALUE - d) / 10 ? Long.MAX_VALUE : value * 10 + d;
         }
         return negative ? -value : value;
+    }
+
+    /** {@link #parseLong(byte[], int, int)} over {@code s[from, to)}. */
+    public static long parseLong(CharSequence s, int from, int to) {
+        byte[] b = s.subSequence(from, to).toString().getBytes(StandardCharsets.UTF_8);
+        return parseLong(b, 0, b.length);
     }
 
     /** A decimal integer that is the whole of {@code s} (trimmed). */
@@ -82,41 +215,54 @@ public final class ProcParser {
         return parseLong(t, 0, t.length());
     }
 
-    private static String abbreviate(String s) {
+    private static int indexOf(byte[] b, int from, int to, byte c) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The text for an error message, abbreviated. */
+    private static String text(byte[] b, int length) {
+        String s = new String(b, 0, Math.min(length, 200), StandardCharsets.UTF_8);
         return s.length() <= 120 ? s : s.substring(0, 117) + "...";
     }
 
     /** Space-separated fields after the command name. */
     private static final class Fields {
-        private final String s;
+        private final byte[] b;
+        private final int length;
         private int pos;
 
-        Fields(String s, int pos) {
-            this.s = s;
+        Fields(byte[] b, int length, int pos) {
+            this.b = b;
+            this.length = length;
             this.pos = pos;
         }
 
         private int end() {
             int e = pos;
-            while (e < s.length() && s.charAt(e) != ' ' && s.charAt(e) != '\n') {
+            while (e < length && b[e] != ' ' && b[e] != '\n') {
                 e++;
             }
             if (e == pos) {
-                throw new IllegalArgumentException("/proc/PID/stat line ends early at offset " + pos + ": '" + abbreviate(s) + "'");
+                throw new IllegalArgumentException("/proc/PID/stat line ends early at offset " + pos + ": '" + text(b, length) + "'");
             }
             return e;
         }
 
-        char nextChar() {
+        byte nextByte() {
             int e = end();
-            char c = s.charAt(pos);
+            byte c = b[pos];
             pos = e + 1;
             return c;
         }
 
         long nextLong() {
             int e = end();
-            long v = parseLong(s, pos, e);
+            long v = parseLong(b, pos, e);
             pos = e + 1;
             return v;
         }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -59,5 +60,71 @@ class ProcParserTest {
         assertThatThrownBy(() -> ProcParser.parseLong("12a")).hasMessageContaining("12a");
         assertThat(ProcParser.parseLong(" -17 ")).isEqualTo(-17);
         assertThat(ProcParser.parseLong("18446744073709551615")).isEqualTo(Long.MAX_VALUE);
+    }
+
+    static byte[] bytes(String name) throws IOException {
+        try (InputStream in = ProcParserTest.class.getResourceAsStream("/proc/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Each stat-NAME.txt was captured together with `ps -o stat= -p PID` for the same process (stat-NAME.ps). */
+    @Test
+    void psStatMatchesWhatPsPrintedForTheSameProcess() throws IOException {
+        for (String name : List.of("foreground-nice", "idle-highprio", "kthread", "negative-nice", "threads", "zombie")) {
+            StatLine s = ProcParser.stat(fixture("stat-" + name + ".txt"));
+            assertThat(ProcParser.psStat(s, 0)).as(name).isEqualTo(fixture("stat-" + name + ".ps").trim());
+        }
+        StatLine locked = ProcParser.stat(fixture("stat-locked.txt"));
+        StatusFields status = ProcParser.status(fixture("status-locked.txt"));
+        assertThat(status.lockedKb()).isEqualTo(8);
+        assertThat(ProcParser.psStat(locked, status.lockedKb())).isEqualTo(fixture("stat-locked.ps").trim()).isEqualTo("SL");
+    }
+
+    @Test
+    void psStatModifiersFollowProcpsOrder() throws IOException {
+        StatLine fg = ProcParser.stat(fixture("stat-foreground-nice.txt"));
+        assertThat(fg.nice()).isEqualTo(5);
+        assertThat(fg.session()).isEqualTo(fg.pid());
+        assertThat(fg.pgrp()).isEqualTo(fg.tpgid());
+        assertThat(ProcParser.psStat(fg, 0)).isEqualTo("SNs+");
+        assertThat(ProcParser.psStat(fg, 4)).isEqualTo("SNLs+");
+        assertThat(ProcParser.psStat(fg, 0)).isSameAs(ProcParser.psStat(fg, 0));
+        assertThat(ProcParser.stat(fixture("stat-negative-nice.txt")).nice()).isEqualTo(-5);
+        assertThat(ProcParser.stat(fixture("stat-zombie.txt")).state()).isEqualTo('Z');
+    }
+
+    @Test
+    void statusGivesRealUidAndLockedMemoryWhichKernelThreadsAndZombiesLack() throws IOException {
+        assertThat(ProcParser.status(fixture("status-kthread.txt"))).isEqualTo(new StatusFields(0, 0));
+        assertThat(ProcParser.status(fixture("status-zombie.txt"))).isEqualTo(new StatusFields(0, 0));
+        assertThat(ProcParser.status("Name:\tx\nUid:\t1000\t1001\t1002\t1003\nVmLck:\t  12 kB\n"))
+                .isEqualTo(new StatusFields(1000, 12));
+        assertThatThrownBy(() -> ProcParser.status("Name:\tx\n")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Uid:");
+    }
+
+    @Test
+    void cmdlineSplitsOnNulAndIsEmptyForZombies() throws IOException {
+        byte[] sleep = bytes("cmdline-sleep.txt");
+        assertThat(ProcParser.cmdline(sleep, sleep.length)).containsExactly("sleep", "20");
+        byte[] zombie = bytes("cmdline-zombie.txt");
+        assertThat(ProcParser.cmdline(zombie, zombie.length)).isEmpty();
+        byte[] retitled = "nginx: worker process".getBytes(StandardCharsets.UTF_8);
+        assertThat(ProcParser.cmdline(retitled, retitled.length)).containsExactly("nginx: worker process");
+        byte[] emptyArg = "a\0\0b\0".getBytes(StandardCharsets.UTF_8);
+        assertThat(ProcParser.cmdline(emptyArg, emptyArg.length)).containsExactly("a", "", "b");
+    }
+
+    @Test
+    void schedstatFirstFieldIsNanosecondsOnCpu() {
+        byte[] b = "123456789 2000 7\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(ProcParser.schedstatCpuNanos(b, b.length)).isEqualTo(123456789L);
+    }
+
+    @Test
+    void bytesAndTextParseTheSame() throws IOException {
+        byte[] b = bytes("stat-paren-space.txt");
+        assertThat(ProcParser.stat(b, b.length)).isEqualTo(ProcParser.stat(fixture("stat-paren-space.txt")));
     }
 }

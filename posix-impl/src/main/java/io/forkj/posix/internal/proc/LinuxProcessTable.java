@@ -1,0 +1,193 @@
+package io.forkj.posix.internal.proc;
+
+import io.forkj.KernelState;
+import io.forkj.ProcessIdentity;
+import io.forkj.ProcessInfo;
+import io.forkj.ProcessTable;
+import io.forkj.ProcessTableProvider;
+import io.forkj.posix.internal.Native;
+import jnr.constants.platform.Sysconf;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The {@code /proc} implementation of {@link ProcessTable}: per process it reads {@code stat} (identity, ids,
+ * state, nice, threads) and {@code status} ({@code Uid:}, and {@code VmLck:} for the {@code L} in STAT, which no
+ * other file gives; the uid comes free with it), plus {@code cmdline} when asked. Registered with ServiceLoader.
+ */
+public final class LinuxProcessTable implements ProcessTableProvider {
+    private static final long CLOCK_TICKS = clockTicks();
+    private static final long BOOT_EPOCH_SECONDS = bootTime();
+    /** Session of a parent the scan did not see. */
+    private static final int UNKNOWN = Integer.MIN_VALUE;
+
+    /** Used by ServiceLoader. */
+    public LinuxProcessTable() {
+    }
+
+    private static long clockTicks() {
+        long hz = Native.posix().sysconf(Sysconf._SC_CLK_TCK);
+        return hz > 0 ? hz : 100;
+    }
+
+    /** {@code btime} of /proc/stat: boot time in whole seconds, the base psutil and ps use for start times. */
+    private static long bootTime() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("btime ")) {
+                    return ProcParser.parseLong(line.substring(6));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("/proc/stat has no btime line");
+    }
+
+    /** Wall-clock time of a start time in clock ticks after boot. */
+    static Instant startInstant(long ticks) {
+        return Instant.ofEpochSecond(BOOT_EPOCH_SECONDS + ticks / CLOCK_TICKS,
+                (ticks % CLOCK_TICKS) * (1_000_000_000L / CLOCK_TICKS));
+    }
+
+    /** One process's files, parsed, before the table is assembled. */
+    private record Row(StatLine stat, StatusFields status, List<String> cmdline) {
+    }
+
+    @Override
+    public ProcessTable snapshot(boolean commandLines) {
+        Instant takenAt = Instant.now();
+        long scanStart = System.nanoTime();
+        Row[] rows;
+        int count = 0;
+        try (ProcReader reader = new ProcReader()) {
+            int[] pids = reader.pids();
+            Arrays.sort(pids);
+            rows = new Row[pids.length];
+            for (int pid : pids) {
+                Row row = read(reader, pid, commandLines);
+                if (row != null) {
+                    rows[count++] = row;
+                }
+            }
+        }
+        // Sessions by pid, for the orphan rule: rows are in pid order, so a binary search finds a parent.
+        int[] pids = new int[count];
+        for (int i = 0; i < count; i++) {
+            pids[i] = rows[i].stat().pid();
+        }
+        List<ProcessInfo> infos = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int parent = Arrays.binarySearch(pids, rows[i].stat().ppid());
+            infos.add(info(rows[i], parent < 0 ? UNKNOWN : rows[parent].stat().session()));
+        }
+        ProcessTable table = ProcessTable.of(takenAt, infos);
+        OriginalParents.prune(table, scanStart);
+        return table;
+    }
+
+    /** Reads one process, or null if it vanished meanwhile. */
+    private static Row read(ProcReader reader, int pid, boolean commandLine) {
+        int n = reader.read(pid, ProcReader.STAT);
+        if (n <= 0) {
+            return null;
+        }
+        StatLine stat = ProcParser.stat(reader.bytes(), n);
+        n = reader.read(pid, ProcReader.STATUS);
+        if (n <= 0) {
+            return null;
+        }
+        StatusFields status = ProcParser.status(reader.bytes(), n);
+        List<String> cmdline = null;
+        if (commandLine) {
+            n = reader.read(pid, ProcReader.CMDLINE);
+            if (n == ProcReader.GONE) {
+                return null;
+            }
+            cmdline = n < 0 ? null : ProcParser.cmdline(reader.bytes(), n);
+        }
+        return new Row(stat, status, cmdline);
+    }
+
+    private static ProcessInfo info(Row row, int parentSession) {
+        StatLine s = row.stat();
+        ProcessIdentity identity = new ProcessIdentity(s.pid(), s.startTime());
+        Optional<List<String>> cmdline = row.cmdline() == null || row.cmdline().isEmpty()
+                ? Optional.empty() : Optional.of(row.cmdline());
+        return new ProcessInfo(identity, s.ppid(), s.pgrp(), s.session(), s.ttyNr(), s.tpgid(), s.comm(), cmdline,
+                row.status().uid(), KernelState.of(s.state()), ProcParser.psStat(s, row.status().lockedKb()),
+                startInstant(s.startTime()), s.numThreads(), s.nice(), isOrphan(identity, s, parentSession));
+    }
+
+    /**
+     * The orphan rule of {@link ProcessTable#orphans()}: exact for processes in {@link OriginalParents}; for the
+     * rest, not its own session leader and its parent in another session.
+     */
+    static boolean isOrphan(ProcessIdentity identity, StatLine s, int parentSession) {
+        OptionalInt recorded = OriginalParents.parentOf(identity);
+        if (recorded.isPresent()) {
+            return s.ppid() != recorded.getAsInt();
+        }
+        return s.session() != s.pid() && s.ppid() > 0 && parentSession != UNKNOWN && parentSession != s.session();
+    }
+
+    @Override
+    public Optional<ProcessInfo> process(int pid) {
+        try (ProcReader reader = new ProcReader()) {
+            Row row = read(reader, pid, true);
+            if (row == null) {
+                return Optional.empty();
+            }
+            int ppid = row.stat().ppid();
+            int parentSession = UNKNOWN;
+            if (ppid > 0) {
+                int n = reader.read(ppid, ProcReader.STAT);
+                if (n > 0) {
+                    parentSession = ProcParser.stat(reader.bytes(), n).session();
+                }
+            }
+            return Optional.of(info(row, parentSession));
+        }
+    }
+
+    @Override
+    public Optional<Sample> sample(ProcessIdentity identity) {
+        return sampleNow(identity);
+    }
+
+    /** {@link #sample(ProcessIdentity)} for callers inside forkj (the lifecycle sampler). */
+    public static Optional<Sample> sampleNow(ProcessIdentity identity) {
+        try (ProcReader reader = new ProcReader()) {
+            return sample(reader, identity);
+        }
+    }
+
+    /**
+     * The state letter and CPU time of {@code identity} now, through an open reader (the lifecycle sampler keeps
+     * one). Time on CPU comes from {@code schedstat} in nanoseconds; a kernel without it (no
+     * CONFIG_SCHED_INFO) gets utime + stime, in clock ticks, instead.
+     */
+    static Optional<Sample> sample(ProcReader reader, ProcessIdentity identity) {
+        int n = reader.read(identity.pid(), ProcReader.STAT);
+        if (n <= 0) {
+            return Optional.empty();
+        }
+        StatLine stat = ProcParser.stat(reader.bytes(), n);
+        if (stat.startTime() != identity.startTimeTicks()) {
+            return Optional.empty();
+        }
+        n = reader.read(identity.pid(), ProcReader.SCHEDSTAT);
+        long cpu = n > 0 ? ProcParser.schedstatCpuNanos(reader.bytes(), n)
+                : (stat.utime() + stat.stime()) * (1_000_000_000L / CLOCK_TICKS);
+        return Optional.of(new Sample(KernelState.of(stat.state()), cpu));
+    }
+}

@@ -1,0 +1,69 @@
+package io.forkj.posix.internal.proc;
+
+import io.forkj.KernelState;
+import io.forkj.ProcessIdentity;
+import io.forkj.ProcessInfo;
+import io.forkj.ProcessTable;
+import io.forkj.ProcessTableProvider;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** The /proc reader on this JVM's own entry and on pids that cannot exist. */
+class LinuxProcessTableTest {
+    private static final int SELF = (int) ProcessHandle.current().pid();
+    /** Above the largest pid_max Linux allows (2^22), so no process can have it. */
+    private static final int NEVER = (1 << 22) + 1;
+
+    @Test
+    void thisJvmIsFoundWithItsIdentityAndStartTime() {
+        ProcessInfo self = ProcessTable.process(SELF).orElseThrow();
+        assertThat(self.comm()).isEqualTo("java");
+        assertThat(self.ppid()).isEqualTo((int) ProcessHandle.current().parent().orElseThrow().pid());
+        assertThat(self.startTime()).isCloseTo(ProcessHandle.current().info().startInstant().orElseThrow(),
+                within(2, ChronoUnit.SECONDS));
+        assertThat(self.startTime()).isBefore(Instant.now());
+        assertThat(self.commandLine().orElseThrow()).isNotEmpty();
+        assertThat(ProcessTable.snapshot().get(self.identity())).isPresent();
+    }
+
+    @Test
+    void aPidThatDoesNotExistIsEmptyNotAnError() {
+        assertThat(ProcessTable.process(NEVER)).isEmpty();
+        assertThat(new LinuxProcessTable().sample(new ProcessIdentity(NEVER, 1))).isEmpty();
+        assertThatThrownBy(() -> ProcessTable.process(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pid 0");
+    }
+
+    @Test
+    void aSampleOfTheSamePidWithAnotherStartTimeIsAnotherProcess() {
+        ProcessIdentity self = ProcessTable.process(SELF).orElseThrow().identity();
+        ProcessTableProvider.Sample sample = new LinuxProcessTable().sample(self).orElseThrow();
+        assertThat(sample.kernelState()).isIn(KernelState.RUNNABLE, KernelState.SLEEPING);
+        assertThat(sample.cpuNanos()).isPositive();
+        assertThat(new LinuxProcessTable().sample(new ProcessIdentity(SELF, self.startTimeTicks() + 1))).isEmpty();
+    }
+
+    @Test
+    void recordedParentsDecideAndRecordsOfGoneProcessesArePruned() {
+        ProcessIdentity self = ProcessTable.process(SELF).orElseThrow().identity();
+        ProcessIdentity gone = new ProcessIdentity(NEVER, 5);
+        OriginalParents.record(gone, 1);
+        OriginalParents.record(self, NEVER);
+        try {
+            ProcessTable table = ProcessTable.snapshot();
+            assertThat(table.get(SELF).orElseThrow().isOrphan()).as("ppid differs from the recorded parent").isTrue();
+            assertThat(OriginalParents.parentOf(gone)).as("pruned by the snapshot").isEmpty();
+        } finally {
+            OriginalParents.forget(self);
+        }
+        assertThat(OriginalParents.parentOf(self)).isEmpty();
+        assertThatThrownBy(() -> OriginalParents.record(self, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("parent pid 0");
+    }
+}

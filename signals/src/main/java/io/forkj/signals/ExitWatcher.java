@@ -156,10 +156,11 @@ public final class ExitWatcher implements AutoCloseable {
                 throw e;
             }
             KnownChildren.forked(pid);
-            entries.put(pid, new Entry(pid, pidfd));
+            Entry entry = new Entry(pid, pidfd);
+            entries.put(pid, entry);
             dirty = true;
             wake();
-            return entries.get(pid).future;
+            return entry.future;
         }
     }
 

@@ -56,7 +56,7 @@ class ChildSignalsIT {
         List<Integer> pids = new ArrayList<>();
         List<String> zombiesSeen = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            pids.add(RawChild.fork(() -> POSIX._exit(0)));
+            pids.add(Spawn.program("true"));
             scanForZombies(self, zombiesSeen);
         }
         boolean allGone = Kernel.await(Duration.ofSeconds(20), () -> {
@@ -97,7 +97,7 @@ class ChildSignalsIT {
         int self = Kernel.self();
         List<String> zombiesSeen = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            RawChild.fork(() -> POSIX._exit(1));
+            Spawn.program("sh", "-c", "exit 1");
             scanForZombies(self, zombiesSeen);
         }
         assertThat(Kernel.await(Duration.ofSeconds(20), () -> {

@@ -1,0 +1,111 @@
+package io.forkj.it.signals;
+
+import io.forkj.Posix;
+import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.it.Kernel;
+import io.forkj.it.RawChild;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.ParentDeath;
+import io.forkj.signals.Subreaper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PR_SET_PDEATHSIG from a forked child: a grandchild dies with its parent. The test JVM is a subreaper so the
+ * grandchild is adopted by it and can be observed and reaped.
+ */
+class ParentDeathIT {
+    private static final Posix POSIX = Posix.get();
+    private static boolean wasSubreaper;
+
+    @BeforeAll
+    static void setUp() {
+        wasSubreaper = Subreaper.isEnabled();
+        Subreaper.enable();
+        ParentDeath.warmUp();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (!wasSubreaper) {
+            Subreaper.disable();
+        }
+    }
+
+    @Test
+    void aGrandchildWithTheOptionDiesWhenItsParentDies() {
+        int middle = forkMiddle(true);
+        int grandchild = grandchildOf(middle);
+        POSIX.kill(middle, Signal.SIGKILL);
+        assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Signaled(middle, Signal.SIGKILL, false));
+        assertThat(RawChild.reap(grandchild)).as("adopted by the test JVM, killed by its parent's death")
+                .isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
+    }
+
+    /** The control: without the option the grandchild outlives its parent. */
+    @Test
+    void withoutTheOptionTheGrandchildOutlivesItsParent() {
+        int middle = forkMiddle(false);
+        int grandchild = grandchildOf(middle);
+        POSIX.kill(middle, Signal.SIGKILL);
+        assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Signaled(middle, Signal.SIGKILL, false));
+        assertThat(Kernel.ppid(grandchild)).as("adopted, alive").contains(Kernel.self());
+        assertThat(Kernel.state(grandchild)).hasValueSatisfying(s -> assertThat(s).isNotEqualTo('Z'));
+        POSIX.kill(grandchild, Signal.SIGKILL);
+        assertThat(RawChild.reap(grandchild)).isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
+    }
+
+    /**
+     * The race prctl(2) warns about, made real: the parent exits before the grandchild arms the option, so no
+     * signal would ever come; arm() sees getppid() changed and sends the signal itself.
+     */
+    @Test
+    void armingAfterTheParentIsAlreadyGoneStillKills() {
+        int middle = RawChild.fork(() -> {
+            int me = POSIX.getpid();
+            if (POSIX.fork() == 0) {
+                long spins = 0;
+                while (POSIX.getppid() == me && spins++ < 2_000_000_000L) {
+                    // wait for the parent to be gone, so the prctl comes too late
+                }
+                ParentDeath.arm(me, Signal.SIGKILL);
+                POSIX._exit(1);
+            }
+            POSIX._exit(0);
+        });
+        assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Exited(middle, 0));
+        List<Integer> adopted = Kernel.children(Kernel.self());
+        assertThat(adopted).hasSize(1);
+        int grandchild = adopted.get(0);
+        assertThat(RawChild.reap(grandchild)).isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
+    }
+
+    private static int forkMiddle(boolean withOption) {
+        return RawChild.fork(() -> {
+            int me = POSIX.getpid();
+            if (POSIX.fork() == 0) {
+                if (withOption && !ParentDeath.arm(me, Signal.SIGKILL)) {
+                    POSIX._exit(2);
+                }
+                while (true) {
+                    Native.libc().pause();
+                }
+            }
+            while (true) {
+                Native.libc().pause();
+            }
+        });
+    }
+
+    private static int grandchildOf(int middle) {
+        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.children(middle).size() == 1)).isTrue();
+        return Kernel.children(middle).get(0);
+    }
+}

@@ -1,0 +1,88 @@
+package io.forkj.it.signals;
+
+import io.forkj.Posix;
+import io.forkj.ProcessIdentity;
+import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.it.Kernel;
+import io.forkj.it.RawChild;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.Signals;
+import io.forkj.signals.StaleProcessException;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Identity-checked signalling: a pid that now belongs to another process is never signalled. */
+class SignalsKillIT {
+    private static final Posix POSIX = Posix.get();
+
+    @Test
+    void signalsTheProcessItNamesAndRefusesAWrongStartTime() {
+        int pid = RawChild.fork(() -> Native.libc().pause());
+        ProcessIdentity id = Signals.identify(pid).orElseThrow();
+        assertThat(id.startTimeTicks()).as("field 22 of /proc/PID/stat").isEqualTo(Long.parseLong(Kernel.stat(pid).orElseThrow()[19]));
+
+        // Simulated recycling: the right pid with another start time is what a recycled pid looks like.
+        ProcessIdentity impostor = new ProcessIdentity(pid, id.startTimeTicks() + 1);
+        assertThatThrownBy(() -> Signals.kill(impostor, Signal.SIGKILL)).isInstanceOfSatisfying(StaleProcessException.class, e -> {
+            assertThat(e.isRecycled()).isTrue();
+            assertThat(e.currentStartTime()).hasValue(id.startTimeTicks());
+            assertThat(e.getMessage()).contains("refused to send SIGKILL to pid " + pid).contains("recycled");
+        });
+        assertThat(Kernel.state(pid)).as("the process behind the pid was not touched").hasValueSatisfying(s -> assertThat(s).isNotEqualTo('Z'));
+
+        Signals.kill(id, Signal.SIGKILL);
+        assertThat(RawChild.reap(pid)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+        assertThatThrownBy(() -> Signals.kill(id, Signal.SIGTERM)).isInstanceOfSatisfying(StaleProcessException.class,
+                e -> assertThat(e.getMessage()).contains("is gone"));
+        assertThatThrownBy(() -> Signals.identify(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Real recycling: the test is root here, so it makes the kernel give the dead process's pid to the next
+     * fork by writing {@code /proc/sys/kernel/ns_last_pid} (another process may take the pid first; retried).
+     */
+    @Test
+    void aRealRecycledPidIsRefused() throws IOException {
+        Path lastPid = Path.of("/proc/sys/kernel/ns_last_pid");
+        int old = RawChild.fork(() -> Native.libc().pause());
+        ProcessIdentity id = Signals.identify(old).orElseThrow();
+        POSIX.kill(old, Signal.SIGKILL);
+        assertThat(RawChild.reap(old)).isEqualTo(new WaitStatus.Signaled(old, Signal.SIGKILL, false));
+
+        int reused = -1;
+        for (int attempt = 0; attempt < 200 && reused != old; attempt++) {
+            Files.writeString(lastPid, Integer.toString(old - 1));
+            reused = RawChild.fork(() -> Native.libc().pause());
+            if (reused != old) {
+                POSIX.kill(reused, Signal.SIGKILL);
+                RawChild.reap(reused);
+            }
+        }
+        assertThat(reused).as("the kernel handed out pid %d again", old).isEqualTo(old);
+        int now = reused;
+        try {
+            ProcessIdentity current = Signals.identify(now).orElseThrow();
+            assertThat(current.startTimeTicks()).isGreaterThanOrEqualTo(id.startTimeTicks());
+            assertThatThrownBy(() -> Signals.kill(id, Signal.SIGKILL)).isInstanceOfSatisfying(StaleProcessException.class, e -> {
+                assertThat(e.isRecycled()).isTrue();
+                assertThat(e.expected()).isEqualTo(id);
+            });
+            if (current.startTimeTicks() == id.startTimeTicks()) {
+                // Same clock tick (10 ms): then not even psutil can tell them apart; the refusal above proves
+                // nothing and the test says so.
+                throw new AssertionError("old and new process started in the same clock tick; identity cannot separate them");
+            }
+            assertThat(Kernel.state(now)).hasValueSatisfying(s -> assertThat(s).isNotEqualTo('Z'));
+        } finally {
+            POSIX.kill(now, Signal.SIGKILL);
+            assertThat(RawChild.reap(now)).isEqualTo(new WaitStatus.Signaled(now, Signal.SIGKILL, false));
+        }
+    }
+}

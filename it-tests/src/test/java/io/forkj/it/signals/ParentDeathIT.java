@@ -7,10 +7,9 @@ import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
 import io.forkj.posix.internal.Native;
 import io.forkj.signals.ParentDeath;
-import io.forkj.signals.Subreaper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,22 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PR_SET_PDEATHSIG from a forked child: a grandchild dies with its parent. The test JVM is a subreaper so the
  * grandchild is adopted by it and can be observed and reaped.
  */
+@ExtendWith(AsSubreaper.class)
 class ParentDeathIT {
     private static final Posix POSIX = Posix.get();
-    private static boolean wasSubreaper;
 
     @BeforeAll
-    static void setUp() {
-        wasSubreaper = Subreaper.isEnabled();
-        Subreaper.enable();
+    static void warmUp() {
         ParentDeath.warmUp();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (!wasSubreaper) {
-            Subreaper.disable();
-        }
     }
 
     @Test

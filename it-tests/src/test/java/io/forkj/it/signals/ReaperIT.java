@@ -5,10 +5,8 @@ import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
 import io.forkj.signals.Reaper;
-import io.forkj.signals.Subreaper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,25 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The subreaper and the Reaper against the real kernel: orphans of our descendants are adopted by the test
  * JVM and reaped, while java.lang.Process children and forkj's own children keep their exit codes.
  */
+@ExtendWith(AsSubreaper.class)
 class ReaperIT {
     private static final Posix POSIX = Posix.get();
-    private static boolean wasSubreaper;
-
-    @BeforeAll
-    static void becomeSubreaper() {
-        wasSubreaper = Subreaper.isEnabled();
-        Subreaper.enable();
-        assertThat(Subreaper.isEnabled()).isTrue();
-    }
-
-    @AfterAll
-    static void restoreSubreaper() {
-        if (!wasSubreaper) {
-            Subreaper.disable();
-            assertThat(Subreaper.isEnabled()).isFalse();
-        }
-    }
-
     @Test
     void reapsAHundredAdoptedOrphansAndLeavesJdkAndForkjChildrenAlone() throws Exception {
         int self = Kernel.self();

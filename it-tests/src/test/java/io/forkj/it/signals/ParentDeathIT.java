@@ -24,9 +24,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ParentDeathIT {
     private static final Posix POSIX = Posix.get();
 
+    private static final int O_CLOEXEC = 0x80000;
+
+    /** Links every call the children make: ParentDeath's own, and the pipe read and close of the test above. */
     @BeforeAll
     static void warmUp() {
         ParentDeath.warmUp();
+        int[] pipe = new int[2];
+        assertThat(Native.libc().pipe2(pipe, O_CLOEXEC)).isZero();
+        assertThat(Native.libc().write(pipe[1], new byte[] {1}, 1)).isEqualTo(1);
+        assertThat(Native.libc().read(pipe[0], new byte[1], 1)).isEqualTo(1);
+        assertThat(Native.posix().close(pipe[1])).isZero();
+        assertThat(Native.posix().close(pipe[0])).isZero();
     }
 
     @Test
@@ -54,27 +63,37 @@ class ParentDeathIT {
 
     /**
      * The race prctl(2) warns about, made real: the parent exits before the grandchild arms the option, so no
-     * signal would ever come; arm() sees getppid() changed and sends the signal itself.
+     * signal would ever come; arm() sees getppid() changed and sends the signal itself. The grandchild learns
+     * that its parent is gone by end-of-file on a pipe whose only writer left is the parent (a blocking read, not
+     * a spin loop: a hot loop in a forked JVM child asks for a JIT compilation and can block forever).
      */
     @Test
     void armingAfterTheParentIsAlreadyGoneStillKills() {
+        int[] pipe = new int[2];
+        assertThat(Native.libc().pipe2(pipe, O_CLOEXEC)).isZero();
+        int readEnd = pipe[0];
+        int writeEnd = pipe[1];
+        byte[] buffer = new byte[1];
         int middle = RawChild.fork(() -> {
             int me = POSIX.getpid();
             if (POSIX.fork() == 0) {
-                long spins = 0;
-                while (POSIX.getppid() == me && spins++ < 2_000_000_000L) {
-                    // wait for the parent to be gone, so the prctl comes too late
-                }
+                Native.posix().close(writeEnd);
+                Native.libc().read(readEnd, buffer, 1);
                 ParentDeath.arm(me, Signal.SIGKILL);
                 POSIX._exit(1);
             }
             POSIX._exit(0);
         });
-        assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Exited(middle, 0));
-        List<Integer> adopted = Kernel.children(Kernel.self());
-        assertThat(adopted).hasSize(1);
-        int grandchild = adopted.get(0);
-        assertThat(RawChild.reap(grandchild)).isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
+        Native.posix().close(writeEnd);
+        try {
+            assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Exited(middle, 0));
+            List<Integer> adopted = Kernel.children(Kernel.self());
+            assertThat(adopted).hasSize(1);
+            int grandchild = adopted.get(0);
+            assertThat(RawChild.reap(grandchild)).isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
+        } finally {
+            Native.posix().close(readEnd);
+        }
     }
 
     private static int forkMiddle(boolean withOption) {

@@ -63,36 +63,35 @@ class ParentDeathIT {
 
     /**
      * The race prctl(2) warns about, made real: the parent exits before the grandchild arms the option, so no
-     * signal would ever come; arm() sees getppid() changed and sends the signal itself. The grandchild learns
-     * that its parent is gone by end-of-file on a pipe whose only writer left is the parent (a blocking read, not
-     * a spin loop: a hot loop in a forked JVM child asks for a JIT compilation and can block forever).
+     * signal would ever come; arm() sees getppid() changed and sends the signal itself. The grandchild blocks on
+     * a pipe until the test JVM has reaped the middle process (so the grandchild has been re-parented), then
+     * arms. A blocking read, not a spin loop: a hot loop in a forked JVM child asks for a JIT compilation and can
+     * block forever; and not end-of-file on the parent's pipe, which comes before the kernel re-parents.
      */
     @Test
     void armingAfterTheParentIsAlreadyGoneStillKills() {
-        int[] pipe = new int[2];
-        assertThat(Native.libc().pipe2(pipe, O_CLOEXEC)).isZero();
-        int readEnd = pipe[0];
-        int writeEnd = pipe[1];
+        int[] go = new int[2];
+        assertThat(Native.libc().pipe2(go, O_CLOEXEC)).isZero();
         byte[] buffer = new byte[1];
         int middle = RawChild.fork(() -> {
             int me = POSIX.getpid();
             if (POSIX.fork() == 0) {
-                Native.posix().close(writeEnd);
-                Native.libc().read(readEnd, buffer, 1);
+                Native.libc().read(go[0], buffer, 1);
                 ParentDeath.arm(me, Signal.SIGKILL);
                 POSIX._exit(1);
             }
             POSIX._exit(0);
         });
-        Native.posix().close(writeEnd);
         try {
             assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Exited(middle, 0));
             List<Integer> adopted = Kernel.children(Kernel.self());
             assertThat(adopted).hasSize(1);
             int grandchild = adopted.get(0);
+            assertThat(Native.libc().write(go[1], new byte[] {1}, 1)).isEqualTo(1);
             assertThat(RawChild.reap(grandchild)).isEqualTo(new WaitStatus.Signaled(grandchild, Signal.SIGKILL, false));
         } finally {
-            Native.posix().close(readEnd);
+            Native.posix().close(go[0]);
+            Native.posix().close(go[1]);
         }
     }
 

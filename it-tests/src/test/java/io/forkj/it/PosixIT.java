@@ -116,6 +116,9 @@ class PosixIT {
         try {
             assertThat(POSIX.waitpid(pid, WaitOption.WNOHANG)).isSameAs(WaitStatus.NoChange.INSTANCE);
             assertThat(Kernel.state(pid)).isPresent();
+            // SIGTERM has to find the child asleep in pause(): the JVM's handler consumes one that arrives earlier,
+            // and pause() then waits forever (seen on a loaded machine: the child in pause() 10 s later).
+            Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).orElse('?') == 'S');
         } finally {
             POSIX.kill(pid, Signal.SIGTERM);
         }

@@ -23,6 +23,9 @@ public final class NativePosix implements Posix {
         if (pid < 0) {
             throw new PosixException("fork()", Native.errno());
         }
+        if (pid > 0) {
+            KnownChildren.forked(pid);
+        }
         return pid;
     }
 
@@ -67,7 +70,7 @@ public final class NativePosix implements Posix {
         while (true) {
             int pid = posix.wait(status);
             if (pid >= 0) {
-                return WaitStatus.decode(pid, status[0]);
+                return forgetIfTerminated(WaitStatus.decode(pid, status[0]));
             }
             int errno = Native.errno();
             if (errno != Errno.EINTR.number()) {
@@ -82,13 +85,20 @@ public final class NativePosix implements Posix {
         while (true) {
             int result = posix.waitpid(pid, status, flags);
             if (result >= 0) {
-                return WaitStatus.decode(result, status[0]);
+                return forgetIfTerminated(WaitStatus.decode(result, status[0]));
             }
             int errno = Native.errno();
             if (errno != Errno.EINTR.number()) {
                 throw new PosixException("waitpid(" + pid + ", " + flags + ")", errno);
             }
         }
+    }
+
+    private static WaitStatus forgetIfTerminated(WaitStatus status) {
+        if (status.isTerminated()) {
+            KnownChildren.reaped(status.pid());
+        }
+        return status;
     }
 
     @Override

@@ -1,0 +1,194 @@
+package io.forkj.it.signals;
+
+import io.forkj.Posix;
+import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.it.Kernel;
+import io.forkj.it.RawChild;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.ExitWatcher;
+import io.forkj.signals.internal.ChildScan;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Child-exit notification against the real kernel, by pidfd and by the polling fallback. */
+class ExitWatcherIT {
+    private static final Posix POSIX = Posix.get();
+
+    @Test
+    void pidfdWatcherDeliversAThousandConcurrentExitsExactlyOnceAndLeavesJdkChildrenAlone() throws Exception {
+        assertThat(ExitWatcher.pidfdSupported()).as("kernel 5.3+ on the build machine").isTrue();
+        ExitWatcher watcher = ExitWatcher.shared();
+        assertThat(watcher.mechanism()).isEqualTo(ExitWatcher.Mechanism.PIDFD);
+        deliversEachExitExactlyOnce(watcher, 1000);
+    }
+
+    /** The fallback for kernels without pidfd_open, forced: waitpid(pid, WNOHANG) over the tracked pids. */
+    @Test
+    void pollingFallbackDeliversEachExitExactlyOnce() throws Exception {
+        try (ExitWatcher watcher = ExitWatcher.start(ExitWatcher.Mechanism.POLLING)) {
+            assertThat(watcher.mechanism()).isEqualTo(ExitWatcher.Mechanism.POLLING);
+            deliversEachExitExactlyOnce(watcher, 300);
+        }
+    }
+
+    /**
+     * Every tenth child is a raw-forked clone that pauses until SIGKILLed (all at once at the end, so they exit
+     * concurrently); the others are {@code sh -c 'exit N'} (see {@link Spawn} for why not raw forks) exiting
+     * with {@code i % 256} while the rest are still being started. A {@code sh -c 'exit 3'} started alongside must still report 3 to the JDK.
+     */
+    private static void deliversEachExitExactlyOnce(ExitWatcher watcher, int n) throws Exception {
+        Process jdkChild = new ProcessBuilder("sh", "-c", "exit 3").start();
+        Map<Integer, WaitStatus> expected = new HashMap<>();
+        Map<Integer, CompletableFuture<WaitStatus>> futures = new HashMap<>();
+        Map<Integer, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+        List<Integer> paused = new ArrayList<>();
+        System.gc(); // an empty young generation makes a collection (a safepoint) during the forks unlikely
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < n; i++) {
+                int pid;
+                if (i % 10 == 0) {
+                    pid = RawChild.fork(() -> Native.libc().pause());
+                    paused.add(pid);
+                    expected.put(pid, new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+                } else {
+                    int code = i % 256;
+                    pid = Spawn.program("sh", "-c", "exit " + code);
+                    expected.put(pid, new WaitStatus.Exited(pid, code));
+                }
+                CompletableFuture<WaitStatus> f = watcher.watch(pid);
+                futures.put(pid, f);
+                if (i % 10 == 0) {
+                    // only a child still alive is still watched: an exited one may be reaped already
+                    assertThat(watcher.watch(pid)).as("watching again gives the same future").isSameAs(f);
+                }
+                f.whenComplete((s, e) -> deliveries.computeIfAbsent(pid, k -> new AtomicInteger()).incrementAndGet());
+            }
+            for (int pid : paused) {
+                POSIX.kill(pid, Signal.SIGKILL);
+            }
+            CompletableFuture.allOf(futures.values().toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
+        } catch (Exception | Error e) {
+            List<Integer> missing = cleanUp(expected.keySet(), futures);
+            throw new AssertionError("failed with " + missing.size() + " exits undelivered: " + missing, e);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        for (CompletableFuture<WaitStatus> f : futures.values()) {
+            WaitStatus s = f.get();
+            assertThat(s).isEqualTo(expected.get(s.pid()));
+        }
+        // allOf() may complete before the last whenComplete callback has run on the watcher thread
+        assertThat(Kernel.await(Duration.ofSeconds(5), () -> deliveries.size() == n)).isTrue();
+        assertThat(deliveries).hasSize(n);
+        assertThat(deliveries.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        assertThat(Kernel.await(Duration.ofSeconds(5), () -> watcher.watching() == 0)).isTrue();
+        assertThat(expected.keySet()).noneMatch(p -> Kernel.ppid(p).orElse(0) == Kernel.self());
+        assertThat(jdkChild.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(jdkChild.exitValue()).as("java.lang.Process still gets its true exit code").isEqualTo(3);
+        System.out.printf("%s: %d children forked, watched and reaped in %d ms%n", watcher.mechanism(), n, millis);
+    }
+
+    /** After a failure half-way no child may outlive the test: kill every one, let the watcher or us reap it. */
+    private static List<Integer> cleanUp(Iterable<Integer> pids, Map<Integer, CompletableFuture<WaitStatus>> futures) {
+        List<Integer> missing = new ArrayList<>();
+        for (int pid : pids) {
+            CompletableFuture<WaitStatus> f = futures.get(pid);
+            if (f != null && f.isDone()) {
+                continue;
+            }
+            missing.add(pid);
+            if (Kernel.ppid(pid).orElse(0) == Kernel.self()) {
+                POSIX.kill(pid, Signal.SIGKILL);
+            }
+            if (f == null) {
+                RawChild.reap(pid);
+            } else {
+                f.handle((s, e) -> s).orTimeout(10, TimeUnit.SECONDS).join();
+            }
+        }
+        return missing;
+    }
+
+    @Test
+    void refusesWhatIsNotAnUnreapedChild() throws Exception {
+        ExitWatcher watcher = ExitWatcher.shared();
+        assertThatThrownBy(() -> watcher.watch(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("watch(0)");
+        assertThatThrownBy(() -> watcher.watch(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> watcher.watch(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not an unreaped child");
+        int pid = RawChild.fork(() -> POSIX._exit(0));
+        assertThat(RawChild.reap(pid)).isEqualTo(new WaitStatus.Exited(pid, 0));
+        assertThatThrownBy(() -> watcher.watch(pid)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(String.valueOf(pid));
+
+        Process sleeper = new ProcessBuilder("sleep", "30").start();
+        try {
+            int jdkPid = (int) sleeper.pid();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> ChildScan.awaited().contains(jdkPid))).isTrue();
+            assertThatThrownBy(() -> watcher.watch(jdkPid)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Process.onExit()");
+        } finally {
+            sleeper.destroy();
+            assertThat(sleeper.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(sleeper.exitValue()).isEqualTo(128 + 15);
+    }
+
+    @Test
+    void closingAWatcherFailsPendingFuturesAndLeavesTheChildToReap() throws Exception {
+        int pid = RawChild.fork(() -> Native.libc().pause());
+        CompletableFuture<WaitStatus> f;
+        try (ExitWatcher watcher = ExitWatcher.start(ExitWatcher.Mechanism.PIDFD)) {
+            f = watcher.watch(pid);
+        }
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("still a child");
+        assertThat(Kernel.state(pid)).isPresent();
+        POSIX.kill(pid, Signal.SIGKILL);
+        assertThat(RawChild.reap(pid)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+        assertThatThrownBy(() -> ExitWatcher.shared().close()).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * SIGKILL to future completion, one {@code sleep} child at a time (an exec'd program, so the figure is the
+     * watcher's and not a JVM clone's address-space teardown). The C baseline is kill + waitpid on the same kind
+     * of child; the benchmarks module compares them properly.
+     */
+    @Test
+    void notificationLatency() throws Exception {
+        ExitWatcher watcher = ExitWatcher.shared();
+        int warmup = 50;
+        int rounds = 200;
+        long[] micros = new long[rounds];
+        for (int i = 0; i < warmup + rounds; i++) {
+            int pid = Spawn.program("sleep", "1000");
+            CompletableFuture<WaitStatus> f = watcher.watch(pid);
+            long t = System.nanoTime();
+            POSIX.kill(pid, Signal.SIGKILL);
+            assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+            if (i >= warmup) {
+                micros[i - warmup] = (System.nanoTime() - t) / 1000;
+            }
+        }
+        java.util.Arrays.sort(micros);
+        System.out.printf("ExitWatcher latency kill->future over %d rounds: median %d us, p90 %d us, max %d us%n",
+                rounds, micros[rounds / 2], micros[rounds * 9 / 10], micros[rounds - 1]);
+        assertThat(micros[rounds / 2]).as("median latency in microseconds").isLessThan(100_000);
+    }
+}

@@ -1,0 +1,118 @@
+package io.forkj.it.signals;
+
+import io.forkj.Posix;
+import io.forkj.WaitStatus;
+import io.forkj.it.Kernel;
+import io.forkj.it.RawChild;
+import io.forkj.signals.Reaper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The subreaper and the Reaper against the real kernel: orphans of our descendants are adopted by the test
+ * JVM and reaped, while java.lang.Process children and forkj's own children keep their exit codes.
+ */
+@ExtendWith(AsSubreaper.class)
+class ReaperIT {
+    private static final Posix POSIX = Posix.get();
+    @Test
+    void reapsAHundredAdoptedOrphansAndLeavesJdkAndForkjChildrenAlone() throws Exception {
+        int self = Kernel.self();
+        List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
+        List<Process> shells = new ArrayList<>();
+        List<Process> threes = new ArrayList<>();
+        int own;
+        try (Reaper reaper = Reaper.start(reaped::add)) {
+            // forkj's own child, exited and waiting for its owner: the Reaper must leave it a zombie
+            own = RawChild.fork(() -> POSIX._exit(9));
+            for (int i = 0; i < 100; i++) {
+                shells.add(new ProcessBuilder("sh", "-c", "sleep 0.1 & exit").start());
+                if (i % 10 == 0) {
+                    threes.add(new ProcessBuilder("sh", "-c", "exit 3").start());
+                }
+            }
+            for (Process p : shells) {
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).isZero();
+            }
+            for (Process p : threes) {
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as("a java.lang.Process keeps its exit code while the Reaper runs").isEqualTo(3);
+            }
+            boolean done = Kernel.await(Duration.ofSeconds(60),
+                    () -> reaped.size() >= 100 && Kernel.children(self).equals(List.of(own)));
+            assertThat(done).as("100 orphans reaped, only our own child left; reaped %d, children %s",
+                    reaped.size(), Kernel.children(self)).isTrue();
+            assertThat(reaper.failure()).isNull();
+            assertThat(reaper.reaped()).isEqualTo(100);
+        }
+        Set<Long> shellPids = shells.stream().map(Process::pid).collect(Collectors.toSet());
+        Set<Integer> pids = new HashSet<>();
+        for (WaitStatus s : reaped) {
+            assertThat(s).isInstanceOf(WaitStatus.Exited.class);
+            assertThat(s.toExitCode()).as("sleep 0.1 exits 0").isZero();
+            assertThat(shellPids).doesNotContain((long) s.pid());
+            assertThat(pids.add(s.pid())).as("pid %d reported once", s.pid()).isTrue();
+        }
+        assertThat(Kernel.state(own)).contains('Z');
+        assertThat(RawChild.reap(own)).isEqualTo(new WaitStatus.Exited(own, 9));
+    }
+
+    /** Raw double forks: the middle process is ours (we reap it), the grandchild is an adopted orphan. */
+    @Test
+    void reapsDoubleForkOrphansButNeverTheMiddleProcess() {
+        int self = Kernel.self();
+        List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
+        try (Reaper reaper = Reaper.start(reaped::add)) {
+            List<Integer> middles = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                middles.add(RawChild.fork(() -> {
+                    if (POSIX.fork() == 0) {
+                        POSIX._exit(7);
+                    }
+                    POSIX._exit(0);
+                }));
+            }
+            for (int m : middles) {
+                assertThat(RawChild.reap(m)).as("the Reaper left the middle process to us").isEqualTo(new WaitStatus.Exited(m, 0));
+            }
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> reaped.size() >= 20 && Kernel.children(self).isEmpty()))
+                    .as("reaped %s, children %s", reaped, Kernel.children(self)).isTrue();
+            assertThat(reaper.reaped()).isEqualTo(20);
+        }
+        assertThat(reaped).allSatisfy(s -> assertThat(s).isEqualTo(new WaitStatus.Exited(s.pid(), 7)));
+    }
+
+    @Test
+    void excludedChildrenAreLeftAlone() {
+        List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
+        int middle = RawChild.fork(() -> {
+            if (POSIX.fork() == 0) {
+                POSIX._exit(4);
+            }
+            POSIX._exit(0);
+        });
+        assertThat(RawChild.reap(middle)).isEqualTo(new WaitStatus.Exited(middle, 0));
+        List<Integer> orphans = Kernel.children(Kernel.self());
+        assertThat(orphans).hasSize(1);
+        int orphan = orphans.get(0);
+        try (Reaper reaper = Reaper.start(reaped::add, Duration.ofMillis(5), Duration.ZERO)) {
+            reaper.exclude(orphan);
+            // the reaper gets many scans to misbehave; it must not touch the excluded zombie
+            assertThat(Kernel.await(Duration.ofMillis(500), () -> !reaped.isEmpty())).isFalse();
+        }
+        assertThat(Kernel.state(orphan)).contains('Z');
+        assertThat(RawChild.reap(orphan)).isEqualTo(new WaitStatus.Exited(orphan, 4));
+    }
+}

@@ -1,0 +1,376 @@
+package io.forkj.signals;
+
+import io.forkj.Errno;
+import io.forkj.PosixException;
+import io.forkj.WaitStatus;
+import io.forkj.posix.internal.Arguments;
+import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.internal.ChildScan;
+import io.forkj.signals.internal.LinuxStructs;
+import io.forkj.signals.internal.Pidfd;
+import jnr.ffi.Pointer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Child-exit notification that never steals another owner's children: each watched child is waited for by
+ * its own pid, never with {@code waitpid(-1)}, so {@code java.lang.Process} children and children other code
+ * waits for are left alone. One thread serves every watched child.
+ *
+ * <p>{@link Mechanism#PIDFD} (Linux 5.3+): {@code pidfd_open(pid)} per child, all pidfds in one {@code poll(2)};
+ * a pidfd becomes readable when its process exits, and the child is reaped with
+ * {@code waitid(P_PIDFD, pidfd, WEXITED | WNOHANG)} ({@code waitpid(pid, WNOHANG)} before Linux 5.4).
+ * {@link Mechanism#POLLING} is the fallback for older kernels: {@code waitpid(pid, WNOHANG)} over the tracked
+ * pids every few milliseconds. A pipe wakes the thread when a pid is added.
+ *
+ * <p>Python has no direct equivalent; in C this is the pidfd + epoll loop of systemd's sd-event, or asyncio's
+ * {@code PidfdChildWatcher}. The futures complete on the watcher thread: attach slow work with the
+ * {@code *Async} methods so the thread stays free.
+ */
+public final class ExitWatcher implements AutoCloseable {
+    /** How exits are detected. */
+    public enum Mechanism {
+        /** {@code pidfd_open} + {@code poll}: the kernel wakes the thread on exit. Linux 5.3+. */
+        PIDFD,
+        /** {@code waitpid(pid, WNOHANG)} over the tracked pids every {@link #POLL_INTERVAL}. Any kernel. */
+        POLLING
+    }
+
+    /** The period of {@link Mechanism#POLLING}. */
+    public static final Duration POLL_INTERVAL = Duration.ofMillis(5);
+
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static ExitWatcher shared;
+
+    private final Mechanism mechanism;
+    private final Map<Integer, Entry> entries = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    private final int wakeRead;
+    private final int wakeWrite;
+    private final byte[] wakeByte = {1};
+    private final Thread thread;
+    private volatile boolean dirty;
+    private volatile boolean closed;
+    private boolean waitidByPidfd = true;
+
+    private static final class Entry {
+        final int pid;
+        final int pidfd;
+        final CompletableFuture<WaitStatus> future = new CompletableFuture<>();
+
+        Entry(int pid, int pidfd) {
+            this.pid = pid;
+            this.pidfd = pidfd;
+        }
+    }
+
+    private ExitWatcher(Mechanism mechanism) {
+        this.mechanism = mechanism;
+        int[] fds = new int[2];
+        if (Native.libc().pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+            throw new PosixException("pipe2(O_NONBLOCK | O_CLOEXEC)", Native.errno());
+        }
+        wakeRead = fds[0];
+        wakeWrite = fds[1];
+        thread = new Thread(this::run, "forkj-exit-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The JVM-wide watcher, started on first use with {@link Mechanism#PIDFD} if the kernel has it. */
+    public static synchronized ExitWatcher shared() {
+        if (shared == null) {
+            shared = start(pidfdSupported() ? Mechanism.PIDFD : Mechanism.POLLING);
+        }
+        return shared;
+    }
+
+    /**
+     * A new watcher with its own thread; {@link #close()} it when done.
+     *
+     * @throws UnsupportedOperationException for {@link Mechanism#PIDFD} on a kernel without {@code pidfd_open}
+     */
+    public static ExitWatcher start(Mechanism mechanism) {
+        if (mechanism == Mechanism.PIDFD && !pidfdSupported()) {
+            throw new UnsupportedOperationException("pidfd_open(2) answers ENOSYS: this kernel is older than 5.3; "
+                    + "use Mechanism.POLLING");
+        }
+        return new ExitWatcher(mechanism);
+    }
+
+    /** Whether {@code pidfd_open(2)} exists on this kernel (Linux 5.3+). */
+    public static boolean pidfdSupported() {
+        int fd = Pidfd.open(Native.posix().getpid());
+        Pidfd.close(fd);
+        return fd != Pidfd.UNSUPPORTED;
+    }
+
+    /** The mechanism this watcher uses. */
+    public Mechanism mechanism() {
+        return mechanism;
+    }
+
+    /** How many children are watched and not yet reaped. */
+    public int watching() {
+        return entries.size();
+    }
+
+    /**
+     * Watches child {@code pid}: the future completes once, with its {@link WaitStatus.Exited} or
+     * {@link WaitStatus.Signaled}, after this watcher has reaped it. Watching the same pid again returns the
+     * same future. The pid is recorded as forkj's, so a {@link Reaper} leaves it alone.
+     *
+     * @throws IllegalArgumentException if {@code pid <= 0}, if {@code pid} is not an unreaped child of this
+     *                                  process, or if another thread of this JVM is already blocked waiting
+     *                                  for it (a {@code java.lang.Process}: use {@code Process.onExit()})
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public CompletableFuture<WaitStatus> watch(int pid) {
+        Arguments.singlePid("watch", pid, "one watch per child");
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("this ExitWatcher is closed");
+            }
+            Entry existing = entries.get(pid);
+            if (existing != null) {
+                return existing.future;
+            }
+            int pidfd = -1;
+            if (mechanism == Mechanism.PIDFD) {
+                pidfd = Pidfd.open(pid);
+                if (pidfd < 0) {
+                    throw notAChild(pid, "no process has this pid");
+                }
+            }
+            try {
+                checkWaitable(pid, pidfd);
+            } catch (RuntimeException e) {
+                Pidfd.close(pidfd);
+                throw e;
+            }
+            KnownChildren.forked(pid);
+            Entry entry = new Entry(pid, pidfd);
+            entries.put(pid, entry);
+            dirty = true;
+            wake();
+            return entry.future;
+        }
+    }
+
+    private void checkWaitable(int pid, int pidfd) {
+        Pointer info = LinuxStructs.allocate(LinuxStructs.SIGINFO_SIZE);
+        int idtype = pidfd >= 0 ? LinuxStructs.P_PIDFD : LinuxStructs.P_PID;
+        int id = pidfd >= 0 ? pidfd : pid;
+        int options = LinuxStructs.WEXITED | LinuxStructs.WNOHANG | LinuxStructs.WNOWAIT;
+        int r = Native.libc().waitid(idtype, id, info, options);
+        if (r != 0 && Native.errno() == Errno.EINVAL.number() && idtype == LinuxStructs.P_PIDFD) {
+            r = Native.libc().waitid(LinuxStructs.P_PID, pid, info, options); // Linux 5.3 has no P_PIDFD
+        }
+        if (r != 0) {
+            int errno = Native.errno();
+            if (errno == Errno.ECHILD.number()) {
+                throw notAChild(pid, "waitid answers ECHILD");
+            }
+            throw new PosixException("waitid(" + (pidfd >= 0 ? "P_PIDFD" : "P_PID") + ", " + pid + ", WNOWAIT)", errno);
+        }
+        if (ChildScan.awaited().contains(pid)) {
+            throw new IllegalArgumentException("watch(" + pid + "): another thread of this JVM is blocked waiting for "
+                    + "pid " + pid + " (the JDK's process reaper for a java.lang.Process, or code calling waitpid); "
+                    + "watching it too would race for its exit status. Use Process.onExit() for java.lang.Process");
+        }
+    }
+
+    private static IllegalArgumentException notAChild(int pid, String why) {
+        return new IllegalArgumentException("watch(" + pid + "): pid " + pid + " is not an unreaped child of this "
+                + "process (" + why + "); only a parent can wait for a process");
+    }
+
+    private void wake() {
+        Native.libc().write(wakeWrite, wakeByte, 1);
+    }
+
+    private void run() {
+        try {
+            if (mechanism == Mechanism.PIDFD) {
+                runPidfd();
+            } else {
+                runPolling();
+            }
+        } catch (Throwable t) {
+            closed = true;
+            for (Entry e : entries.values()) {
+                e.future.completeExceptionally(new IllegalStateException("ExitWatcher thread failed; pid " + e.pid
+                        + " is still an unreaped child", t));
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void runPidfd() {
+        Pointer info = LinuxStructs.allocate(LinuxStructs.SIGINFO_SIZE);
+        Entry[] polled = new Entry[0];
+        Pointer pollfds = LinuxStructs.pollfds(new int[] {wakeRead}, 1);
+        int count = 1;
+        byte[] drain = new byte[64];
+        while (!closed) {
+            if (dirty) {
+                dirty = false;
+                List<Entry> snapshot = new ArrayList<>(entries.values());
+                polled = snapshot.toArray(new Entry[0]);
+                int[] fds = new int[polled.length + 1];
+                fds[0] = wakeRead;
+                for (int i = 0; i < polled.length; i++) {
+                    fds[i + 1] = polled[i].pidfd;
+                }
+                count = fds.length;
+                pollfds = LinuxStructs.pollfds(fds, count);
+            }
+            int n = Native.libc().poll(pollfds, count, -1);
+            if (n < 0) {
+                int errno = Native.errno();
+                if (errno == Errno.EINTR.number()) {
+                    continue;
+                }
+                throw new PosixException("poll(" + count + " fds)", errno);
+            }
+            if (LinuxStructs.revents(pollfds, 0) != 0) {
+                while (Native.libc().read(wakeRead, drain, drain.length) > 0) {
+                    // empty the wake pipe; the byte count means nothing
+                }
+            }
+            for (int i = 1; i < count; i++) {
+                if (LinuxStructs.revents(pollfds, i) != 0) {
+                    reapPidfd(polled[i - 1], info);
+                }
+            }
+            LinuxStructs.clearRevents(pollfds, count);
+        }
+    }
+
+    private void reapPidfd(Entry e, Pointer info) {
+        if (e.future.isDone()) {
+            return;
+        }
+        if (waitidByPidfd) {
+            LinuxStructs.clearSiginfo(info);
+            int r = Native.libc().waitid(LinuxStructs.P_PIDFD, e.pidfd, info, LinuxStructs.WEXITED | LinuxStructs.WNOHANG);
+            if (r == 0) {
+                deliver(e, LinuxStructs.waitStatus(info));
+                return;
+            }
+            int errno = Native.errno();
+            if (errno != Errno.EINVAL.number()) {
+                fail(e, "waitid(P_PIDFD, pidfd of " + e.pid + ", WEXITED | WNOHANG)", errno);
+                return;
+            }
+            waitidByPidfd = false; // Linux 5.3: pidfd_open without P_PIDFD
+        }
+        reapByPid(e);
+    }
+
+    private void runPolling() {
+        Pointer pollfds = LinuxStructs.pollfds(new int[] {wakeRead}, 1);
+        byte[] drain = new byte[64];
+        int timeout = (int) POLL_INTERVAL.toMillis();
+        while (!closed) {
+            if (Native.libc().poll(pollfds, 1, timeout) > 0) {
+                while (Native.libc().read(wakeRead, drain, drain.length) > 0) {
+                    // empty the wake pipe
+                }
+            }
+            LinuxStructs.clearRevents(pollfds, 1);
+            for (Entry e : entries.values()) {
+                reapByPid(e);
+            }
+        }
+    }
+
+    private final int[] rawStatus = new int[1];
+
+    private void reapByPid(Entry e) {
+        while (true) {
+            int r = Native.posix().waitpid(e.pid, rawStatus, LinuxStructs.WNOHANG);
+            if (r > 0) {
+                deliver(e, WaitStatus.decode(r, rawStatus[0]));
+                return;
+            }
+            if (r == 0) {
+                return;
+            }
+            int errno = Native.errno();
+            if (errno != Errno.EINTR.number()) {
+                fail(e, "waitpid(" + e.pid + ", WNOHANG)", errno);
+                return;
+            }
+        }
+    }
+
+    private void deliver(Entry e, WaitStatus status) {
+        if (!status.isTerminated()) {
+            return; // a spurious wake-up (or a stop report): still running
+        }
+        finish(e);
+        e.future.complete(status);
+    }
+
+    private void fail(Entry e, String call, int errno) {
+        finish(e);
+        e.future.completeExceptionally(new PosixException(call, errno, errno == Errno.ECHILD.number()
+                ? "pid " + e.pid + " was reaped by someone else (a waitpid(-1) or wait() elsewhere in this JVM?)" : null));
+    }
+
+    private void finish(Entry e) {
+        entries.remove(e.pid, e);
+        Pidfd.close(e.pidfd);
+        KnownChildren.reaped(e.pid);
+        dirty = true;
+    }
+
+    /**
+     * Stops the thread. Children still watched are not reaped: their futures fail with
+     * {@link IllegalStateException} and they remain this process's children to reap. The shared watcher cannot
+     * be closed.
+     */
+    @Override
+    public void close() {
+        synchronized (ExitWatcher.class) {
+            if (this == shared) {
+                throw new IllegalStateException("the shared ExitWatcher lives as long as the JVM");
+            }
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            wake();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void shutdown() {
+        synchronized (lock) {
+            closed = true;
+            for (Entry e : entries.values()) {
+                entries.remove(e.pid, e);
+                Pidfd.close(e.pidfd);
+                e.future.completeExceptionally(new IllegalStateException("ExitWatcher closed before pid " + e.pid
+                        + " exited; it is still a child of this process: reap it"));
+            }
+            Native.posix().close(wakeRead);
+            Native.posix().close(wakeWrite);
+        }
+    }
+}

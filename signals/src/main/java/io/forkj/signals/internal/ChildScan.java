@@ -1,0 +1,125 @@
+package io.forkj.signals.internal;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * This JVM's children as the kernel lists them, and which of them somebody in this JVM already waits for.
+ *
+ * <p>Why the second question: the JDK reaps each {@code java.lang.Process} child with a "process reaper"
+ * thread blocked in {@code waitpid(pid, &status, 0)} for the child's whole life, and there is no public way to
+ * ask the JDK which pids are its own. The kernel shows it, though: {@code /proc/self/task/TID/syscall} names
+ * the system call a blocked thread sits in and its arguments. A child whose pid is the argument of a blocked
+ * {@code wait4} or {@code waitid(P_PID)} has an owner in this JVM, whoever it is.
+ */
+public final class ChildScan {
+    private static final Path TASKS = Path.of("/proc/self/task");
+    private static final long WAIT4;
+    private static final long WAITID;
+
+    static {
+        String arch = System.getProperty("os.arch");
+        if ("aarch64".equals(arch)) {
+            WAIT4 = 260;
+            WAITID = 95;
+        } else {
+            WAIT4 = 61;
+            WAITID = 247;
+        }
+    }
+
+    private ChildScan() {
+    }
+
+    /** The children of every thread of this process, from {@code /proc/self/task/TID/children}. */
+    public static List<Integer> children() {
+        List<Integer> result = new ArrayList<>();
+        for (Path task : tasks()) {
+            String text = readOrEmpty(task.resolve("children"));
+            int i = 0;
+            int n = text.length();
+            while (i < n) {
+                while (i < n && text.charAt(i) == ' ') {
+                    i++;
+                }
+                int start = i;
+                while (i < n && text.charAt(i) != ' ' && text.charAt(i) != '\n') {
+                    i++;
+                }
+                if (i > start) {
+                    result.add((int) io.forkj.posix.internal.proc.ProcParser.parseLong(text, start, i));
+                }
+                i++;
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The pids some thread of this process is blocked waiting for, by {@code wait4(pid, ...)} (what glibc's
+     * {@code waitpid} calls) or {@code waitid(P_PID, pid, ...)}.
+     */
+    public static Set<Integer> awaited() {
+        Set<Integer> pids = new HashSet<>();
+        for (Path task : tasks()) {
+            String line = readOrEmpty(task.resolve("syscall")).trim();
+            String[] f = line.split(" ");
+            if (f.length < 3 || !Character.isDigit(f[0].charAt(0))) {
+                continue; // "running", or empty for a thread that just exited
+            }
+            long nr = Long.parseLong(f[0]);
+            long a1 = Long.parseUnsignedLong(f[1].substring(2), 16);
+            long a2 = Long.parseUnsignedLong(f[2].substring(2), 16);
+            if (nr == WAIT4 && (int) a1 > 0) {
+                pids.add((int) a1);
+            } else if (nr == WAITID && a1 == LinuxStructs.P_PID) {
+                pids.add((int) a2);
+            }
+        }
+        return pids;
+    }
+
+    /**
+     * Whether {@code pid} runs a program other than this JVM's: it has exec'd since the fork. A forked clone of
+     * this JVM has the same {@code /proc/PID/exe}; a {@code java.lang.Process} child has exec'd its command.
+     * An unreadable link (zombie, or gone) counts as "other", the cautious answer.
+     */
+    public static boolean runsOtherProgram(int pid) {
+        try {
+            return !Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "exe"))
+                    .equals(Files.readSymbolicLink(Path.of("/proc/self/exe")));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static List<Path> tasks() {
+        List<Path> result = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(TASKS)) {
+            for (Path p : dir) {
+                result.add(p);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            // a thread that exits while we read it
+            return "";
+        }
+    }
+}

@@ -17,10 +17,9 @@ import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -41,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Daemons against the real kernel: every daemon(7) property read back from /proc. The test JVM is a subreaper,
  * so each daemon is adopted by it (its parent is deterministic) and reaped here after it dies.
  */
+@ExtendWith(Subreaper.class)
 class DaemonIT {
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final Posix POSIX = Posix.get();
@@ -51,16 +50,6 @@ class DaemonIT {
     @TempDir
     Path dir;
     private final List<Integer> started = new ArrayList<>();
-
-    @BeforeAll
-    static void becomeSubreaper() {
-        assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)).isZero();
-    }
-
-    @AfterAll
-    static void stopBeingSubreaper() {
-        assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)).isZero();
-    }
 
     /** Kills and reaps whatever a failed test left running, so no daemon outlives the test. */
     @AfterEach

@@ -10,6 +10,7 @@ import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.DaemonStatus;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.daemon.Launcher;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -196,6 +197,37 @@ class DaemonIT {
         assertThat(Daemon.status(pidFile).state()).isEqualTo(DaemonStatus.State.STALE);
         assertThat(Daemon.stop(pidFile, DEADLINE)).isFalse();
         assertThat(pidFile).doesNotExist();
+    }
+
+    /** A stalled child (forced here) is detected, its session killed and reaped, the start retried. */
+    @Test
+    void aStalledStartIsKilledAndRetried() throws IOException {
+        Path pidFile = dir.resolve("stall.pid");
+        System.setProperty(Launcher.STALL_PROPERTY, "1");
+        int pid;
+        try {
+            pid = start(sleeper(pidFile)).pid();
+        } finally {
+            System.clearProperty(Launcher.STALL_PROPERTY);
+        }
+        assertThat(Files.readString(pidFile)).as("the retry's pid, written from offset 0").isEqualTo(pid + "\n");
+        assertThat(Kernel.children(Kernel.self())).as("the stalled attempt was killed and reaped").containsExactly(pid);
+        assertThat(Daemon.stop(pidFile, DEADLINE)).isTrue();
+        RawChild.reap(pid);
+    }
+
+    @Test
+    void aStartThatStallsEveryTimeFailsAndLeavesNothing() {
+        Path pidFile = dir.resolve("stall3.pid");
+        System.setProperty(Launcher.STALL_PROPERTY, "3");
+        try {
+            assertThatThrownBy(() -> start(sleeper(pidFile))).isInstanceOf(DaemonException.class)
+                    .hasMessageStartingWith("daemon sleep 600 failed to start: its forked JVM children stalled 3 times");
+        } finally {
+            System.clearProperty(Launcher.STALL_PROPERTY);
+        }
+        assertThat(pidFile).doesNotExist();
+        assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 
     @Test

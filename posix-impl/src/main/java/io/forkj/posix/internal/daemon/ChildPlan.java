@@ -50,6 +50,8 @@ final class ChildPlan {
     final long program;
     final long argv;
     final long envp;
+    /** Test-only: the grandchild pauses before dropping privileges (see {@link Launcher#STALL_PROPERTY}). */
+    boolean stall;
     /** Scratch for the readiness messages and the pid text. */
     final byte[] message = new byte[8];
     final byte[] pidText = new byte[12];

@@ -11,6 +11,7 @@ import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -66,6 +67,12 @@ public final class Launcher {
     /** Silence this long before the grandchild says it is about to execve means a stalled JVM copy. */
     private static final long STALL_NANOS = Duration.ofSeconds(2).toNanos();
     private static final int MAX_ATTEMPTS = 3;
+    private static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
+    /**
+     * Fault injection for tests: the first N attempts of each start stall in the grandchild after it wrote the
+     * pid file, so the stall detection, the kill of the new session and the retry can be tested deterministically.
+     */
+    public static final String STALL_PROPERTY = "forkj.daemon.testStalls";
     private static final System.Logger LOG = System.getLogger(Launcher.class.getName());
 
     // The steps a child can fail at, as written to the pipe.
@@ -106,7 +113,7 @@ public final class Launcher {
             long deadline = System.nanoTime() + spec.readyTimeout().toNanos();
             int[] signals = handledSignals();
             for (int attempt = 1; ; attempt++) {
-                Report report = attempt(spec, lock, output, directory, signals, program, envp, deadline);
+                Report report = attempt(attempt, spec, lock, output, directory, signals, program, envp, deadline);
                 if (report.stalled && attempt < MAX_ATTEMPTS) {
                     LOG.log(System.Logger.Level.WARNING, "daemon start attempt {0} of {1}: the forked JVM child"
                             + " stalled before execve; killed it, retrying", attempt, String.join(" ", spec.command()));
@@ -143,7 +150,7 @@ public final class Launcher {
     }
 
     /** One double fork, read to its end: ready, failed, or stalled (everything it started killed and reaped). */
-    private static Report attempt(DaemonSpec spec, PidFile.Lock lock, String output, String directory, int[] signals,
+    private static Report attempt(int attempt, DaemonSpec spec, PidFile.Lock lock, String output, String directory, int[] signals,
                                   String program, List<String> envp, long deadline) {
         int[] pipe = {-1, -1};
         try {
@@ -152,8 +159,10 @@ public final class Launcher {
             }
             ChildPlan plan = ChildPlan.forDaemon(pipe[1], lock == null ? -1 : lock.fd(), output, LOG_FLAGS,
                     spec.umask(), directory, spec.gid(), spec.uid(), signals, program, spec.command(), envp);
+            plan.stall = attempt <= Integer.getInteger(STALL_PROPERTY, 0);
             System.out.flush();
             System.err.flush();
+            awaitQuietCompiler();
             int middle = forkDaemon(plan);
             Reference.reachabilityFence(plan);
             POSIX.close(pipe[1]);
@@ -240,6 +249,32 @@ public final class Launcher {
             throw new DaemonException("the daemon's first child ended without starting it");
         }
         return report;
+    }
+
+    /**
+     * Waits (at most {@link #QUIET_WAIT_NANOS}) until the JIT has finished no compilation for a few milliseconds.
+     * A child that asks the JIT for a compilation blocks forever if a compiler thread held the compile queue's
+     * lock at fork time, which is likeliest while the JIT is busy; forking in a quiet moment makes stalls rarer.
+     */
+    private static void awaitQuietCompiler() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long end = System.nanoTime() + QUIET_WAIT_NANOS;
+        long last = jit.getTotalCompilationTime();
+        int quietPolls = 0;
+        while (quietPolls < 3 && System.nanoTime() - end < 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            quietPolls = now == last ? quietPolls + 1 : 0;
+            last = now;
+        }
     }
 
     /** Decodes the records read so far; a partial last record is an error only once the pipe is closed. */
@@ -371,6 +406,9 @@ public final class Launcher {
             if (CHILD.write(plan.pidFd, plan.pidText, length) != length) {
                 fail(plan, STEP_WRITE_PID);
             }
+        }
+        if (plan.stall) {
+            CHILD.pause(); // fault injection for the stall tests: a stall is whatever keeps the child from execve
         }
         if (plan.gid >= 0 || plan.rehearsal) {
             if (CHILD.setgroups(plan.groupCount, plan.groups) != 0) {
@@ -536,7 +574,8 @@ public final class Launcher {
     /**
      * Kills what a stalled start left: the daemon's process group (the first child's pid, once it called setsid;
      * the group id stays reserved while the unreaped first child or any member exists, so it names no stranger),
-     * the first child, and the daemon if it reported its pid; then reaps whichever are ours.
+     * the first child, and the daemon if it reported its pid; then reaps the first child and every process of
+     * the new session that is ours (a grandchild that stalled before reporting its pid is found by its session).
      */
     private static void killStalled(int middle, int daemon) {
         Posix posix = Posix.get();
@@ -548,8 +587,29 @@ public final class Launcher {
                 // not there (ESRCH), or no daemon pid was reported (0)
             }
         }
+        List<Integer> session = sessionMembers(middle);
         reapIfOurs(middle);
         reapIfOurs(daemon);
+        session.forEach(Launcher::reapIfOurs);
+    }
+
+    /** The processes, zombies included, whose session id is {@code sid}. */
+    private static List<Integer> sessionMembers(int sid) {
+        List<Integer> members = new ArrayList<>();
+        try (var entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path entry : entries) {
+                try {
+                    if (ProcParser.stat(Files.readString(entry.resolve("stat"))).session() == sid) {
+                        members.add(Integer.parseInt(entry.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // exited while listing
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return members;
     }
 
     private static void sleepBriefly() {

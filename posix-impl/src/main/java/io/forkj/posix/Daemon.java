@@ -1,6 +1,7 @@
 package io.forkj.posix;
 
 import io.forkj.posix.internal.daemon.Launcher;
+import io.forkj.posix.internal.daemon.Orphan;
 import io.forkj.posix.internal.daemon.PidFile;
 import io.forkj.posix.internal.daemon.Stopper;
 
@@ -85,5 +86,24 @@ public final class Daemon {
      */
     public static DaemonStatus status(Path pidFile) {
         return PidFile.status(Objects.requireNonNull(pidFile, "pidFile").toAbsolutePath());
+    }
+
+    /**
+     * The seed's two-level fork (创建二级子进程), as in C {@code if (fork() == 0) { if (fork() == 0) { work();
+     * _exit(0); } _exit(0); } waitpid(child)}: this process forks a child, the child forks a grandchild and exits
+     * at once, this process reaps the child, and the grandchild, now an orphan adopted by init or the nearest
+     * subreaper, runs {@code body} and {@code _exit}s (0, or 70 if the body throws, with a line on fd 2). No
+     * zombie is left: the child is reaped here and the grandchild by its adopter.
+     *
+     * <p>The body runs in a forked copy of this JVM that has only the calling thread: it must be short, run only
+     * code this JVM has already run (a first class load or lambda can block forever), allocate almost nothing
+     * and never return into the caller's frames. For real work, {@link #start(DaemonSpec)} a program instead.
+     * SIGHUP, SIGINT and SIGTERM are reset to their default action in the grandchild, so they kill it.
+     *
+     * @return the grandchild's pid; it has started the body when this returns
+     * @throws DaemonException if the forked children stalled (they are killed) or the child could not fork
+     */
+    public static int orphanGrandchild(Runnable body) {
+        return Orphan.start(Objects.requireNonNull(body, "body"));
     }
 }

@@ -54,7 +54,7 @@ public final class Launcher {
     private static final POSIX POSIX = Native.posix();
     private static final LinuxLibC LIBC = Native.libc();
     /** The children's own binding instance: see the "daemon" block of {@link LinuxLibC}. */
-    private static final LinuxLibC CHILD = LinuxLibC.load();
+    static final LinuxLibC CHILD = LinuxLibC.load();
     private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
     private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
     private static final int LOG_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_APPEND.intValue()
@@ -256,7 +256,7 @@ public final class Launcher {
      * A child that asks the JIT for a compilation blocks forever if a compiler thread held the compile queue's
      * lock at fork time, which is likeliest while the JIT is busy; forking in a quiet moment makes stalls rarer.
      */
-    private static void awaitQuietCompiler() {
+    static void awaitQuietCompiler() {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return;
@@ -452,18 +452,18 @@ public final class Launcher {
     }
 
     /** {@code _exit}: exit_group through the syscall stub every child has already run. */
-    private static void exit(int status) {
+    static void exit(int status) {
         CHILD.syscall(LinuxLibC.Sys.EXIT_GROUP, status, 0, 0, 0);
     }
 
-    private static void putInt(byte[] buffer, int at, int value) {
+    static void putInt(byte[] buffer, int at, int value) {
         buffer[at] = (byte) (value >>> 24);
         buffer[at + 1] = (byte) (value >>> 16);
         buffer[at + 2] = (byte) (value >>> 8);
         buffer[at + 3] = (byte) value;
     }
 
-    private static int getInt(byte[] buffer, int at) {
+    static int getInt(byte[] buffer, int at) {
         return (buffer[at] & 0xff) << 24 | (buffer[at + 1] & 0xff) << 16 | (buffer[at + 2] & 0xff) << 8 | (buffer[at + 3] & 0xff);
     }
 
@@ -554,7 +554,7 @@ public final class Launcher {
      * A daemon that failed {@code _exit}s at once; if this process is its subreaper it is now our child and is
      * reaped here, so a failed start leaves no zombie. Otherwise init reaps it.
      */
-    private static void reapIfOurs(int pid) {
+    static void reapIfOurs(int pid) {
         if (pid <= 0) {
             return;
         }
@@ -612,7 +612,7 @@ public final class Launcher {
         return members;
     }
 
-    private static void sleepBriefly() {
+    static void sleepBriefly() {
         try {
             Thread.sleep(1);
         } catch (InterruptedException e) {

@@ -47,6 +47,9 @@ import java.util.Objects;
  * is what proves the daemon alive.
  */
 public final class Daemon {
+    /** The system property set to {@code true} in a JVM that {@link #daemonizeSelf(DaemonSpec)} launched. */
+    public static final String DAEMONIZED_PROPERTY = "forkj.daemonized";
+
     private Daemon() {
     }
 
@@ -105,5 +108,34 @@ public final class Daemon {
      */
     public static int orphanGrandchild(Runnable body) {
         return Orphan.start(Objects.requireNonNull(body, "body"));
+    }
+
+    /**
+     * Relaunches this JVM as a daemon: a forked JVM cannot run long (it has no GC or compiler threads), so the
+     * daemon is a fresh JVM started with {@link #start(DaemonSpec)} from {@link DaemonSpec#ofThisJvm}, which
+     * carries the marker {@value #DAEMONIZED_PROPERTY}. The usual main, like Python's {@code daemon.DaemonContext}
+     * wrapped around a program:
+     * <pre>{@code
+     * if (!Daemon.isDaemonized()) {
+     *     Daemon.daemonizeSelf(DaemonSpec.ofThisJvm(Main.class, args).withPidFile(Path.of("/run/app.pid")));
+     *     return;                 // the launcher's work is done
+     * }
+     * serve();                    // the daemon: its own session, cwd /, stdio on /dev/null, pid file locked
+     * }</pre>
+     * Ready means the new JVM's {@code execve} succeeded, not that the application is serving.
+     *
+     * @throws IllegalArgumentException if {@code spec} was not made by {@link DaemonSpec#ofThisJvm}
+     */
+    public static DaemonHandle daemonizeSelf(DaemonSpec spec) {
+        if (!spec.command().contains("-D" + DAEMONIZED_PROPERTY + "=true")) {
+            throw new IllegalArgumentException("daemonizeSelf needs a spec from DaemonSpec.ofThisJvm(mainClass, args), got the command "
+                    + spec.command());
+        }
+        return start(spec);
+    }
+
+    /** True in a JVM launched by {@link #daemonizeSelf(DaemonSpec)}. */
+    public static boolean isDaemonized() {
+        return Boolean.getBoolean(DAEMONIZED_PROPERTY);
     }
 }

@@ -96,6 +96,31 @@ public record DaemonSpec(List<String> command, Path pidFile, Path log, Path work
                 Duration.ofSeconds(10), System.getenv("NOTIFY_SOCKET"));
     }
 
+    /**
+     * A spec that relaunches this JVM as a daemon (for {@link Daemon#daemonizeSelf(DaemonSpec)}): the same
+     * {@code java} binary, the same JVM options ({@code RuntimeMXBean.getInputArguments()}), the same class path,
+     * then {@code -D}{@value Daemon#DAEMONIZED_PROPERTY}{@code =true}, {@code mainClass} and {@code args}; the
+     * other settings are the defaults of {@link #of(String...)}. The JVM options are passed on as they are, so a
+     * debugger agent listening on a fixed port would clash; a module-path launch is refused.
+     */
+    public static DaemonSpec ofThisJvm(Class<?> mainClass, String... args) {
+        if (System.getProperty("jdk.module.path") != null) {
+            throw new IllegalArgumentException("this JVM was launched with a module path ("
+                    + System.getProperty("jdk.module.path") + "); ofThisJvm relaunches class-path applications only");
+        }
+        String binary = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new java.util.ArrayList<>();
+        command.add(binary);
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-D" + Daemon.DAEMONIZED_PROPERTY + "=true");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(List.of(args));
+        return of(command);
+    }
+
     /** This spec with a pid file ({@code null} for none). */
     public DaemonSpec withPidFile(Path file) {
         return new DaemonSpec(command, file, log, workingDirectory, umask, environmentAllowList, environment, uid, gid,

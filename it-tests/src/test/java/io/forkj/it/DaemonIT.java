@@ -317,6 +317,21 @@ class DaemonIT {
         }
     }
 
+    @Test
+    void aNotificationNobodyReceivesIsReportedWithTheRunningDaemonsPid() {
+        String socket = "@forkj-nobody-listens-" + Kernel.self();
+        DaemonException e = org.junit.jupiter.api.Assertions.assertThrows(DaemonException.class,
+                () -> Daemon.start(DaemonSpec.of("sleep", "600").withNotifySocket(socket)));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^daemon pid (\\d+) is running, but telling "
+                + socket + " READY=1 failed: sendto\\(" + socket + ", .*\\): ECONNREFUSED .*").matcher(e.getMessage());
+        assertThat(m.matches()).as(e.getMessage()).isTrue();
+        int pid = Integer.parseInt(m.group(1));
+        started.add(pid);
+        assertThat(Kernel.state(pid)).isPresent();
+        POSIX.kill(pid, Signal.SIGTERM);
+        RawChild.reap(pid);
+    }
+
     /** The socket calls only this test needs, to receive what the launcher sends. */
     @SaveError
     public interface Sockets {

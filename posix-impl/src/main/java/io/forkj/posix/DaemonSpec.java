@@ -79,6 +79,10 @@ public record DaemonSpec(List<String> command, Path pidFile, Path log, Path work
         if (notifySocket != null && notifySocket.isEmpty()) {
             notifySocket = null;
         }
+        if (notifySocket != null && !notifySocket.startsWith("/") && !notifySocket.startsWith("@")) {
+            throw new IllegalArgumentException("notify socket '" + notifySocket
+                    + "' must be an absolute path or @abstract-name, as in systemd's NOTIFY_SOCKET");
+        }
     }
 
     /**

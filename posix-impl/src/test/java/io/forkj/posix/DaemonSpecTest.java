@@ -48,5 +48,7 @@ class DaemonSpecTest {
                 .hasMessage("uid -2 / gid 0: ids must be >= 0, or -1 to keep the launcher's");
         assertThatThrownBy(() -> DaemonSpec.of("x").withReadyTimeout(Duration.ZERO))
                 .hasMessage("ready timeout PT0S must be positive");
+        assertThatThrownBy(() -> DaemonSpec.of("x").withNotifySocket("run/notify"))
+                .hasMessage("notify socket 'run/notify' must be an absolute path or @abstract-name, as in systemd's NOTIFY_SOCKET");
     }
 }

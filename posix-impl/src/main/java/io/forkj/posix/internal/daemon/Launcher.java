@@ -134,7 +134,12 @@ public final class Launcher {
                 }
                 ready = true;
                 if (spec.notifySocket() != null) {
-                    Notify.send(spec.notifySocket(), "READY=1\nMAINPID=" + report.pid + "\n");
+                    try {
+                        Notify.send(spec.notifySocket(), "READY=1\nMAINPID=" + report.pid + "\n");
+                    } catch (PosixException e) {
+                        throw new DaemonException("daemon pid " + report.pid + " is running, but telling "
+                                + spec.notifySocket() + " READY=1 failed: " + e.getMessage(), e);
+                    }
                 }
                 return new DaemonHandle(report.pid, pidFile);
             }

@@ -15,6 +15,8 @@ public interface LinuxLibC {
 
     /** Linux x86-64 / arm64 generic syscall numbers used through {@link #syscall}. */
     final class Sys {
+        private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
+
         private Sys() {
         }
 
@@ -22,6 +24,20 @@ public interface LinuxLibC {
         public static final long PIDFD_SEND_SIGNAL = 424;
         /** {@code pidfd_open(2)}, Linux 5.3. */
         public static final long PIDFD_OPEN = 434;
+        /** {@code close_range(2)}, Linux 5.9 (daemon: closes every inherited fd in one call). */
+        public static final long CLOSE_RANGE = 436;
+        /**
+         * {@code rt_sigaction(2)}, which differs by architecture (13 on x86-64, 134 on arm64). The daemon resets
+         * signals 32 and 33 with it too, which glibc's {@code sigaction} refuses to touch but a parent may have
+         * left ignored.
+         */
+        public static final long RT_SIGACTION = ARM64 ? 134 : 13;
+        /** {@code setsid(2)}: through {@link #syscall}, whose stub a daemon child has already run. */
+        public static final long SETSID = ARM64 ? 157 : 112;
+        /** {@code rt_sigprocmask(2)} with the kernel's 8-byte sigset. */
+        public static final long RT_SIGPROCMASK = ARM64 ? 135 : 14;
+        /** {@code exit_group(2)}, what {@code _exit(3)} calls: see {@link #SETSID}. */
+        public static final long EXIT_GROUP = ARM64 ? 94 : 231;
     }
 
     /** {@code _exit(2)}. */
@@ -82,12 +98,50 @@ public interface LinuxLibC {
 
     /** {@code read(2)} into native memory. */
     long read(int fd, Pointer buffer, long count);
+    // ---- daemon: allocation-free forms for the forked daemon children, which may run no code path for the
+    // first time and allocate nothing. Paths and argv/envp are C strings and pointer arrays prepared in native
+    // memory by the launcher before the fork, so no String is converted after it. The daemon launcher loads its
+    // own instance of this binding, so the stubs its children run are not hot elsewhere in the JVM: a call in a
+    // child that tips a hot method's counter over a JIT threshold asks the compiler queue for a lock that a
+    // compiler thread may have held at fork time, and the child then waits forever (seen with gdb).
+
+    /** {@code fork(2)} (glibc's, which runs the atfork handlers that keep malloc usable in the child). */
+    int fork();
+
+    /** {@code getpid(2)}. */
+    int getpid();
+
+    /** {@code dup2(2)}. */
+    int dup2(int oldFd, int newFd);
 
     /** {@code close(2)}. */
     int close(int fd);
 
     /** {@code getdents64(2)} (glibc 2.30+): directory entries as {@code struct linux_dirent64} records. */
     long getdents64(int fd, Pointer buffer, long count);
+    /** {@code umask(2)}. */
+    int umask(int mask);
+
+    /** {@code open(2)} of a C string at a native address prepared before the fork. */
+    int open(long path, int flags, int mode);
+
+    /** {@code chdir(2)} to a C string at a native address prepared before the fork. */
+    int chdir(long path);
+
+    /** {@code execve(2)}: addresses of a C string and of NULL-terminated {@code argv}/{@code envp} arrays. */
+    int execve(long path, long argv, long envp);
+
+    /** {@code setgid(2)}. */
+    int setgid(int gid);
+
+    /** {@code setgroups(2)} over a native {@code gid_t} array at {@code groups}. */
+    int setgroups(long size, long groups);
+
+    /** {@code socket(2)}: the launcher's {@code sd_notify} datagram. */
+    int socket(int domain, int type, int protocol);
+
+    /** {@code sendto(2)} with a raw {@code struct sockaddr_un}. */
+    long sendto(int fd, @In byte[] buffer, long length, int flags, @In byte[] address, int addressLength);
 
     /** Loads the binding against the process's libc. */
     static LinuxLibC load() {

@@ -1,0 +1,285 @@
+package io.forkj.posix.internal.daemon;
+
+import io.forkj.Errno;
+import io.forkj.PosixException;
+import io.forkj.posix.DaemonException;
+import io.forkj.posix.DaemonStatus;
+import io.forkj.posix.DaemonStatus.State;
+import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.proc.ProcLocks;
+import io.forkj.posix.internal.proc.ProcParser;
+import jnr.constants.platform.OpenFlags;
+import jnr.constants.platform.Sysconf;
+import jnr.posix.FileStat;
+import jnr.posix.POSIX;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The pid file protocol. The launcher creates (or takes over) the file and holds {@code flock(LOCK_EX)} on it
+ * before forking; the daemon inherits that open file description, so the lock is the daemon's from then on and
+ * is released by the kernel only when the daemon's last copy of the fd closes, that is when it dies. The lock,
+ * not the pid written in the file, says whether a daemon lives: a file nobody has locked is stale whatever it
+ * says.
+ */
+public final class PidFile {
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
+    private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
+    private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
+    private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
+    private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
+    private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    /** btime (whole seconds) and the pid file's mtime are coarse; NTP may also move btime a little. */
+    private static final long START_TIME_SLACK_SECONDS = 2;
+    private static final int ATTEMPTS = 5;
+
+    private static final POSIX POSIX = Native.posix();
+
+    private PidFile() {
+    }
+
+    /** The launcher's lock on a pid file: an fd without {@code O_CLOEXEC}, so the daemon inherits it. */
+    public static final class Lock {
+        private final Path path;
+        private int fd;
+
+        private Lock(Path path, int fd) {
+            this.path = path;
+            this.fd = fd;
+        }
+
+        /** The open, locked, empty file. */
+        public int fd() {
+            return fd;
+        }
+
+        /** The file. */
+        public Path path() {
+            return path;
+        }
+
+        /** Closes the launcher's copy: the daemon's copy keeps the lock. */
+        public void release() {
+            if (fd >= 0) {
+                POSIX.close(fd);
+                fd = -1;
+            }
+        }
+
+        /** Empties the file again after a stalled attempt, whose daemon may have written its pid already. */
+        public void reset() {
+            if (POSIX.ftruncate(fd, 0) != 0 || POSIX.lseek(fd, 0, 0) != 0) {
+                throw new PosixException("ftruncate/lseek(" + path + ", 0)", Native.errno());
+            }
+        }
+
+        /** The start failed: removes the file while still holding the lock (nobody else can own it), then closes. */
+        public void discard() {
+            if (fd >= 0) {
+                POSIX.unlink(path.toString());
+                release();
+            }
+        }
+    }
+
+    /**
+     * Creates the pid file with {@code O_CREAT|O_EXCL|O_NOFOLLOW|O_WRONLY}, mode 0644, and locks it; if it exists,
+     * takes it over when nobody holds its lock (a stale file from a dead daemon), after checking the path still
+     * names the locked inode. Truncates it for the daemon's pid.
+     *
+     * @throws DaemonException if a live daemon holds it
+     * @throws PosixException  if the file cannot be opened or locked (a symbolic link gives {@code ELOOP})
+     */
+    public static Lock acquire(Path path) {
+        String name = path.toString();
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int fd = POSIX.open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+            boolean created = fd >= 0;
+            if (!created) {
+                int errno = Native.errno();
+                if (errno != Errno.EEXIST.number()) {
+                    throw new PosixException("open(" + name + ", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0644)", errno);
+                }
+                fd = POSIX.open(name, O_WRONLY | O_NOFOLLOW, 0);
+                if (fd < 0) {
+                    errno = Native.errno();
+                    if (errno == Errno.ENOENT.number()) {
+                        continue; // removed between the two opens: create it afresh
+                    }
+                    throw new PosixException("open(" + name + ", O_WRONLY|O_NOFOLLOW)", errno,
+                            errno == Errno.ELOOP.number() ? "the pid file is a symbolic link; forkj never follows one" : null);
+                }
+            }
+            if (POSIX.flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                int errno = Native.errno();
+                POSIX.close(fd);
+                if (errno == Errno.EAGAIN.number()) {
+                    throw new DaemonException("pid file " + name + " is locked by a running daemon"
+                            + describePid(readPid(path)));
+                }
+                throw new PosixException("flock(" + name + ", LOCK_EX|LOCK_NB)", errno);
+            }
+            if (!namesOpenFile(path, fd)) {
+                POSIX.close(fd); // replaced between open and flock: the lock is on a file nobody will look at
+                continue;
+            }
+            if ((created && POSIX.fchmod(fd, 0644) != 0) || POSIX.ftruncate(fd, 0) != 0) {
+                int errno = Native.errno();
+                POSIX.close(fd);
+                throw new PosixException((created ? "fchmod/ftruncate(" : "ftruncate(") + name + ")", errno);
+            }
+            return new Lock(path, fd);
+        }
+        throw new DaemonException("pid file " + name + " was replaced " + ATTEMPTS
+                + " times while it was being locked; another launcher is racing for it");
+    }
+
+    /** Verifies what the pid file says, touching no lock (reads /proc/locks and /proc/PID). */
+    public static DaemonStatus status(Path path) {
+        FileStat file = identity(path);
+        if (file == null) {
+            return new DaemonStatus(State.NOT_RUNNING, 0, path, "no pid file " + path);
+        }
+        int pid = readPid(path);
+        if (!ProcLocks.isLocked(file.dev(), file.ino())) {
+            return new DaemonStatus(State.STALE, Math.max(pid, 0), path, "nobody holds the lock on " + path
+                    + ": the daemon" + describePid(pid) + " is gone");
+        }
+        if (pid <= 0) {
+            return new DaemonStatus(State.UNVERIFIED, 0, path, path + " is locked but holds no pid"
+                    + (pid == 0 ? " yet: a daemon is starting" : ": its content is not a pid"));
+        }
+        if (!holdsOpen(pid, file)) {
+            return new DaemonStatus(State.UNVERIFIED, pid, path, path + " is locked, but pid " + pid
+                    + " does not hold it open: the pid was recycled or the file was rewritten");
+        }
+        long started = startEpochSeconds(pid);
+        if (started > file.mtime() + START_TIME_SLACK_SECONDS) {
+            return new DaemonStatus(State.UNVERIFIED, pid, path, "pid " + pid + " started at " + started
+                    + " (epoch s), after " + path + " was written at " + file.mtime() + ": not the daemon that wrote it");
+        }
+        return new DaemonStatus(State.RUNNING, pid, path, "running as pid " + pid);
+    }
+
+    /** True while some process holds the lock on the file {@code path} named when {@code status} was taken. */
+    static boolean stillLocked(FileStat file) {
+        return ProcLocks.isLocked(file.dev(), file.ino());
+    }
+
+    /** The identity (device, inode, mtime) of the file at {@code path} now, or null when there is none. */
+    static FileStat identity(Path path) {
+        FileStat file = POSIX.allocateStat();
+        if (POSIX.lstat(path.toString(), file) == 0) {
+            return file;
+        }
+        int errno = Native.errno();
+        if (errno == Errno.ENOENT.number()) {
+            return null;
+        }
+        throw new PosixException("lstat(" + path + ")", errno);
+    }
+
+    /**
+     * Removes the pid file if nobody holds its lock, taking the lock first so no starting daemon loses its file.
+     *
+     * @return true if this call removed it
+     */
+    public static boolean removeIfUnlocked(Path path) {
+        String name = path.toString();
+        int fd = POSIX.open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (fd < 0) {
+            int errno = Native.errno();
+            if (errno == Errno.ENOENT.number()) {
+                return false;
+            }
+            throw new PosixException("open(" + name + ", O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", errno);
+        }
+        try {
+            if (POSIX.flock(fd, LOCK_EX | LOCK_NB) != 0) {
+                int errno = Native.errno();
+                if (errno == Errno.EAGAIN.number()) {
+                    return false; // a new daemon owns it now
+                }
+                throw new PosixException("flock(" + name + ", LOCK_EX|LOCK_NB)", errno);
+            }
+            if (!namesOpenFile(path, fd)) {
+                return false;
+            }
+            if (POSIX.unlink(name) != 0) {
+                throw new PosixException("unlink(" + name + ")", Native.errno());
+            }
+            return true;
+        } finally {
+            POSIX.close(fd);
+        }
+    }
+
+    /** The pid in the file: 0 if empty or missing (a daemon starting), -1 if it is not a number. */
+    static int readPid(Path path) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.US_ASCII).trim();
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            return -1;
+        }
+        if (text.isEmpty()) {
+            return 0;
+        }
+        try {
+            long pid = ProcParser.parseLong(text);
+            return pid > 0 && pid <= Integer.MAX_VALUE ? (int) pid : -1;
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    private static String describePid(int pid) {
+        return pid > 0 ? " (pid " + pid + ")" : pid == 0 ? " (no pid written yet: it is starting)" : " (content is not a pid)";
+    }
+
+    private static boolean namesOpenFile(Path path, int fd) {
+        FileStat open = POSIX.fstat(fd);
+        FileStat named = identity(path);
+        return named != null && open.dev() == named.dev() && open.ino() == named.ino();
+    }
+
+    /** True if process {@code pid} has an fd on the very file {@code file} (same device and inode). */
+    private static boolean holdsOpen(int pid, FileStat file) {
+        Path fds = Path.of("/proc", Integer.toString(pid), "fd");
+        try (var list = Files.list(fds)) {
+            FileStat target = POSIX.allocateStat();
+            for (Path fd : (Iterable<Path>) list::iterator) {
+                if (POSIX.stat(fd.toString(), target) == 0 && target.dev() == file.dev() && target.ino() == file.ino()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false; // gone, or not ours to inspect: then it cannot be verified
+        }
+    }
+
+    /** Wall-clock start of {@code pid} in epoch seconds: /proc/stat btime plus /proc/PID/stat starttime. */
+    private static long startEpochSeconds(int pid) {
+        try {
+            long ticks = ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat"))).startTime();
+            long bootTime = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("btime ")) {
+                    bootTime = ProcParser.parseLong(line.substring(6));
+                }
+            }
+            return bootTime + ticks / POSIX.sysconf(Sysconf._SC_CLK_TCK);
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // gone: certainly not the process that wrote the file
+        }
+    }
+}

@@ -75,6 +75,56 @@ public interface LinuxLibC {
     /** {@code waitid(2)} over raw {@code siginfo_t} memory (128 bytes). */
     int waitid(int idtype, int id, Pointer infop, int options);
 
+    // ---- Guarded fork and spawn (issue 3). jnr-posix's posix_spawnp returns -1 and drops the error number
+    // posix_spawn returns, and binds neither addchdir_np (glibc 2.29) nor addclosefrom_np (glibc 2.34), so
+    // the spawn family is bound here over raw, library-allocated attribute memory.
+
+    /** {@code dup2(2)}: used in a forked child, so it is a plain int call with nothing to load. */
+    int dup2(int oldfd, int newfd);
+
+    /** {@code posix_spawnp(3)}: returns 0 or the error number (errno is not the contract). */
+    int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attr,
+                     @In CharSequence[] argv, @In CharSequence[] envp);
+
+    /** {@code posix_spawn_file_actions_init(3)} on at least 80 bytes. */
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    /** {@code posix_spawn_file_actions_destroy(3)}. */
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    /** {@code posix_spawn_file_actions_adddup2(3)}; {@code fd == newfd} clears FD_CLOEXEC (glibc 2.29+). */
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+
+    /** {@code posix_spawn_file_actions_addopen(3)}. */
+    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag, int mode);
+
+    /** {@code posix_spawn_file_actions_addclose(3)}; closing an fd that is not open is not an error. */
+    int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
+
+    /** {@code posix_spawn_file_actions_addchdir_np(3)}, glibc 2.29. */
+    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
+
+    /** {@code posix_spawn_file_actions_addclosefrom_np(3)}, glibc 2.34: closes every fd {@code >= from}. */
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    /** {@code posix_spawnattr_init(3)} on at least 336 bytes. */
+    int posix_spawnattr_init(Pointer attr);
+
+    /** {@code posix_spawnattr_destroy(3)}. */
+    int posix_spawnattr_destroy(Pointer attr);
+
+    /** {@code posix_spawnattr_setflags(3)}. */
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    /** {@code posix_spawnattr_setpgroup(3)}. */
+    int posix_spawnattr_setpgroup(Pointer attr, int pgroup);
+
+    /** {@code posix_spawnattr_setsigmask(3)} from raw {@code sigset_t} memory. */
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+    /** {@code posix_spawnattr_setsigdefault(3)} from raw {@code sigset_t} memory. */
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
+
     /** Loads the binding against the process's libc. */
     static LinuxLibC load() {
         return LibraryLoader.create(LinuxLibC.class).load("c");

@@ -48,6 +48,24 @@ class ForkIT {
         }
     }
 
+    /**
+     * Forks a child that reports "ready" through a redirected stdout once its setup (the signal reset) is done,
+     * then sleeps in pause() forever, and waits for that report.
+     */
+    private static Child pausedChild(Path dir, ForkOptions options) {
+        Path out = dir.resolve("ready");
+        String ready = "ready";
+        Child child = Fork.run(options.stdout(Redirect.to(out.toFile())), ctx -> {
+            ctx.out(ready);
+            while (true) {
+                // pause() also returns after a caught signal ran the JVM's handler; keep sleeping.
+                Native.libc().pause();
+            }
+        });
+        awaitContent(out, ready);
+        return child;
+    }
+
     @Test
     void bodyThatReturnsExitsZeroAndWritesThroughTheChildSafeWriter(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
@@ -59,14 +77,22 @@ class ForkIT {
     }
 
     @Test
+    void textLongerThanTheWriterBufferArrivesWhole(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            b.append(i % 7 == 0 ? "\ud83d\ude00" : i % 3 == 0 ? "\u20ac" : i % 2 == 0 ? "\u00e9" : "x");
+        }
+        String text = b.toString();
+        Child child = Fork.run(ForkOptions.defaults().deadline(SHORT).stdout(Redirect.to(out.toFile())),
+                ctx -> ctx.out(text));
+        assertThat(child.waitFor().toExitCode()).isZero();
+        assertThat(content(out)).isEqualTo(text);
+    }
+
+    @Test
     void sigtermKillsAForkedChildWithExitCodeMinus15(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("ready");
-        String ready = "ready";
-        Child child = Fork.run(ForkOptions.defaults().deadline(SHORT).stdout(Redirect.to(out.toFile())), ctx -> {
-            ctx.out(ready);
-            Native.libc().pause();
-        });
-        awaitContent(out, ready);
+        Child child = pausedChild(dir, ForkOptions.defaults().deadline(SHORT));
         child.kill(Signal.SIGTERM);
         WaitStatus status = child.waitFor();
         assertThat(status).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGTERM, false));
@@ -75,18 +101,7 @@ class ForkIT {
 
     @Test
     void withoutTheResetSigtermIsIgnoredAndTheDeadlineEndsTheChild(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("ready");
-        String ready = "ready";
-        ForkOptions keepJvmHandlers = ForkOptions.defaults().resetSignals().deadline(Duration.ofSeconds(2))
-                .stdout(Redirect.to(out.toFile()));
-        Child child = Fork.run(keepJvmHandlers, ctx -> {
-            ctx.out(ready);
-            while (true) {
-                // pause() returns after the JVM's handler ran; the signal changed nothing else.
-                Native.libc().pause();
-            }
-        });
-        awaitContent(out, ready);
+        Child child = pausedChild(dir, ForkOptions.defaults().resetSignals().deadline(Duration.ofSeconds(2)));
         child.kill(Signal.SIGTERM);
         assertThat(child.waitFor(Duration.ofMillis(300))).as("SIGTERM caught by the JVM's dead handler").isEmpty();
         assertThatThrownBy(child::waitFor).isInstanceOf(ForkStallException.class);
@@ -150,13 +165,7 @@ class ForkIT {
 
     @Test
     void twoThreadsWaitingForOneChildBothGetItsStatus(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("ready");
-        String ready = "ready";
-        Child child = Fork.run(ForkOptions.defaults().deadline(SHORT).stdout(Redirect.to(out.toFile())), ctx -> {
-            ctx.out(ready);
-            Native.libc().pause();
-        });
-        awaitContent(out, ready);
+        Child child = pausedChild(dir, ForkOptions.defaults().deadline(SHORT));
         List<Object> results = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

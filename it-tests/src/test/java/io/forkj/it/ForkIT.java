@@ -274,18 +274,21 @@ class ForkIT {
         ForkOptions options = ForkOptions.defaults().deadline(deadline);
         ChildBody empty = ctx -> { };
         AtomicBoolean stop = new AtomicBoolean();
-        // Yielding every 1 MiB keeps G1's eden small: ~7 young GCs (safepoints) a second, and forks that
-        // cost ~30 ms instead of ~75 ms with a 700 MB eden (measured, 2-core VM).
+        // Yielding every 256 KiB keeps G1's eden small, with several young GCs (safepoints) a second, and forks
+        // that cost ~30 ms instead of ~75 ms with a 700 MB eden (measured, 2-core VM).
         Thread allocator = new Thread(() -> {
             long n = 0;
             while (!stop.get()) {
                 sink = new byte[4096];
-                if ((++n & 255) == 0) {
+                if ((++n & 63) == 0) {
                     Thread.yield();
                 }
             }
         }, "busy-allocator");
         allocator.setDaemon(true);
+        // Fork cost follows the parent's touched memory; earlier tests may have grown the heap. A full GC lets
+        // G1 give memory back, so the loop measures forks rather than page-table copies of a large eden.
+        System.gc();
         allocator.start();
         int stalls = 0;
         long worstMillis = 0;

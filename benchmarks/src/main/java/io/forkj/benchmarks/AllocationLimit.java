@@ -17,6 +17,7 @@ public final class AllocationLimit {
     private AllocationLimit() {
     }
 
+    /** Runs the measurement; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         int rounds = Integer.parseInt(args[0]);
         ForkOptions options = ForkOptions.defaults().deadline(Duration.ofSeconds(10)).gcBeforeFork(true);

@@ -20,6 +20,7 @@ public final class ForkStallRate {
     private ForkStallRate() {
     }
 
+    /** Runs the measurement; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
         boolean busy = args[1].equals("busy");

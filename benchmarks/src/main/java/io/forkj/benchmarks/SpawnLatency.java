@@ -10,9 +10,11 @@ public final class SpawnLatency {
     private SpawnLatency() {
     }
 
+    /** Runs the measurement; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
-        for (int i = 0; i < Math.max(50, count / 10); i++) {
+        // Warm until the JIT has compiled both paths: with 100 rounds the first measurement still ran interpreted.
+        for (int i = 0; i < Math.max(1000, count); i++) {
             Spawn.exec("/bin/true").waitFor();
             new ProcessBuilder("/bin/true").start().waitFor();
         }

@@ -67,7 +67,12 @@ public final class Child {
         this.allocationBudget = allocationBudget;
         this.gcBeforeFork = gcBeforeFork;
         this.pidfd = Pidfd.open(pid);
-        this.identity = new ProcessIdentity(pid, readStat(pid).startTime());
+        try {
+            this.identity = new ProcessIdentity(pid, readStat(pid).startTime());
+        } catch (RuntimeException e) {
+            closePidfd();
+            throw e;
+        }
     }
 
     /** The child's process id (Python's return value of {@code os.fork()}). */

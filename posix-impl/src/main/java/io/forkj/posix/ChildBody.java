@@ -7,6 +7,7 @@ package io.forkj.posix;
  * dispatcher. Keep it short, allocate little (see {@link Fork#allocationBudget()}), write through
  * {@link ChildContext} rather than {@code System.out}, and run only code the parent has run before (a class
  * loaded or a lambda or string concatenation bootstrapped for the first time in the child can block forever).
+ * A body that blocks is ended by the deadline.
  * Returning means exit code 0; throwing means exit code 70 with the message on fd 2.
  */
 @FunctionalInterface

@@ -20,9 +20,14 @@ import java.util.Objects;
  * {@link ChildBody}, made safe for a JVM by the rules in forkj's DESIGN.md ("Fork in a JVM").
  *
  * <pre>{@code
- * Child child = Fork.run(ctx -> ctx.out("hello from " + ctx.getpid() + "\n"));
- * WaitStatus status = child.waitFor();     // Exited(pid, 0), or ForkStallException after the deadline
+ * String greeting = "hello from the child\n";   // built in the parent
+ * Child child = Fork.run(ctx -> ctx.out(greeting));
+ * WaitStatus status = child.waitFor();           // Exited(pid, 0), or ForkStallException after the deadline
  * }</pre>
+ *
+ * <p>Build strings in the parent: {@code "a" + x} in a body compiled by javac 9+ is an invokedynamic call
+ * site whose first use bootstraps classes, which can block a child forever (measured on JDK 25). forkj's own
+ * code is compiled with {@code -XDstringConcat=inline} for that reason.
  *
  * <p>What {@code run} does, in order:
  * <ol>

@@ -110,7 +110,10 @@ public final class ForkedChild {
             ChildBody throwsBody = ctx -> {
                 throw new IllegalStateException("warm-up \u00e9");
             };
-            for (int round = 0; round < 2; round++) {
+            // Enough rounds (~240,000 encoder iterations) for the JIT to compile the encoder in the parent. A
+            // child whose interpreted loop crosses a compile threshold asks for a compilation, which involves
+            // compiler threads it does not have: the likely cause of one stall seen writing a long text.
+            for (int round = 0; round < 20; round++) {
                 if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
                     throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");
                 }

@@ -11,6 +11,6 @@ public final class ProcessBuilderLatency {
     /** Entry point. */
     public static void main(String[] args) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("/bin/true");
-        Timing.rounds(() -> pb.start().waitFor(), 50, Timing.intArg(args, 0, 200), Timing.intArg(args, 1, 5));
+        Timing.rounds(() -> pb.start().waitFor(), 1000, Timing.intArg(args, 0, 200), Timing.intArg(args, 1, 5));
     }
 }

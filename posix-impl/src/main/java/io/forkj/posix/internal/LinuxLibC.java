@@ -111,7 +111,7 @@ public interface LinuxLibC {
     /** {@code getpid(2)}. */
     int getpid();
 
-    /** {@code dup2(2)}. */
+    /** {@code dup2(2)}: used in forked children, so it is a plain int call with nothing to load. */
     int dup2(int oldFd, int newFd);
 
     /** {@code close(2)}. */
@@ -142,6 +142,53 @@ public interface LinuxLibC {
 
     /** {@code sendto(2)} with a raw {@code struct sockaddr_un}. */
     long sendto(int fd, @In byte[] buffer, long length, int flags, @In byte[] address, int addressLength);
+    // ---- Guarded fork and spawn (issue 3). jnr-posix's posix_spawnp returns -1 and drops the error number
+    // posix_spawn returns, and binds neither addchdir_np (glibc 2.29) nor addclosefrom_np (glibc 2.34), so
+    // the spawn family is bound here over raw, library-allocated attribute memory.
+
+
+    /** {@code posix_spawnp(3)}: returns 0 or the error number (errno is not the contract). */
+    int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attr,
+                     @In CharSequence[] argv, @In CharSequence[] envp);
+
+    /** {@code posix_spawn_file_actions_init(3)} on at least 80 bytes. */
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    /** {@code posix_spawn_file_actions_destroy(3)}. */
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    /** {@code posix_spawn_file_actions_adddup2(3)}; {@code fd == newfd} clears FD_CLOEXEC (glibc 2.29+). */
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+
+    /** {@code posix_spawn_file_actions_addopen(3)}. */
+    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag, int mode);
+
+    /** {@code posix_spawn_file_actions_addclose(3)}; closing an fd that is not open is not an error. */
+    int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
+
+    /** {@code posix_spawn_file_actions_addchdir_np(3)}, glibc 2.29. */
+    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
+
+    /** {@code posix_spawn_file_actions_addclosefrom_np(3)}, glibc 2.34: closes every fd {@code >= from}. */
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    /** {@code posix_spawnattr_init(3)} on at least 336 bytes. */
+    int posix_spawnattr_init(Pointer attr);
+
+    /** {@code posix_spawnattr_destroy(3)}. */
+    int posix_spawnattr_destroy(Pointer attr);
+
+    /** {@code posix_spawnattr_setflags(3)}. */
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    /** {@code posix_spawnattr_setpgroup(3)}. */
+    int posix_spawnattr_setpgroup(Pointer attr, int pgroup);
+
+    /** {@code posix_spawnattr_setsigmask(3)} from raw {@code sigset_t} memory. */
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
+
+    /** {@code posix_spawnattr_setsigdefault(3)} from raw {@code sigset_t} memory. */
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
     /** Loads the binding against the process's libc. */
     static LinuxLibC load() {

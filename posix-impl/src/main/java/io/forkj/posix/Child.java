@@ -1,0 +1,335 @@
+package io.forkj.posix;
+
+import io.forkj.Posix;
+import io.forkj.PosixException;
+import io.forkj.ProcessIdentity;
+import io.forkj.Signal;
+import io.forkj.WaitOption;
+import io.forkj.WaitStatus;
+import io.forkj.posix.internal.Pidfd;
+import io.forkj.posix.internal.proc.ProcParser;
+import io.forkj.posix.internal.proc.StatLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A child this JVM created with {@link Fork} or {@link Spawn}: Python's pid plus {@code os.waitpid}, in the
+ * shape of {@code java.lang.Process}. Thread-safe.
+ *
+ * <p>Only this handle reaps its child, always with {@code waitpid(pid, ...)} for that one pid (never
+ * {@code waitpid(-1)}), and calls are serialized on a lock, so two threads waiting at once both get the status
+ * and neither gets {@code ECHILD}. Waiting sleeps in {@code poll(2)} on a pidfd, which wakes when the child
+ * exits. Signals go through the pidfd too, and {@link #kill(Signal)} refuses once the child is reaped: the pid
+ * may then belong to another process.
+ *
+ * <p>A forked child has a deadline: any wait or poll that finds it passed with the child still alive kills it
+ * with {@code SIGKILL}, reaps it and throws {@link ForkStallException}, now and on every later wait. A spawned
+ * child runs an ordinary program and has no deadline.
+ */
+public final class Child {
+    private static final Posix POSIX = Posix.get();
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+
+    private final int pid;
+    private final ProcessIdentity identity;
+    private final Duration deadline;
+    private final long deadlineNanos;
+    private final long allocationBudget;
+    private final boolean gcBeforeFork;
+
+    private final ReentrantLock reapLock = new ReentrantLock();
+    private volatile WaitStatus status;
+    private volatile ForkStallException stall;
+
+    private final Object pidfdGuard = new Object();
+    private int pidfd;
+    private int pidfdUsers;
+    private boolean pidfdRetired;
+
+    /**
+     * Called right after the child was created; reads its identity from /proc while it cannot yet have been
+     * reaped.
+     *
+     * @param deadline null for a spawned child
+     */
+    Child(int pid, long startNanos, Duration deadline, long allocationBudget, boolean gcBeforeFork) {
+        this.pid = pid;
+        this.deadline = deadline;
+        this.deadlineNanos = deadline == null ? 0 : startNanos + deadline.toNanos();
+        this.allocationBudget = allocationBudget;
+        this.gcBeforeFork = gcBeforeFork;
+        this.pidfd = Pidfd.open(pid);
+        try {
+            this.identity = new ProcessIdentity(pid, readStat(pid).startTime());
+        } catch (RuntimeException e) {
+            closePidfd();
+            throw e;
+        }
+    }
+
+    /** The child's process id (Python's return value of {@code os.fork()}). */
+    public int pid() {
+        return pid;
+    }
+
+    /** The child's pid and start time, which no later process with the same pid shares. */
+    public ProcessIdentity identity() {
+        return identity;
+    }
+
+    /** The deadline of a forked child, counted from the fork; empty for a spawned one. */
+    public Optional<Duration> deadline() {
+        return Optional.ofNullable(deadline);
+    }
+
+    /** {@link Fork#allocationBudget()} just before the fork; 0 for a spawned child. */
+    public long allocationBudget() {
+        return allocationBudget;
+    }
+
+    /** The status once the child has been reaped, without any system call; empty while it has not. */
+    public Optional<WaitStatus> exitStatus() {
+        return Optional.ofNullable(status);
+    }
+
+    /**
+     * Waits until the child terminates and returns its status (Python's {@code os.waitpid(pid, 0)}, Java's
+     * {@code Process.waitFor()}). For a forked child the wait ends at its deadline at the latest.
+     *
+     * @throws ForkStallException   if the deadline passed first; the child was killed and reaped
+     * @throws InterruptedException if the thread was interrupted; the child is left as it was
+     * @throws PosixException       with {@code ECHILD} if something else reaped the child (a {@code waitpid(-1)}
+     *                              elsewhere, or {@code SIGCHLD} set to {@code SIG_IGN})
+     */
+    public WaitStatus waitFor() throws InterruptedException {
+        return await(false, 0).orElseThrow();
+    }
+
+    /**
+     * Waits at most {@code timeout} for the child to terminate.
+     *
+     * @return the status, or empty if the timeout passed first (the child is still running)
+     * @throws ForkStallException   if the child's deadline passed first; it was killed and reaped
+     * @throws InterruptedException if the thread was interrupted
+     */
+    public Optional<WaitStatus> waitFor(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        return await(true, System.nanoTime() + Math.max(0, timeout.toNanos()));
+    }
+
+    /**
+     * {@code waitpid(pid, WNOHANG)}: the status if the child has terminated (reaping it), else empty.
+     *
+     * @throws ForkStallException if the child's deadline has passed; it was killed and reaped
+     */
+    public Optional<WaitStatus> poll() {
+        if (!tryReap() && deadline != null && System.nanoTime() - deadlineNanos >= 0) {
+            enforceDeadline();
+        }
+        rethrowStall();
+        return Optional.ofNullable(status);
+    }
+
+    /**
+     * Sends {@code signal} to the child (Python's {@code os.kill(pid, sig)}), through its pidfd where the
+     * kernel has them.
+     *
+     * @throws IllegalStateException if the child has been reaped: its pid may now name another process
+     * @throws PosixException        if the kernel refuses
+     */
+    public void kill(Signal signal) {
+        Objects.requireNonNull(signal, "signal");
+        reapLock.lock();
+        try {
+            if (status != null) {
+                throw new IllegalStateException("child " + pid + " was already reaped (" + status
+                        + "): not sending " + signal + ", its pid may belong to another process now");
+            }
+            // Holding the reap lock, this handle cannot reap the child meanwhile; the pidfd also guards
+            // against anyone else having reaped it.
+            int fd = pidfd;
+            if (fd >= 0) {
+                int errno = Pidfd.sendSignal(fd, signal.number());
+                if (errno != 0) {
+                    throw new PosixException("pidfd_send_signal(" + pid + ", " + signal.name() + ")", errno);
+                }
+            } else {
+                POSIX.kill(pid, signal);
+            }
+        } finally {
+            reapLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        WaitStatus s = status;
+        return "Child[pid=" + pid + (s == null ? ", running" : ", " + s) + "]";
+    }
+
+    private Optional<WaitStatus> await(boolean bounded, long untilNanos) throws InterruptedException {
+        while (true) {
+            rethrowStall();
+            if (tryReap()) {
+                return Optional.of(status);
+            }
+            long now = System.nanoTime();
+            if (deadline != null && now - deadlineNanos >= 0) {
+                enforceDeadline();
+                continue;
+            }
+            if (bounded && now - untilNanos >= 0) {
+                return Optional.empty();
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for child " + pid);
+            }
+            long slice = SLICE_NANOS;
+            if (deadline != null) {
+                slice = Math.min(slice, deadlineNanos - now);
+            }
+            if (bounded) {
+                slice = Math.min(slice, untilNanos - now);
+            }
+            sleepUntilExit(slice);
+        }
+    }
+
+    /** Sleeps until the child exits or {@code nanos} pass: poll(2) on the pidfd, or a short sleep without one. */
+    private void sleepUntilExit(long nanos) throws InterruptedException {
+        int millis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
+        int fd;
+        synchronized (pidfdGuard) {
+            fd = pidfdRetired ? -1 : pidfd;
+            if (fd >= 0) {
+                pidfdUsers++;
+            }
+        }
+        if (fd < 0) {
+            Thread.sleep(Math.min(millis, 5));
+            return;
+        }
+        try {
+            Pidfd.awaitExit(fd, millis);
+        } finally {
+            synchronized (pidfdGuard) {
+                if (--pidfdUsers == 0 && pidfdRetired) {
+                    closePidfd();
+                }
+            }
+        }
+    }
+
+    /** {@code waitpid(pid, WNOHANG)} under the lock; true once the child is reaped. */
+    private boolean tryReap() {
+        if (status != null) {
+            return true;
+        }
+        reapLock.lock();
+        try {
+            if (status == null) {
+                WaitStatus s = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                if (s.isTerminated()) {
+                    reaped(s);
+                }
+            }
+            return status != null;
+        } finally {
+            reapLock.unlock();
+        }
+    }
+
+    /**
+     * The one place a status is recorded (under the reap lock). A later lifecycle view and exit notification
+     * hook in here.
+     */
+    private void reaped(WaitStatus s) {
+        status = s;
+        synchronized (pidfdGuard) {
+            pidfdRetired = true;
+            if (pidfdUsers == 0) {
+                closePidfd();
+            }
+        }
+    }
+
+    private void closePidfd() {
+        if (pidfd >= 0) {
+            Pidfd.close(pidfd);
+            pidfd = -1;
+        }
+    }
+
+    /**
+     * Kills the overdue child, reaps it and records the stall, which the caller then throws; records nothing
+     * if the child turns out to have exited at the last moment.
+     */
+    private void enforceDeadline() {
+        reapLock.lock();
+        try {
+            if (stall != null) {
+                return;
+            }
+            char state = '?';
+            String wchan = "";
+            try {
+                state = readStat(pid).state();
+                wchan = Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
+            } catch (RuntimeException unreadable) {
+                // Evidence only; the kill below matters.
+            } catch (IOException unreadable) {
+                // idem
+            }
+            if (status == null) {
+                WaitStatus s = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                if (s.isTerminated()) {
+                    // It exited just at the deadline: no stall.
+                    reaped(s);
+                    return;
+                }
+                int fd = pidfd;
+                if (fd < 0 || Pidfd.sendSignal(fd, Signal.SIGKILL.number()) != 0) {
+                    POSIX.kill(pid, Signal.SIGKILL);
+                }
+                long end = System.nanoTime() + KILL_GRACE.toNanos();
+                while (status == null && System.nanoTime() - end < 0) {
+                    if (fd >= 0) {
+                        Pidfd.awaitExit(fd, 100);
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                    WaitStatus killed = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                    if (killed.isTerminated()) {
+                        reaped(killed);
+                    }
+                }
+            }
+            stall = new ForkStallException(pid, deadline, allocationBudget, gcBeforeFork, state, wchan);
+        } finally {
+            reapLock.unlock();
+        }
+    }
+
+    private void rethrowStall() {
+        ForkStallException s = stall;
+        if (s != null) {
+            throw s;
+        }
+    }
+
+    private static StatLine readStat(int pid) {
+        try {
+            return ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat")));
+        } catch (IOException e) {
+            throw new PosixException("read /proc/" + pid + "/stat", 3, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.forkj.posix;
+
+import io.forkj.PosixException;
+import io.forkj.Signal;
+import io.forkj.posix.internal.AllocationBudget;
+import io.forkj.posix.internal.ForkedChild;
+import io.forkj.posix.internal.ForkedContext;
+import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.Redirects;
+import io.forkj.posix.internal.Sigsets;
+import io.forkj.posix.internal.StdioFlush;
+
+import java.lang.ProcessBuilder.Redirect;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The guarded way to run Java code in a forked child: Python's {@code os.fork()} with the child branch as a
+ * {@link ChildBody}, made safe for a JVM by the rules in forkj's DESIGN.md ("Fork in a JVM").
+ *
+ * <pre>{@code
+ * String greeting = "hello from the child\n";   // built in the parent
+ * Child child = Fork.run(ctx -> ctx.out(greeting));
+ * WaitStatus status = child.waitFor();           // Exited(pid, 0), or ForkStallException after the deadline
+ * }</pre>
+ *
+ * <p>Build strings in the parent: {@code "a" + x} in a body compiled by javac 9+ is an invokedynamic call
+ * site whose first use bootstraps classes, which can block a child forever (measured on JDK 25). forkj's own
+ * code is compiled with {@code -XDstringConcat=inline} for that reason.
+ *
+ * <p>What {@code run} does, in order:
+ * <ol>
+ *   <li>once per JVM, runs the whole child path in the parent (so no class is loaded and no call site is
+ *       bootstrapped for the first time in a child) and then forks one child with an empty body to check it;</li>
+ *   <li>flushes {@code System.out} and {@code System.err} (waiting at most 100 ms for their locks);</li>
+ *   <li>optionally runs {@code System.gc()}, then records the {@link #allocationBudget() allocation budget};</li>
+ *   <li>opens redirect files, and forks. The child resets the chosen signals to {@code SIG_DFL} and unblocks
+ *       them, {@code dup2}s the redirects, runs the body and always ends in {@code _exit}: 0 when the body
+ *       returns, 70 with "class: message" on fd 2 when it throws. No shutdown hook or finalizer runs.</li>
+ * </ol>
+ *
+ * <p>The child has only the forking thread: no GC, no JIT, no signal dispatcher. A body that allocates
+ * beyond the budget, or a fork that happened while another thread had a safepoint under way, blocks the
+ * child forever on a futex; the parent's deadline turns that into a {@link ForkStallException}. Measured on a
+ * 2-core VM, JDK 17, default heap, empty body ({@code benchmarks/.../ForkStallRate}): 1 stall in 10,000 forks
+ * with an idle parent, 4 in 10,000 with one thread allocating without pause; every one detected and
+ * reported at its 2 s deadline.
+ */
+public final class Fork {
+    private static final Object WARM_LOCK = new Object();
+    private static volatile boolean warm;
+
+    private Fork() {
+    }
+
+    /** {@link #run(ForkOptions, ChildBody)} with {@link ForkOptions#defaults()}. */
+    public static Child run(ChildBody body) {
+        return run(ForkOptions.defaults(), body);
+    }
+
+    /**
+     * Forks a child that runs {@code body} and exits; returns at once in the parent with the child's handle.
+     *
+     * @throws PosixException if {@code fork(2)} fails ({@code EAGAIN}: process limit) or a redirect file cannot
+     *                        be opened
+     */
+    public static Child run(ForkOptions options, ChildBody body) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(body, "body");
+        warmUp();
+        return forkNow(options, body);
+    }
+
+    /**
+     * How many bytes a forked child can allocate before its allocation would need a garbage collection, which
+     * nothing in the child can run (the child then blocks forever, and its deadline ends it).
+     *
+     * <p>Computed from the memory-pool beans ({@code java.lang.management.MemoryPoolMXBean}): the free space of
+     * the young generation's eden pool (committed minus used), under G1 less two heap regions, which is what a
+     * child completed in measurements. It changes with every allocation in the parent and is largest right
+     * after a collection: {@link ForkOptions#gcBeforeFork(boolean)} empties eden before the fork, and
+     * {@code -Xmn} (a larger, fixed young generation) raises the ceiling. Collectors without an eden pool
+     * (ZGC, Shenandoah, Epsilon) report 0: forkj promises nothing there.
+     */
+    public static long allocationBudget() {
+        return AllocationBudget.bytes();
+    }
+
+    private static Child forkNow(ForkOptions options, ChildBody body) {
+        StdioFlush.flush();
+        if (options.gcBeforeFork()) {
+            System.gc();
+        }
+        long budget = AllocationBudget.bytes();
+        List<Signal> reset = options.signalsToReset();
+        int[] signals = new int[reset.size()];
+        for (int i = 0; i < signals.length; i++) {
+            signals[i] = reset.get(i).number();
+        }
+        int outFd = -1;
+        int errFd = -1;
+        try {
+            outFd = Redirects.openInParent(options.stdout());
+            errFd = Redirects.openInParent(options.stderr());
+            int[][] dups = dups(outFd, errFd);
+            ForkedChild child = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1]);
+            long start = System.nanoTime();
+            int pid = Native.posix().fork();
+            if (pid == 0) {
+                child.runAndExit(body);
+            }
+            if (pid < 0) {
+                throw new PosixException("fork()", Native.errno());
+            }
+            return new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
+        } finally {
+            Redirects.closeInParent(outFd);
+            Redirects.closeInParent(errFd);
+        }
+    }
+
+    private static int[][] dups(int outFd, int errFd) {
+        int n = (outFd >= 0 ? 1 : 0) + (errFd >= 0 ? 1 : 0);
+        int[] from = new int[n];
+        int[] to = new int[n];
+        int i = 0;
+        if (outFd >= 0) {
+            from[i] = outFd;
+            to[i++] = 1;
+        }
+        if (errFd >= 0) {
+            from[i] = errFd;
+            to[i] = 2;
+        }
+        return new int[][] {from, to};
+    }
+
+    /**
+     * Once per JVM: the child path in the parent, then one real child with an empty body and output to
+     * {@code /dev/null}, which also runs the parent's side (fork, pidfd, /proc, waitpid) once. A stall of that
+     * child is possible (a safepoint at fork) and harmless; a child that fails to exit 0 means the child path
+     * is broken here, and is reported.
+     */
+    private static void warmUp() {
+        if (warm) {
+            return;
+        }
+        synchronized (WARM_LOCK) {
+            if (warm) {
+                return;
+            }
+            ForkedChild.warmUp();
+            ForkOptions quiet = ForkOptions.defaults().deadline(Duration.ofSeconds(10))
+                    .stdout(Redirect.DISCARD).stderr(Redirect.DISCARD);
+            Child probe = forkNow(quiet, ctx -> ctx.out("warm-up\n"));
+            try {
+                int code = probe.waitFor().toExitCode();
+                if (code != 0) {
+                    throw new IllegalStateException("forkj warm-up child " + probe.pid() + " exited with " + code
+                            + " instead of 0: the guarded child path does not work in this JVM");
+                }
+            } catch (ForkStallException rare) {
+                // Killed and reaped; the next fork is guarded by its own deadline.
+            } catch (InterruptedException e) {
+                probe.kill(Signal.SIGKILL);
+                try {
+                    probe.waitFor();
+                } catch (InterruptedException again) {
+                    // The deadline still bounds the probe; it is killed already.
+                }
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during forkj's warm-up fork", e);
+            }
+            warm = true;
+        }
+    }
+}

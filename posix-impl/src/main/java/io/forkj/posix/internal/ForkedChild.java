@@ -1,0 +1,125 @@
+package io.forkj.posix.internal;
+
+import io.forkj.posix.ChildBody;
+import jnr.ffi.Pointer;
+
+/**
+ * The code a guarded fork runs in the child, with everything it touches prepared in the parent: the
+ * context with its output buffer, the signal numbers, the {@code sigset_t} to unblock, the fds to
+ * {@code dup2}. {@link #warmUp()} runs the very same methods in the parent with harmless arguments (an invalid
+ * signal number, an empty set, {@code dup2} of a {@code /dev/null} fd onto itself), because a path a forked
+ * child runs for the first time can block forever on a lock no thread of the child will release.
+ */
+public final class ForkedChild {
+    /** Exit code of a child whose body threw: {@code EX_SOFTWARE} from sysexits.h. */
+    public static final int EXIT_THREW = 70;
+    private static final int SIG_DFL = 0;
+    private static final int SIG_UNBLOCK = 1;
+
+    private final ForkedContext context;
+    private final int[] resetSignals;
+    private final Pointer unblock;
+    private final int[] dupFrom;
+    private final int[] dupTo;
+
+    /**
+     * @param context      what the body sees
+     * @param resetSignals signals set to SIG_DFL
+     * @param unblock      the same signals as a {@code sigset_t}, unblocked after the reset
+     * @param dupFrom      fds opened by the parent ...
+     * @param dupTo        ... and where the child puts them (1, 2)
+     */
+    public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo) {
+        this.context = context;
+        this.resetSignals = resetSignals;
+        this.unblock = unblock;
+        this.dupFrom = dupFrom;
+        this.dupTo = dupTo;
+    }
+
+    /** Runs in the child after {@code fork()} returned 0: the body, then {@code _exit}. Never returns. */
+    public void runAndExit(ChildBody body) {
+        int code = EXIT_THREW;
+        try {
+            code = run(body);
+        } finally {
+            Native.libc()._exit(code);
+        }
+    }
+
+    /** The child path up to the exit code, shared by the child and the parent-side warm-up. */
+    int run(ChildBody body) {
+        try {
+            for (int sig : resetSignals) {
+                Native.libc().signal(sig, SIG_DFL);
+            }
+            Native.libc().sigprocmask(SIG_UNBLOCK, unblock, null);
+            for (int i = 0; i < dupFrom.length; i++) {
+                Native.libc().dup2(dupFrom[i], dupTo[i]);
+            }
+            body.run(context);
+            return 0;
+        } catch (Throwable t) {
+            report(t);
+            return EXIT_THREW;
+        }
+    }
+
+    /** "java.lang.IllegalStateException: message" on the context's fd 2, written piece by piece. */
+    private void report(Throwable t) {
+        try {
+            context.err(t.getClass().getName());
+            String message = t.getMessage();
+            if (message != null) {
+                context.err(": ");
+                context.err(message);
+            }
+            context.err("\n");
+        } catch (Throwable ignored) {
+            // The exit code still says the body failed.
+        }
+    }
+
+    /**
+     * Runs the child path in the parent: every class the child uses is loaded and linked, every call site
+     * resolved, every native stub bound, before any child exists. Exercises the encoder with 1- to 4-byte
+     * characters, a lone surrogate and a text longer than the buffer, and the throwing path.
+     */
+    public static void warmUp() {
+        int devNull = Native.posix().open("/dev/null", Redirects.O_WRONLY | Redirects.O_CLOEXEC, 0);
+        if (devNull < 0) {
+            throw new io.forkj.PosixException("open(/dev/null)", Native.errno());
+        }
+        try {
+            ForkedContext context = new ForkedContext(devNull, devNull);
+            // Signal 0 makes signal(2) fail with EINVAL and the empty set unblocks nothing: same calls, no effect.
+            ForkedChild child = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull},
+                    new int[] {devNull});
+            StringBuilder longText = new StringBuilder();
+            for (int i = 0; i < 3000; i++) {
+                longText.append("a\u00e9\u20ac");
+            }
+            String text = longText.append("\ud83d\ude00\ud83d").toString();
+            ChildBody writes = ctx -> {
+                ctx.out(text);
+                ctx.err(null);
+                ctx.getpid();
+                ctx.getppid();
+                Arguments.exitStatus(0);
+            };
+            ChildBody throwsBody = ctx -> {
+                throw new IllegalStateException("warm-up \u00e9");
+            };
+            // Enough rounds (~240,000 encoder iterations) for the JIT to compile the encoder in the parent. A
+            // child whose interpreted loop crosses a compile threshold asks for a compilation, which involves
+            // compiler threads it does not have: the likely cause of one stall seen writing a long text.
+            for (int round = 0; round < 20; round++) {
+                if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
+                    throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");
+                }
+            }
+        } finally {
+            Native.posix().close(devNull);
+        }
+    }
+}

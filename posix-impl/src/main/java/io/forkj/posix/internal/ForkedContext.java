@@ -1,0 +1,109 @@
+package io.forkj.posix.internal;
+
+import io.forkj.posix.ChildContext;
+
+/**
+ * The {@link ChildContext} of one forked child: a UTF-8 encoder into a buffer allocated in the parent, and
+ * {@code write(2)} with no Java lock. Encoding is written out by hand because {@code String.getBytes} may
+ * take code paths (charset lookup, an encoder class) that the parent never ran.
+ */
+public final class ForkedContext implements ChildContext {
+    private static final int EINTR = 4;
+    private static final int CAPACITY = 4096;
+
+    private final byte[] buffer = new byte[CAPACITY];
+    private final int outFd;
+    private final int errFd;
+
+    /**
+     * @param outFd 1 in a child; a {@code /dev/null} fd for the parent-side warm-up
+     * @param errFd 2 in a child; a {@code /dev/null} fd for the parent-side warm-up
+     */
+    public ForkedContext(int outFd, int errFd) {
+        this.outFd = outFd;
+        this.errFd = errFd;
+    }
+
+    @Override
+    public void out(String text) {
+        write(outFd, text);
+    }
+
+    @Override
+    public void err(String text) {
+        write(errFd, text);
+    }
+
+    @Override
+    public int getpid() {
+        return Native.posix().getpid();
+    }
+
+    @Override
+    public int getppid() {
+        return Native.posix().getppid();
+    }
+
+    @Override
+    public void exit(int status) {
+        Arguments.exitStatus(status);
+        Native.libc()._exit(status);
+    }
+
+    /**
+     * Encodes {@code text} as UTF-8 (a lone surrogate becomes {@code '?'}, as {@code String.getBytes} does)
+     * and writes it in buffer-sized pieces. Output is best effort: a write error other than EINTR drops the rest.
+     */
+    private void write(int fd, String text) {
+        String s = text == null ? "null" : text;
+        int n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            if (n > CAPACITY - 4) {
+                if (!drain(fd, n)) {
+                    return;
+                }
+                n = 0;
+            }
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                buffer[n++] = (byte) c;
+            } else if (c < 0x800) {
+                buffer[n++] = (byte) (0xc0 | (c >> 6));
+                buffer[n++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                buffer[n++] = (byte) (0xf0 | (cp >> 18));
+                buffer[n++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                buffer[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                buffer[n++] = (byte) (0x80 | (cp & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                buffer[n++] = '?';
+            } else {
+                buffer[n++] = (byte) (0xe0 | (c >> 12));
+                buffer[n++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                buffer[n++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        drain(fd, n);
+    }
+
+    /** Writes {@code buffer[0, n)} fully; a short write moves the rest to the front (no offset in the binding). */
+    private boolean drain(int fd, int n) {
+        int left = n;
+        while (left > 0) {
+            long written = Native.libc().write(fd, buffer, left);
+            if (written < 0) {
+                if (Native.errno() == EINTR) {
+                    continue;
+                }
+                return false;
+            }
+            left -= (int) written;
+            if (left > 0) {
+                System.arraycopy(buffer, (int) written, buffer, 0, left);
+            }
+        }
+        return true;
+    }
+}

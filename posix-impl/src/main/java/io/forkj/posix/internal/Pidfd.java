@@ -1,0 +1,54 @@
+package io.forkj.posix.internal;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * Process file descriptors (Linux 5.3): a wait with a timeout that wakes when the child exits, and a signal
+ * that can only reach the process the descriptor was opened for, never a later owner of a recycled pid.
+ */
+public final class Pidfd {
+    private static final int EINTR = 4;
+    private static final short POLLIN = 1;
+
+    private Pidfd() {
+    }
+
+    /** {@code pidfd_open(pid, 0)}: the fd (close-on-exec), or -1 if the kernel has no pidfds. */
+    public static int open(int pid) {
+        long fd = Native.libc().syscall(LinuxLibC.Sys.PIDFD_OPEN, pid, 0, 0, 0);
+        return fd < 0 ? -1 : (int) fd;
+    }
+
+    /**
+     * {@code poll(2)} for the process's exit (the pidfd turns readable when it becomes a zombie), at most
+     * {@code millis}; retries EINTR with the full slice, which callers bound anyway.
+     *
+     * @return true if the process has exited
+     */
+    public static boolean awaitExit(int pidfd, int millis) {
+        Pointer pollfd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+        pollfd.putInt(0, pidfd);
+        pollfd.putShort(4, POLLIN);
+        while (true) {
+            int ready = Native.libc().poll(pollfd, 1, millis);
+            if (ready >= 0) {
+                return ready > 0;
+            }
+            if (Native.errno() != EINTR) {
+                return false;
+            }
+        }
+    }
+
+    /** {@code pidfd_send_signal(pidfd, sig, NULL, 0)}: 0, or the errno. */
+    public static int sendSignal(int pidfd, int signal) {
+        return Native.libc().syscall(LinuxLibC.Sys.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) == 0 ? 0 : Native.errno();
+    }
+
+    /** {@code close(2)}. */
+    public static void close(int pidfd) {
+        Native.posix().close(pidfd);
+    }
+}

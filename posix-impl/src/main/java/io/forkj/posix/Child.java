@@ -7,7 +7,8 @@ import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.Pidfd;
-import io.forkj.posix.internal.proc.ProcParser;
+import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 
 import java.io.IOException;
@@ -49,6 +50,9 @@ public final class Child {
     private volatile WaitStatus status;
     private volatile ForkStallException stall;
 
+    private final boolean reapedByKernel;
+    private Lifecycle lifecycle;
+
     private final Object pidfdGuard = new Object();
     private int pidfd;
     private int pidfdUsers;
@@ -67,11 +71,30 @@ public final class Child {
         this.allocationBudget = allocationBudget;
         this.gcBeforeFork = gcBeforeFork;
         this.pidfd = Pidfd.open(pid);
-        try {
-            this.identity = new ProcessIdentity(pid, readStat(pid).startTime());
-        } catch (RuntimeException e) {
-            closePidfd();
-            throw e;
+        Optional<StatLine> stat = ProcStat.read(pid);
+        // Gone before we could look, though nobody waited: the kernel reaped it at exit because SIGCHLD is
+        // ignored (SIG_IGN or SA_NOCLDWAIT). Its exit status is gone too; waits answer ECHILD, as in C.
+        this.reapedByKernel = stat.isEmpty();
+        this.identity = new ProcessIdentity(pid, stat.map(StatLine::startTime).orElse(0L));
+        if (!reapedByKernel) {
+            KnownChildren.forked(identity);
+        }
+    }
+
+    /**
+     * The child's observed lifecycle (NEW, READY/RUNNING and BLOCKED, TERMINATED as a zombie, then reaped),
+     * sampled from /proc on one daemon thread from the first call on; transitions before that call are not
+     * seen. This handle tells it when it reaps the child.
+     */
+    public Lifecycle lifecycle() {
+        synchronized (pidfdGuard) {
+            if (lifecycle == null) {
+                lifecycle = Lifecycle.track(identity, true);
+                if (status != null || reapedByKernel) {
+                    lifecycle.reaped();
+                }
+            }
+            return lifecycle;
         }
     }
 
@@ -253,7 +276,11 @@ public final class Child {
      */
     private void reaped(WaitStatus s) {
         status = s;
+        KnownChildren.reaped(pid);
         synchronized (pidfdGuard) {
+            if (lifecycle != null) {
+                lifecycle.reaped();
+            }
             pidfdRetired = true;
             if (pidfdUsers == 0) {
                 closePidfd();
@@ -281,7 +308,7 @@ public final class Child {
             char state = '?';
             String wchan = "";
             try {
-                state = readStat(pid).state();
+                state = ProcStat.read(pid).map(StatLine::state).orElse('?');
                 wchan = Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
             } catch (RuntimeException unreadable) {
                 // Evidence only; the kill below matters.
@@ -322,14 +349,6 @@ public final class Child {
         ForkStallException s = stall;
         if (s != null) {
             throw s;
-        }
-    }
-
-    private static StatLine readStat(int pid) {
-        try {
-            return ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat")));
-        } catch (IOException e) {
-            throw new PosixException("read /proc/" + pid + "/stat", 3, e.getMessage());
         }
     }
 }

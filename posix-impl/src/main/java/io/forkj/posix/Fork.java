@@ -6,6 +6,7 @@ import io.forkj.posix.internal.AllocationBudget;
 import io.forkj.posix.internal.ForkedChild;
 import io.forkj.posix.internal.ForkedContext;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.Redirects;
 import io.forkj.posix.internal.Sigsets;
 import io.forkj.posix.internal.StdioFlush;
@@ -49,6 +50,8 @@ import java.util.Objects;
  */
 public final class Fork {
     private static final Object WARM_LOCK = new Object();
+    /** At most this long before each fork for the JIT to go quiet (see {@link QuietCompiler}). */
+    private static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
     private static volatile boolean warm;
 
     private Fork() {
@@ -105,6 +108,7 @@ public final class Fork {
             errFd = Redirects.openInParent(options.stderr());
             int[][] dups = dups(outFd, errFd);
             ForkedChild child = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1]);
+            QuietCompiler.await(QUIET_WAIT_NANOS);
             long start = System.nanoTime();
             int pid = Native.posix().fork();
             if (pid == 0) {
@@ -162,6 +166,11 @@ public final class Fork {
                 }
             } catch (ForkStallException rare) {
                 // Killed and reaped; the next fork is guarded by its own deadline.
+            } catch (PosixException reapedByKernel) {
+                // SIGCHLD is ignored (SIG_IGN or SA_NOCLDWAIT): the kernel reaped the probe, waitpid says ECHILD.
+                if (reapedByKernel.errno() != io.forkj.Errno.ECHILD.number()) {
+                    throw reapedByKernel;
+                }
             } catch (InterruptedException e) {
                 probe.kill(Signal.SIGKILL);
                 try {

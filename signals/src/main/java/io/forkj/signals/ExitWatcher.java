@@ -3,18 +3,20 @@ package io.forkj.signals;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.WaitStatus;
+import io.forkj.posix.Child;
 import io.forkj.posix.internal.Arguments;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import io.forkj.signals.internal.ChildScan;
 import io.forkj.signals.internal.LinuxStructs;
-import io.forkj.signals.internal.Pidfd;
+import io.forkj.posix.internal.Pidfd;
 import jnr.ffi.Pointer;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -63,11 +65,14 @@ public final class ExitWatcher implements AutoCloseable {
     private static final class Entry {
         final int pid;
         final int pidfd;
+        /** Set for a guarded-fork or spawn handle, which reaps its own child: the watcher only wakes it. */
+        final Child child;
         final CompletableFuture<WaitStatus> future = new CompletableFuture<>();
 
-        Entry(int pid, int pidfd) {
+        Entry(int pid, int pidfd, Child child) {
             this.pid = pid;
             this.pidfd = pidfd;
+            this.child = child;
         }
     }
 
@@ -156,12 +161,57 @@ public final class ExitWatcher implements AutoCloseable {
                 throw e;
             }
             KnownChildren.forked(pid);
-            Entry entry = new Entry(pid, pidfd);
-            entries.put(pid, entry);
-            dirty = true;
-            wake();
-            return entry.future;
+            return add(new Entry(pid, pidfd, null));
         }
+    }
+
+    /**
+     * Watches a child made by {@code Fork.run} or {@code Spawn}: the future completes once with its status. The
+     * handle stays the one that reaps (its waits are serialized under its own lock), so {@code child.waitFor()}
+     * and this future agree; the watcher's thread only notices the exit and asks the handle to reap. A guarded
+     * child's deadline is enforced when it is polled: a stalled child completes the future with
+     * {@link io.forkj.posix.ForkStallException} once its own {@code waitFor} or {@code poll} runs past the
+     * deadline.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public CompletableFuture<WaitStatus> watch(Child child) {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("this ExitWatcher is closed");
+            }
+            Entry existing = entries.get(child.pid());
+            if (existing != null) {
+                return existing.future;
+            }
+            Optional<WaitStatus> done = child.exitStatus();
+            if (done.isPresent()) {
+                return CompletableFuture.completedFuture(done.get());
+            }
+            int pidfd = mechanism == Mechanism.PIDFD ? Pidfd.open(child.pid()) : -1;
+            return add(new Entry(child.pid(), pidfd, child));
+        }
+    }
+
+    private CompletableFuture<WaitStatus> add(Entry entry) {
+        entries.put(entry.pid, entry);
+        dirty = true;
+        wake();
+        return entry.future;
+    }
+
+    /** For a handle's child: lets the handle reap; true if it did (or failed for good). */
+    private boolean reapThroughHandle(Entry e) {
+        if (e.child == null) {
+            return false;
+        }
+        try {
+            e.child.poll().ifPresent(status -> deliver(e, status));
+        } catch (RuntimeException stalledOrFailed) {
+            finish(e);
+            e.future.completeExceptionally(stalledOrFailed);
+        }
+        return true;
     }
 
     private void checkWaitable(int pid, int pidfd) {
@@ -256,7 +306,7 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     private void reapPidfd(Entry e, Pointer info) {
-        if (e.future.isDone()) {
+        if (e.future.isDone() || reapThroughHandle(e)) {
             return;
         }
         if (waitidByPidfd) {
@@ -296,6 +346,9 @@ public final class ExitWatcher implements AutoCloseable {
     private final int[] rawStatus = new int[1];
 
     private void reapByPid(Entry e) {
+        if (reapThroughHandle(e)) {
+            return;
+        }
         while (true) {
             int r = Native.posix().waitpid(e.pid, rawStatus, LinuxStructs.WNOHANG);
             if (r > 0) {
@@ -330,7 +383,9 @@ public final class ExitWatcher implements AutoCloseable {
     private void finish(Entry e) {
         entries.remove(e.pid, e);
         Pidfd.close(e.pidfd);
-        KnownChildren.reaped(e.pid);
+        if (e.child == null) {
+            KnownChildren.reaped(e.pid);
+        }
         dirty = true;
     }
 

@@ -9,7 +9,7 @@ import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 import io.forkj.signals.internal.LinuxStructs;
-import io.forkj.signals.internal.Pidfd;
+import io.forkj.posix.internal.Pidfd;
 import jnr.ffi.Pointer;
 
 import java.util.Optional;

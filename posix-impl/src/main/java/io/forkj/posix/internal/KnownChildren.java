@@ -1,5 +1,7 @@
 package io.forkj.posix.internal;
 
+import io.forkj.ProcessIdentity;
+import io.forkj.posix.internal.proc.OriginalParents;
 import io.forkj.posix.internal.proc.ProcStat;
 
 import java.util.Map;
@@ -32,13 +34,28 @@ public final class KnownChildren {
         }
         long start = ProcStat.startTime(pid);
         if (start >= 0) {
-            START_TIMES.put(pid, start);
+            forked(new ProcessIdentity(pid, start));
         }
+    }
+
+    /**
+     * Records a child whose identity the caller already read. Its original parent (this JVM) goes to
+     * {@link OriginalParents} too, so the process table's orphan check is exact for it.
+     */
+    public static void forked(ProcessIdentity child) {
+        if (Native.posix().getpid() != JVM_PID) {
+            return;
+        }
+        START_TIMES.put(child.pid(), child.startTimeTicks());
+        OriginalParents.record(child, JVM_PID);
     }
 
     /** Forgets a child that was reaped. */
     public static void reaped(int pid) {
-        START_TIMES.remove(pid);
+        Long start = START_TIMES.remove(pid);
+        if (start != null) {
+            OriginalParents.forget(new ProcessIdentity(pid, start));
+        }
     }
 
     /**

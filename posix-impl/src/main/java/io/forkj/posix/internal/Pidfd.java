@@ -1,5 +1,7 @@
 package io.forkj.posix.internal;
 
+import io.forkj.Errno;
+import io.forkj.PosixException;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -11,14 +13,31 @@ import jnr.ffi.Runtime;
 public final class Pidfd {
     private static final int EINTR = 4;
     private static final short POLLIN = 1;
+    /** Returned by {@link #open} when the kernel has no pidfd_open (before 5.3). */
+    public static final int UNSUPPORTED = -Errno.ENOSYS.number();
+    /** Returned by {@link #open} when no process has the pid. */
+    public static final int NO_PROCESS = -Errno.ESRCH.number();
 
     private Pidfd() {
     }
 
-    /** {@code pidfd_open(pid, 0)}: the fd (close-on-exec), or -1 if the kernel has no pidfds. */
+    /**
+     * {@code pidfd_open(pid, 0)}: a close-on-exec fd that refers to this very process (not to whatever later
+     * gets its pid), readable once it has exited. Returns the fd, or {@link #UNSUPPORTED} / {@link #NO_PROCESS}
+     * (both negative).
+     *
+     * @throws PosixException for any other errno (EMFILE, ...)
+     */
     public static int open(int pid) {
         long fd = Native.libc().syscall(LinuxLibC.Sys.PIDFD_OPEN, pid, 0, 0, 0);
-        return fd < 0 ? -1 : (int) fd;
+        if (fd >= 0) {
+            return (int) fd;
+        }
+        int errno = Native.errno();
+        if (errno == Errno.ENOSYS.number() || errno == Errno.ESRCH.number()) {
+            return -errno;
+        }
+        throw new PosixException("pidfd_open(" + pid + ", 0)", errno);
     }
 
     /**
@@ -47,8 +66,10 @@ public final class Pidfd {
         return Native.libc().syscall(LinuxLibC.Sys.PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0) == 0 ? 0 : Native.errno();
     }
 
-    /** {@code close(2)}. */
+    /** Closes a pidfd; a negative value (no pidfd) is ignored. */
     public static void close(int pidfd) {
-        Native.posix().close(pidfd);
+        if (pidfd >= 0) {
+            Native.posix().close(pidfd);
+        }
     }
 }

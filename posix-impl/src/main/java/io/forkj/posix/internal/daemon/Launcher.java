@@ -11,6 +11,7 @@ import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
@@ -67,7 +68,8 @@ public final class Launcher {
     /** Silence this long before the grandchild says it is about to execve means a stalled JVM copy. */
     private static final long STALL_NANOS = Duration.ofSeconds(2).toNanos();
     private static final int MAX_ATTEMPTS = 3;
-    private static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
+    /** How long a launch waits at most for the JIT to go quiet (see {@link QuietCompiler}). */
+    static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
     /**
      * Fault injection for tests: the first N attempts of each start stall in the grandchild after it wrote the
      * pid file, so the stall detection, the kill of the new session and the retry can be tested deterministically.
@@ -167,7 +169,7 @@ public final class Launcher {
             plan.stall = attempt <= Integer.getInteger(STALL_PROPERTY, 0);
             System.out.flush();
             System.err.flush();
-            awaitQuietCompiler();
+            QuietCompiler.await(QUIET_WAIT_NANOS);
             int middle = forkDaemon(plan);
             Reference.reachabilityFence(plan);
             POSIX.close(pipe[1]);
@@ -254,32 +256,6 @@ public final class Launcher {
             throw new DaemonException("the daemon's first child ended without starting it");
         }
         return report;
-    }
-
-    /**
-     * Waits (at most {@link #QUIET_WAIT_NANOS}) until the JIT has finished no compilation for a few milliseconds.
-     * A child that asks the JIT for a compilation blocks forever if a compiler thread held the compile queue's
-     * lock at fork time, which is likeliest while the JIT is busy; forking in a quiet moment makes stalls rarer.
-     */
-    static void awaitQuietCompiler() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return;
-        }
-        long end = System.nanoTime() + QUIET_WAIT_NANOS;
-        long last = jit.getTotalCompilationTime();
-        int quietPolls = 0;
-        while (quietPolls < 3 && System.nanoTime() - end < 0) {
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            long now = jit.getTotalCompilationTime();
-            quietPolls = now == last ? quietPolls + 1 : 0;
-            last = now;
-        }
     }
 
     /** Decodes the records read so far; a partial last record is an error only once the pipe is closed. */

@@ -1,5 +1,6 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.Errno;
 import io.forkj.Posix;
 import io.forkj.PosixException;
@@ -59,7 +60,7 @@ public final class Orphan {
         try {
             System.out.flush();
             System.err.flush();
-            Launcher.awaitQuietCompiler();
+            QuietCompiler.await(Launcher.QUIET_WAIT_NANOS);
             int middle = -1;
             for (int level = 0; middle < 0; level++) {
                 int pid = CHILD.fork();

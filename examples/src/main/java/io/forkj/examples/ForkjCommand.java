@@ -1,15 +1,34 @@
 package io.forkj.examples;
 
+import io.forkj.ProcessInfo;
+import io.forkj.ProcessTable;
+import io.forkj.examples.demos.Demo;
+import io.forkj.examples.demos.Demos;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
-/** The {@code forkj} command line: demos of the seed lessons, the tour, and process-inspection tools. */
+/**
+ * The {@code forkj} command line: the seed lessons' demos, the tour, and process-inspection tools.
+ * Exit codes: 0 ok; 1 a demo's fact did not hold, or {@code zombies}/{@code orphans} found some;
+ * 2 bad usage, with a one-line error naming the bad value.
+ */
 @Command(name = "forkj", mixinStandardHelpOptions = true, version = "forkj 0.1.0",
         description = "The Unix process model for Java on Linux: demos and process tools.",
-        subcommands = {ForkjCommand.Tour.class})
+        subcommands = {ForkjCommand.Tour.class, ForkjCommand.DemoCommand.class, ForkjCommand.Ps.class,
+                ForkjCommand.Zombies.class, ForkjCommand.Orphans.class, ForkjCommand.Tree.class, Watch.class,
+                DaemonCommand.class})
 public final class ForkjCommand implements Callable<Integer> {
+    static final int USAGE = 2;
 
     @Override
     public Integer call() {
@@ -17,19 +36,200 @@ public final class ForkjCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs every demo in order. */
-    @Command(name = "tour", description = "Run every demo in order, each with a short explanation.")
+    /** Fails with exit code 2 naming the pid unless it names one process. */
+    static int requirePid(CommandLine cl, int pid) {
+        if (pid <= 0) {
+            throw new CommandLine.ParameterException(cl, "bad pid " + pid + ": a process id is a number > 0");
+        }
+        return pid;
+    }
+
+    @Command(name = "tour", description = "Run every demo in order, each with a two-line explanation.")
     static final class Tour implements Callable<Integer> {
         @Override
+        public Integer call() throws Exception {
+            int failed = 0;
+            for (Demo demo : Demos.all()) {
+                failed += runDemo(demo) == 0 ? 0 : 1;
+            }
+            System.out.println();
+            System.out.println(failed == 0 ? "tour finished: every demo showed what it set out to show"
+                    : "tour finished: " + failed + " demo(s) did not show what they set out to show");
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    static int runDemo(Demo demo) throws Exception {
+        System.out.println();
+        System.out.println("== " + demo.name());
+        for (String line : demo.explanation()) {
+            System.out.println("   " + line);
+        }
+        System.out.println();
+        System.out.flush();
+        int code = demo.run();
+        System.out.flush();
+        if (code != 0) {
+            System.out.println("!! " + demo.name() + ": the demonstrated fact did not hold");
+        }
+        return code;
+    }
+
+    @Command(name = "demo", description = "Run one demo: ${COMPLETION-CANDIDATES}.")
+    static final class DemoCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", description = "one of: fork-basic, fork-variables, pids, exit-status, exit-vs-_exit, "
+                + "orphan, zombie, wait, double-fork, sigchld-ignore, process-states")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            Optional<Demo> demo = Demos.named(name);
+            if (demo.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown demo '" + name + "': expected one of "
+                        + Demos.all().stream().map(Demo::name).collect(Collectors.joining(", ")));
+            }
+            return runDemo(demo.get());
+        }
+    }
+
+    @Command(name = "ps", description = "Processes with their kernel state, three-state and five-state names, and zombie/orphan flags.")
+    static final class Ps implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        static final class Selection {
+            @Option(names = "--all", description = "every process (the default)")
+            boolean all;
+            @Option(names = "--pid", paramLabel = "N", description = "only process N")
+            Integer pid;
+        }
+
+        @ArgGroup(exclusive = true)
+        Selection selection;
+
+        @Option(names = "--json", description = "print a JSON array instead of a table")
+        boolean json;
+
+        @Override
         public Integer call() {
-            System.out.println("forkj tour: the demos are not built yet; see README.md for what exists.");
+            List<ProcessInfo> processes;
+            if (selection != null && selection.pid != null) {
+                int pid = requirePid(spec.commandLine(), selection.pid);
+                Optional<ProcessInfo> p = ProcessTable.snapshot().get(pid);
+                if (p.isEmpty()) {
+                    System.err.println("forkj ps: no process " + pid);
+                    return 1;
+                }
+                processes = List.of(p.get());
+            } else {
+                processes = ProcessTable.snapshot().all();
+            }
+            print(rows(processes), json, System.out);
             return 0;
+        }
+    }
+
+    static List<ProcessRows.Row> rows(List<ProcessInfo> processes) {
+        List<ProcessRows.Row> rows = new ArrayList<>(processes.size());
+        for (ProcessInfo p : processes) {
+            rows.add(ProcessRows.Row.of(p));
+        }
+        return rows;
+    }
+
+    static void print(List<ProcessRows.Row> rows, boolean json, PrintStream out) {
+        if (json) {
+            ProcessRows.json(rows, out, r -> "");
+        } else {
+            ProcessRows.table(rows, out, "", r -> "");
+        }
+    }
+
+    @Command(name = "zombies", description = "Zombie processes with the parent that fails to reap them. Exit code 1 when there are any.")
+    static final class Zombies implements Callable<Integer> {
+        @Option(names = "--json", description = "print a JSON array (with parentComm) instead of a table")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<ProcessTable.Zombie> zombies = ProcessTable.snapshot().zombies();
+            List<ProcessRows.Row> rows = rows(zombies.stream().map(ProcessTable.Zombie::process).collect(Collectors.toList()));
+            java.util.Map<Integer, String> parents = new java.util.HashMap<>();
+            zombies.forEach(z -> parents.put(z.process().pid(), z.parentComm()));
+            if (json) {
+                ProcessRows.json(rows, System.out, r -> ", \"parentComm\": " + Json.string(parents.get(r.process().pid())));
+            } else {
+                ProcessRows.table(rows, System.out, "PARENT", r -> r.process().ppid() + " " + ProcessRows.printable(parents.get(r.process().pid())));
+            }
+            return zombies.isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "orphans", description = "Orphaned processes (adopted by init or a subreaper). Exit code 1 when there are any.")
+    static final class Orphans implements Callable<Integer> {
+        @Option(names = "--json", description = "print a JSON array instead of a table")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<ProcessInfo> orphans = ProcessTable.snapshot().orphans();
+            print(rows(orphans), json, System.out);
+            return orphans.isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "tree", description = "The process tree like pstree, marking zombies [Z] and orphans [orphan].")
+    static final class Tree implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "0..1", paramLabel = "PID", description = "root of the tree (default: every root)")
+        Integer pid;
+
+        @Override
+        public Integer call() {
+            ProcessTable table = ProcessTable.snapshot();
+            List<ProcessTable.Node> roots;
+            if (pid != null) {
+                Optional<ProcessTable.Node> node = table.tree(requirePid(spec.commandLine(), pid));
+                if (node.isEmpty()) {
+                    System.err.println("forkj tree: no process " + pid);
+                    return 1;
+                }
+                roots = List.of(node.get());
+            } else {
+                roots = table.tree();
+            }
+            for (ProcessTable.Node root : roots) {
+                print(root, "", "", System.out);
+            }
+            return 0;
+        }
+
+        private static void print(ProcessTable.Node node, String lead, String childLead, PrintStream out) {
+            ProcessInfo p = node.process();
+            out.println(lead + ProcessRows.printable(p.comm()) + "(" + p.pid() + ") " + p.stat()
+                    + (p.isZombie() ? " [Z]" : "") + (p.isOrphan() ? " [orphan]" : ""));
+            List<ProcessTable.Node> children = node.children();
+            for (int i = 0; i < children.size(); i++) {
+                boolean last = i == children.size() - 1;
+                print(children.get(i), childLead + (last ? "└─ " : "├─ "), childLead + (last ? "   " : "│  "), out);
+            }
         }
     }
 
     /** Entry point of the runnable jar. */
     public static void main(String[] args) {
-        int code = new CommandLine(new ForkjCommand()).execute(args);
+        CommandLine cl = new CommandLine(new ForkjCommand());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("forkj: " + ex.getMessage() + " (see forkj "
+                    + ex.getCommandLine().getCommandName().replace("forkj", "").trim() + " --help)");
+            return USAGE;
+        });
+        int code = cl.execute(args);
         System.out.flush();
         System.exit(code);
     }

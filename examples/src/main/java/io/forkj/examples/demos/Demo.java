@@ -1,0 +1,19 @@
+package io.forkj.examples.demos;
+
+import java.util.List;
+
+/** One runnable port of a seed-lesson program. */
+public interface Demo {
+    /** The name used by {@code forkj demo NAME}. */
+    String name();
+
+    /** Two lines the tour prints before running it: what the program does, and what to look for. */
+    List<String> explanation();
+
+    /**
+     * Runs the demo, printing to {@code System.out} (a forked child writes to fd 1 directly).
+     *
+     * @return the process exit code for the command line: 0 when the demonstrated fact held
+     */
+    int run() throws Exception;
+}

@@ -1,0 +1,78 @@
+package io.forkj.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** Runs the forkj runnable jar as a user would ({@code java -jar}), with a deadline. */
+public final class Cli {
+    /** What one run printed and returned. */
+    public record Result(int exitCode, String out, String err) {
+    }
+
+    private Cli() {
+    }
+
+    static Path jar() {
+        Path jar = Path.of(System.getProperty("forkj.jar", "../examples/target/forkj-examples-0.1.0-SNAPSHOT-all.jar"));
+        assertThat(jar).as("the runnable jar built by the examples module").exists();
+        return jar;
+    }
+
+    /** The command line {@code ./forkj} uses: java, the Unsafe flag on JDK 24+, -jar. */
+    static List<String> command(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        if (Runtime.version().feature() >= 24) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.add("-jar");
+        command.add(jar().toString());
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Runs {@code forkj args...}, failing the test if it runs past {@code deadline} (it is then killed). */
+    public static Result run(Duration deadline, String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command(args)).start();
+        p.getOutputStream().close();
+        CompletableFuture<String> out = read(p.getInputStream());
+        CompletableFuture<String> err = read(p.getErrorStream());
+        if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+            fail("forkj " + String.join(" ", args) + " ran past " + deadline + "; output so far:\n" + out.getNow(""));
+        }
+        return new Result(p.exitValue(), out.join(), err.join());
+    }
+
+    /** {@link #run(Duration, String...)} with two minutes. */
+    public static Result run(String... args) throws IOException, InterruptedException {
+        return run(Duration.ofMinutes(2), args);
+    }
+
+    private static CompletableFuture<String> read(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "<unreadable: " + e + ">";
+            }
+        });
+    }
+
+    /** Deletes a file quietly (test clean-up). */
+    static void delete(Path path) throws IOException {
+        Files.deleteIfExists(path);
+    }
+}

@@ -1,0 +1,77 @@
+package io.forkj.benchmarks;
+
+import io.forkj.Posix;
+import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.ExitWatcher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Child-exit notification through {@link ExitWatcher}, the same shape as the C baseline {@code exit_reap}:
+ * N raw-forked children wait in pause(); "latency" prints ns from kill() to the future completing, per child;
+ * "throughput" kills all N and prints ns until the last future completed, divided by N. The children end by
+ * SIGKILL, so a child that stalled before pause() cannot hang the run.
+ * usage: ExitLatency latency|throughput N
+ */
+public final class ExitLatency {
+    private ExitLatency() {
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        boolean latency = args[0].equals("latency");
+        int n = Integer.parseInt(args[1]);
+        Posix posix = Posix.get();
+        ExitWatcher watcher = ExitWatcher.shared();
+        warmUp(posix, watcher);
+        int[] pids = new int[n];
+        for (int i = 0; i < n; i++) {
+            pids[i] = pausedChild(posix);
+        }
+        Thread.sleep(100);
+        if (latency) {
+            for (int pid : pids) {
+                CompletableFuture<WaitStatus> exit = watcher.watch(pid);
+                long t = System.nanoTime();
+                posix.kill(pid, Signal.SIGKILL);
+                exit.get(10, TimeUnit.SECONDS);
+                System.out.println(System.nanoTime() - t);
+            }
+        } else {
+            List<CompletableFuture<WaitStatus>> exits = new ArrayList<>(n);
+            for (int pid : pids) {
+                exits.add(watcher.watch(pid));
+            }
+            long t = System.nanoTime();
+            for (int pid : pids) {
+                posix.kill(pid, Signal.SIGKILL);
+            }
+            CompletableFuture.allOf(exits.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+            System.out.println((System.nanoTime() - t) / n);
+        }
+    }
+
+    private static int pausedChild(Posix posix) {
+        int pid = posix.fork();
+        if (pid == 0) {
+            while (true) {
+                Native.libc().pause();
+            }
+        }
+        return pid;
+    }
+
+    private static void warmUp(Posix posix, ExitWatcher watcher) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            int pid = pausedChild(posix);
+            CompletableFuture<WaitStatus> exit = watcher.watch(pid);
+            posix.kill(pid, Signal.SIGKILL);
+            exit.get(10, TimeUnit.SECONDS);
+        }
+    }
+}

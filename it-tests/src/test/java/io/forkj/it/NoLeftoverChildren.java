@@ -17,12 +17,21 @@ public final class NoLeftoverChildren implements AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) {
         int self = Kernel.self();
+        List<String> killed = new java.util.ArrayList<>();
         Kernel.await(Duration.ofSeconds(5), () -> Kernel.children(self).isEmpty());
         List<Integer> left = Kernel.children(self);
+        // Never let one survive the class: a stalled raw child keeps surefire's output pipe open, and Maven then
+        // waits for it for ever. Kill and reap, then fail naming them.
+        for (int pid : left) {
+            String states = pid + ":" + Kernel.state(pid).orElse('?');
+            io.forkj.posix.internal.Native.posix().kill(pid, 9);
+            io.forkj.posix.internal.Native.posix().waitpid(pid, new int[1], 0);
+            killed.add(states);
+        }
         assertThat(left)
                 .as("children of the test JVM left behind by %s (pid: state)", context.getDisplayName())
                 .withFailMessage(() -> "children left behind by " + context.getDisplayName() + ": "
-                        + left.stream().map(p -> p + ":" + Kernel.state(p).orElse('?')).toList())
+                        + killed + " (killed and reaped)")
                 .isEmpty();
     }
 }

@@ -17,6 +17,13 @@ public interface ChildContext {
     /** Like {@link #out(String)} for fd 2 ({@code os.write(2, ...)}). */
     void err(String text);
 
+    /**
+     * Writes the decimal digits of {@code number} to fd 1, allocating nothing: a pid printed by a child with
+     * {@code Integer.toString} runs JDK code the parent may not have compiled, and a compilation request in a
+     * forked child can stall it. forkj compiles this path in the parent before the first fork.
+     */
+    void out(long number);
+
     /** {@code getpid(2)}: the child's pid (Python's {@code os.getpid()}). */
     int getpid();
 

@@ -33,14 +33,14 @@ final class DoubleFork implements Demo {
         int self = Show.POSIX.getpid();
         Posix posix = Show.POSIX;
         Thread.sleep(1); // the grandchild sleeps: run that path once here, never first in a child
-        Child child = Fork.run(ctx -> {
+        Child child = Fork.run(Show.FORK, ctx -> {
             int grandchild = posix.fork();
             if (grandchild == 0) {
                 Thread.sleep(400); // fun2's sleep(4), shortened; sleeping, not spinning (see Orphan)
                 ctx.out("第二件事情 (second thing, done by grandchild ");
-                ctx.out(Integer.toString(posix.getpid()));
+                ctx.out((long) posix.getpid());
                 ctx.out(", parent now ");
-                ctx.out(Integer.toString(posix.getppid()));
+                ctx.out((long) posix.getppid());
                 ctx.out(")\n");
                 posix._exit(0);
             }

@@ -23,7 +23,7 @@ final class ExitStatus implements Demo {
     public int run() throws Exception {
         int failures = 0;
         for (int n : new int[] {0, 1, 42, 255}) {
-            Child child = Fork.run(ctx -> ctx.exit(n));
+            Child child = Fork.run(Show.FORK, ctx -> ctx.exit(n));
             WaitStatus status = child.waitFor();
             int raw = n << 8;
             System.out.println("child " + child.pid() + " called _exit(" + n + "): " + status

@@ -8,8 +8,8 @@ import java.util.List;
 
 /** Seed 001 "fork-basic": both processes continue after fork; each prints "程序执行完毕". */
 final class ForkBasic implements Demo {
-    // Child bodies print constants and Integer.toString only: a code path first run in a forked JVM child can
-    // stall it (see Fork's javadoc), and these are run by the parent long before.
+    // Child bodies print constants and numbers through ctx.out(long) only: a code path first run in a forked JVM
+    // child can stall it (see Fork's javadoc); these the parent has run and compiled long before.
     private static final String CREATED = "新进程创建成功 (child ";
     private static final String FINISHED = "程序执行完毕 (child ";
     @Override
@@ -27,8 +27,8 @@ final class ForkBasic implements Demo {
     public int run() throws Exception {
         int parent = Show.POSIX.getpid();
         System.out.println("parent " + parent + ": fork()");
-        Child child = Fork.run(ctx -> {
-            String pid = Integer.toString(ctx.getpid());
+        Child child = Fork.run(Show.FORK, ctx -> {
+            long pid = ctx.getpid();
             ctx.out(CREATED);
             ctx.out(pid);
             ctx.out(": fork returned 0, the new process was created)\n");
@@ -36,6 +36,7 @@ final class ForkBasic implements Demo {
             ctx.out(pid);
             ctx.out(": program finished)\n");
         });
+        Show.awaitState(child.pid(), 'Z'); // its lines are out: ours will not mix with them
         Show.lifecycle("child", child.pid());
         WaitStatus status = child.waitFor();
         System.out.println("原来的进程 (parent " + parent + ": fork returned " + child.pid() + ", the original process)");

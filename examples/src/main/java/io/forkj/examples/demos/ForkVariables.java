@@ -22,14 +22,14 @@ final class ForkVariables implements Demo {
     @Override
     public int run() throws Exception {
         int[] a = {1};
-        Child child = Fork.run(ctx -> {
+        Child child = Fork.run(Show.FORK, ctx -> {
             ctx.out("子进程 (child ");
-            ctx.out(Integer.toString(ctx.getpid()));
+            ctx.out((long) ctx.getpid());
             ctx.out(")\na =  ");
-            ctx.out(Integer.toString(a[0]));
+            ctx.out((long) a[0]);
             a[0] = 10000;
             ctx.out("\na =  ");
-            ctx.out(Integer.toString(a[0]));
+            ctx.out((long) a[0]);
             ctx.out("\n");
             ctx.exit(a[0] == 10000 ? 0 : 1);
         });

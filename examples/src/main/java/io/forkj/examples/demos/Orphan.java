@@ -34,31 +34,35 @@ final class Orphan implements Demo {
         System.out.println("this JVM " + self + " is now a child subreaper: orphans below it are adopted by it, not by init");
         Posix posix = Show.POSIX;
         Thread.sleep(1); // the grandchild sleeps: run that path once here, never first in a child
-        Child child = Fork.run(ctx -> {
+        Child child = Fork.run(Show.FORK, ctx -> {
+            int forkedBy = ctx.getpid();
+            // Printed before the fork: each piece is its own write(2), so two processes printing at once
+            // would mix their lines.
+            ctx.out("child ");
+            ctx.out((long) forkedBy);
+            ctx.out(": forking a grandchild, then exiting without waiting for it\n");
             int grandchild = posix.fork();
             if (grandchild == 0) {
-                int parent = posix.getppid();
+                // The child may already be gone by now (no handshake: code a forked child runs must stay
+                // minimal), so the first getppid() is whichever parent the grandchild has at this moment.
                 ctx.out("grandchild ");
-                ctx.out(Integer.toString(posix.getpid()));
-                ctx.out(": getppid() = ");
-                ctx.out(Integer.toString(parent));
-                ctx.out(" (my parent)\n");
+                ctx.out((long) posix.getpid());
+                ctx.out(": forked by child ");
+                ctx.out((long) forkedBy);
+                ctx.out(", getppid() = ");
+                ctx.out((long) posix.getppid());
+                ctx.out("\n");
                 // Sleep, not spin: a hot loop in a forked JVM child can ask the JIT for a compilation and stall.
-                for (int i = 0; i < 5000 && posix.getppid() == parent; i++) {
+                for (int i = 0; i < 5000 && posix.getppid() == forkedBy; i++) {
                     Thread.sleep(2);
                 }
                 ctx.out("grandchild ");
-                ctx.out(Integer.toString(posix.getpid()));
+                ctx.out((long) posix.getpid());
                 ctx.out(": getppid() = ");
-                ctx.out(Integer.toString(posix.getppid()));
-                ctx.out(" (adopted: I am an orphan)\n");
+                ctx.out((long) posix.getppid());
+                ctx.out(" (its parent died: adopted, an orphan)\n");
                 posix._exit(posix.getppid() == self ? 0 : 1);
             }
-            ctx.out("child ");
-            ctx.out(Integer.toString(ctx.getpid()));
-            ctx.out(": forked grandchild ");
-            ctx.out(Integer.toString(grandchild));
-            ctx.out(", exiting without waiting for it\n");
         });
         child.waitFor();
         int grandchild = Show.await(Duration.ofSeconds(10), () -> !ProcessTable.snapshot().children(self).isEmpty())

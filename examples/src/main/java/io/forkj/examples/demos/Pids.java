@@ -22,11 +22,11 @@ final class Pids implements Demo {
     @Override
     public int run() throws Exception {
         int parent = Show.POSIX.getpid();
-        Child child = Fork.run(ctx -> {
+        Child child = Fork.run(Show.FORK, ctx -> {
             ctx.out("Child PID: ");
-            ctx.out(Integer.toString(ctx.getpid()));
+            ctx.out((long) ctx.getpid());
             ctx.out("\nGet parent PID: ");
-            ctx.out(Integer.toString(ctx.getppid()));
+            ctx.out((long) ctx.getppid());
             ctx.out("\n");
             ctx.exit(ctx.getppid() == parent ? 0 : 1);
         });

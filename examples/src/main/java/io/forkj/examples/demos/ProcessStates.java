@@ -24,7 +24,7 @@ final class ProcessStates implements Demo {
 
     @Override
     public int run() throws Exception {
-        ForkOptions options = ForkOptions.defaults().deadline(Duration.ofSeconds(30));
+        ForkOptions options = Show.FORK.deadline(Duration.ofSeconds(30));
         // The busy process is `yes > /dev/null`: a hot loop in a forked JVM child would ask the JIT for a
         // compilation, which can stall it (see Fork's javadoc).
         Child busy = Spawn.command("yes").stdout(ProcessBuilder.Redirect.DISCARD).exec();

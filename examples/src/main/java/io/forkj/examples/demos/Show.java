@@ -12,6 +12,8 @@ import java.util.Optional;
 /** What the demos print about a process, and the few waits they share; one place for each. */
 final class Show {
     static final Posix POSIX = Posix.get();
+    /** Demo children finish in milliseconds; a stalled one is reported after 5 s, not the default 30. */
+    static final io.forkj.posix.ForkOptions FORK = io.forkj.posix.ForkOptions.defaults().deadline(Duration.ofSeconds(5));
 
     private Show() {
     }

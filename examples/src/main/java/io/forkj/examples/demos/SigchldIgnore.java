@@ -32,7 +32,7 @@ final class SigchldIgnore implements Demo {
             System.out.println("signal.signal(signal.SIGCHLD, signal.SIG_IGN) -- done with sigaction in " + self);
             List<Integer> pids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                pids.add(Fork.run(ctx -> ctx.exit(0)).pid());
+                pids.add(Fork.run(Show.FORK, ctx -> ctx.exit(0)).pid());
             }
             System.out.println("forked and let exit: " + pids);
             noZombies = Show.await(Duration.ofSeconds(10), () -> pids.stream().noneMatch(Show.POSIX::exists));

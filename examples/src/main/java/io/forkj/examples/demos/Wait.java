@@ -21,9 +21,9 @@ final class Wait implements Demo {
 
     @Override
     public int run() throws Exception {
-        Child child = Fork.run(ctx -> {
+        Child child = Fork.run(Show.FORK, ctx -> {
             ctx.out("Child process ");
-            ctx.out(Integer.toString(ctx.getpid()));
+            ctx.out((long) ctx.getpid());
             ctx.out("\n");
             ctx.exit(1);
         });

@@ -21,7 +21,7 @@ final class Zombie implements Demo {
 
     @Override
     public int run() throws Exception {
-        Child child = Fork.run(ctx -> ctx.exit(0));
+        Child child = Fork.run(Show.FORK, ctx -> ctx.exit(0));
         System.out.println("child " + child.pid() + " exits at once; the parent " + Show.POSIX.getpid() + " does not wait yet");
         boolean zombie = Show.awaitState(child.pid(), 'Z');
         Show.lifecycle("child", child.pid());

@@ -102,6 +102,7 @@ public final class ForkedChild {
             String text = longText.append("\ud83d\ude00\ud83d").toString();
             ChildBody writes = ctx -> {
                 ctx.out(text);
+                ctx.out(Long.MIN_VALUE);
                 ctx.err(null);
                 ctx.getpid();
                 ctx.getppid();
@@ -113,6 +114,18 @@ public final class ForkedChild {
             // Enough rounds (~240,000 encoder iterations) for the JIT to compile the encoder in the parent. A
             // child whose interpreted loop crosses a compile threshold asks for a compilation, which involves
             // compiler threads it does not have: the likely cause of one stall seen writing a long text.
+            // Until the JIT has compiled them here: an interpreted method whose counters cross a threshold in a
+            // child makes the child ask for a compilation, which can stall it (seen on JDK 17 and 25).
+            byte[] scratch = new byte[24];
+            io.forkj.Posix posix = io.forkj.Posix.get();
+            long sink = 0;
+            for (long i = 0; i < 20_000; i++) {
+                sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
+                sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();
+            }
+            if (sink == 42) {
+                Native.libc().write(devNull, scratch, 1); // keeps the loop from being optimized away
+            }
             for (int round = 0; round < 20; round++) {
                 if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
                     throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");

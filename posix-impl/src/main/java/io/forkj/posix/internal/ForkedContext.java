@@ -35,6 +35,31 @@ public final class ForkedContext implements ChildContext {
     }
 
     @Override
+    public void out(long number) {
+        drain(outFd, digits(number, buffer));
+    }
+
+    /** Writes the decimal form of {@code number} at the start of {@code into}; returns its length. */
+    static int digits(long number, byte[] into) {
+        int n = 0;
+        long rest = number;
+        if (rest < 0) {
+            into[n++] = '-';
+        }
+        int start = n;
+        do {
+            into[n++] = (byte) ('0' + Math.abs(rest % 10));
+            rest /= 10;
+        } while (rest != 0);
+        for (int i = start, j = n - 1; i < j; i++, j--) {
+            byte t = into[i];
+            into[i] = into[j];
+            into[j] = t;
+        }
+        return n;
+    }
+
+    @Override
     public int getpid() {
         return Native.posix().getpid();
     }

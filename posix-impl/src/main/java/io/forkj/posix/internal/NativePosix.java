@@ -15,6 +15,14 @@ public final class NativePosix implements Posix {
 
     /** Used by ServiceLoader. */
     public NativePosix() {
+        // Load and initialize, here in the parent, every class these methods use: a raw child calling _exit or
+        // fork would otherwise load Arguments or KnownChildren itself, and class loading in a forked JVM child
+        // can block for ever on the system dictionary lock (seen with gdb in ReaperIT, 4 runs in 4).
+        KnownChildren.size();
+        Arguments.exitStatus(0);
+        WaitOption.waitpidFlags(WaitOption.WNOHANG);
+        WaitStatus.decode(1, 0).toExitCode();
+        new PosixException("fork()", Errno.EAGAIN.number()).getMessage();
     }
 
     @Override

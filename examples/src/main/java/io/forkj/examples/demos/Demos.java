@@ -1,13 +1,21 @@
 package io.forkj.examples.demos;
 
+import io.forkj.examples.mp.ProcessDemos;
+import io.forkj.examples.mp.QueueDemos;
+import io.forkj.examples.mp.SharedMemoryDemos;
+
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Every demo, in tour order. */
 public final class Demos {
-    private static final List<Demo> ALL = List.of(new ForkBasic(), new ForkVariables(), new Pids(), new ExitStatus(),
-            new ExitVsUnderscoreExit(), new Orphan(), new Zombie(), new Wait(), new DoubleFork(), new SigchldIgnore(),
-            new ProcessStates());
+    private static final List<Demo> ALL = Stream.of(
+            List.of(new ForkBasic(), new ForkVariables(), new Pids(), new ExitStatus(), new ExitVsUnderscoreExit(),
+                    new Orphan(), new Zombie(), new Wait(), new DoubleFork(), new SigchldIgnore(), new ProcessStates()),
+            ProcessDemos.all(), SharedMemoryDemos.all(), QueueDemos.all())
+            .flatMap(List::stream).collect(Collectors.toUnmodifiableList());
 
     private Demos() {
     }

@@ -190,6 +190,18 @@ public interface LinuxLibC {
     /** {@code posix_spawnattr_setsigdefault(3)} from raw {@code sigset_t} memory. */
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
+    // ---- multiprocessing: processes, standby JVMs and Pipe connections (issue 13).
+
+    // ---- end of issue 13's calls.
+
+    // ---- multiprocessing: shared memory, futexes and locks (issue 14).
+
+    // ---- end of issue 14's calls.
+
+    // ---- multiprocessing: queues, pools and managers (issue 15).
+
+    // ---- end of issue 15's calls.
+
     /** Loads the binding against the process's libc. */
     static LinuxLibC load() {
         return LibraryLoader.create(LinuxLibC.class).load("c");

@@ -15,11 +15,17 @@ import java.util.Set;
  * the handle's {@code readResolve()} re-attaches to the fd. FORK children need none of this: they inherit the
  * objects and the fds as they are.
  *
+ * <p>A standby JVM was started before the task existed, so it cannot inherit the fds: they reach it over a
+ * unix socket ({@code SCM_RIGHTS}) under new numbers. Its bootstrap installs the mapping from exported numbers
+ * to its own with {@link #installImports(java.util.Map)} before it deserializes anything, and every handle's
+ * {@code readResolve()} asks {@link #imported(int)} for its local fd, never using the exported number as is.
+ *
  * <p>Outside a scope (plain Java serialization to a file, a socket, or a {@code Connection}) {@link #export}
  * throws {@link NotSerializableException}: an fd number means nothing to a process that did not inherit it.
  */
 public final class FdExport implements AutoCloseable {
     private static final ThreadLocal<FdExport> CURRENT = new ThreadLocal<>();
+    private static volatile java.util.Map<Integer, Integer> imports = java.util.Map.of();
 
     private final Set<Integer> fds = new LinkedHashSet<>();
     private final FdExport outer;
@@ -69,5 +75,19 @@ public final class FdExport implements AutoCloseable {
                 CURRENT.set(outer);
             }
         }
+    }
+
+    /**
+     * In a child: the local fd for an fd number a handle was serialized with. Identity in SPAWN children (the fd
+     * is inherited under its own number) and in the parent; the received number in a standby JVM.
+     */
+    public static int imported(int exportedFd) {
+        Integer local = imports.get(exportedFd);
+        return local == null ? exportedFd : local;
+    }
+
+    /** Called once by a standby child's bootstrap, before it deserializes its task: exported fd → local fd. */
+    public static void installImports(java.util.Map<Integer, Integer> exportedToLocal) {
+        imports = java.util.Map.copyOf(exportedToLocal);
     }
 }

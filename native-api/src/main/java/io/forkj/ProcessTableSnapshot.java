@@ -90,7 +90,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 result.add(rows[r]);
             }
         }
-        return result;
+        return List.copyOf(result);
     }
 
     @Override
@@ -114,7 +114,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 }
             }
         }
-        return result;
+        return List.copyOf(result);
     }
 
     @Override
@@ -127,7 +127,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 roots.add(node(r, seen));
             }
         }
-        return roots;
+        return List.copyOf(roots);
     }
 
     @Override
@@ -144,7 +144,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 kids.add(node(c, seen));
             }
         }
-        return new Node(rows[r], kids);
+        return new Node(rows[r], List.copyOf(kids));
     }
 
     @Override
@@ -155,7 +155,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 result.add(new Zombie(p, get(p.ppid())));
             }
         }
-        return result;
+        return List.copyOf(result);
     }
 
     @Override
@@ -166,7 +166,7 @@ final class ProcessTableSnapshot implements ProcessTable {
                 result.add(p);
             }
         }
-        return result;
+        return List.copyOf(result);
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The DESIGN.md lifecycle table, letter by letter. */
+/** The lifecycle table of docs/DESIGN.md, letter by letter. */
 class KernelStateTest {
 
     @Test

@@ -78,6 +78,18 @@ class ProcessTableSnapshotTest {
     }
 
     @Test
+    void everyListItReturnsIsUnmodifiable() {
+        ProcessInfo extra = row(99, 1, 99, 'S', false);
+        List<List<ProcessInfo>> lists = List.of(table.all(), table.children(1), table.descendants(1), table.orphans());
+        for (List<ProcessInfo> list : lists) {
+            assertThatThrownBy(() -> list.add(extra)).isInstanceOf(UnsupportedOperationException.class);
+        }
+        assertThatThrownBy(() -> table.zombies().clear()).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> table.tree().clear()).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> table.tree().get(0).children().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
     void duplicatePidsAreRefused() {
         assertThatThrownBy(() -> ProcessTable.of(Instant.EPOCH, List.of(row(5, 1, 5, 'S', false), row(5, 1, 5, 'R', false))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pid 5");

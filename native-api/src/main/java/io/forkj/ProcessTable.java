@@ -54,6 +54,7 @@ public interface ProcessTable {
      * orphan flag follows the same rule as in a snapshot.
      *
      * @throws IllegalArgumentException if {@code pid <= 0}
+     * @throws PosixException           ({@code EACCES}, {@code EPERM}) if the process exists but may not be read
      */
     static Optional<ProcessInfo> process(int pid) {
         if (pid <= 0) {
@@ -113,14 +114,30 @@ public interface ProcessTable {
      * @throws IllegalArgumentException naming a pid that appears twice
      */
     static ProcessTable of(Instant takenAt, Collection<ProcessInfo> processes) {
-        return new ProcessTableSnapshot(takenAt, processes);
+        return new ProcessTableSnapshot(takenAt, processes, List.of());
+    }
+
+    /**
+     * A table over given rows and the pids the scan saw but could not read, for implementations and tests.
+     *
+     * @throws IllegalArgumentException naming a pid that appears twice, or both as a row and as unreadable
+     */
+    static ProcessTable of(Instant takenAt, Collection<ProcessInfo> processes, Collection<Integer> unreadable) {
+        return new ProcessTableSnapshot(takenAt, processes, unreadable);
     }
 
     /** When the scan started. */
     Instant takenAt();
 
-    /** Every process, by ascending pid. */
+    /** Every process the scan could read, by ascending pid (see {@link #unreadable()} for the others). */
     List<ProcessInfo> all();
+
+    /**
+     * The pids the scan found in {@code /proc} but was not allowed to read ({@code EACCES}/{@code EPERM}, e.g. with
+     * {@code /proc} mounted {@code hidepid=1}), by ascending pid. They exist and are in none of the other lists:
+     * psutil raises {@code AccessDenied} for them; forkj reports them here instead of pretending they are gone.
+     */
+    List<Integer> unreadable();
 
     /** The process with this pid, if it was there. */
     Optional<ProcessInfo> get(int pid);

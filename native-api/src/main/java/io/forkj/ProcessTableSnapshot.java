@@ -20,8 +20,9 @@ final class ProcessTableSnapshot implements ProcessTable {
     private final int[] pids;
     private final long[] byParent;
     private final List<ProcessInfo> all;
+    private final List<Integer> unreadable;
 
-    ProcessTableSnapshot(Instant takenAt, Collection<ProcessInfo> processes) {
+    ProcessTableSnapshot(Instant takenAt, Collection<ProcessInfo> processes, Collection<Integer> unreadable) {
         this.takenAt = Objects.requireNonNull(takenAt, "takenAt");
         rows = processes.toArray(new ProcessInfo[0]);
         Arrays.sort(rows, Comparator.comparingInt(ProcessInfo::pid));
@@ -37,6 +38,17 @@ final class ProcessTableSnapshot implements ProcessTable {
         }
         Arrays.sort(byParent);
         all = Collections.unmodifiableList(Arrays.asList(rows));
+        this.unreadable = unreadable.stream().sorted().distinct().collect(java.util.stream.Collectors.toUnmodifiableList());
+        for (int pid : this.unreadable) {
+            if (row(pid) >= 0) {
+                throw new IllegalArgumentException("pid " + pid + " is both a row and unreadable in one process table");
+            }
+        }
+    }
+
+    @Override
+    public List<Integer> unreadable() {
+        return unreadable;
     }
 
     @Override
@@ -171,6 +183,7 @@ final class ProcessTableSnapshot implements ProcessTable {
 
     @Override
     public String toString() {
-        return "ProcessTable[" + rows.length + " processes at " + takenAt + "]";
+        return "ProcessTable[" + rows.length + " processes" + (unreadable.isEmpty() ? "" : ", " + unreadable.size() + " unreadable")
+                + " at " + takenAt + "]";
     }
 }

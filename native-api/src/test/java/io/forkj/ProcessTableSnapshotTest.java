@@ -90,6 +90,16 @@ class ProcessTableSnapshotTest {
     }
 
     @Test
+    void unreadablePidsAreReportedBesideTheRows() {
+        ProcessTable t = ProcessTable.of(Instant.EPOCH, List.of(row(1, 0, 1, 'S', false)), List.of(7, 3, 7));
+        assertThat(t.unreadable()).containsExactly(3, 7);
+        assertThat(t.get(3)).isEmpty();
+        assertThat(table.unreadable()).isEmpty();
+        assertThatThrownBy(() -> ProcessTable.of(Instant.EPOCH, List.of(row(1, 0, 1, 'S', false)), List.of(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pid 1");
+    }
+
+    @Test
     void duplicatePidsAreRefused() {
         assertThatThrownBy(() -> ProcessTable.of(Instant.EPOCH, List.of(row(5, 1, 5, 'S', false), row(5, 1, 5, 'R', false))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pid 5");

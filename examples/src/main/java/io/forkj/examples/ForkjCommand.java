@@ -138,14 +138,21 @@ public final class ForkjCommand implements Callable<Integer> {
             List<ProcessInfo> processes;
             if (selection != null && selection.pid != null) {
                 int pid = requirePid(spec.commandLine(), selection.pid);
-                Optional<ProcessInfo> p = ProcessTable.snapshot().get(pid);
+                ProcessTable table = ProcessTable.snapshot();
+                Optional<ProcessInfo> p = table.get(pid);
                 if (p.isEmpty()) {
-                    System.err.println("forkj ps: no process " + pid);
+                    System.err.println("forkj ps: " + (table.unreadable().contains(pid)
+                            ? "process " + pid + " exists but may not be read (permission denied)" : "no process " + pid));
                     return 1;
                 }
                 processes = List.of(p.get());
             } else {
-                processes = ProcessTable.snapshot().all();
+                ProcessTable table = ProcessTable.snapshot();
+                processes = table.all();
+                if (!table.unreadable().isEmpty()) {
+                    System.err.println("forkj ps: " + table.unreadable().size() + " processes exist but may not be read"
+                            + " (permission denied), not listed: " + table.unreadable());
+                }
             }
             print(rows(processes), json, System.out);
             return 0;

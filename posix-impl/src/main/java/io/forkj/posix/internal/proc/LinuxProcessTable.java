@@ -1,6 +1,7 @@
 package io.forkj.posix.internal.proc;
 
 import io.forkj.KernelState;
+import io.forkj.PosixException;
 import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
@@ -69,13 +70,16 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         long scanStart = System.nanoTime();
         Row[] rows;
         int count = 0;
+        List<Integer> unreadable = new ArrayList<>(0);
         try (ProcReader reader = new ProcReader()) {
             int[] pids = reader.pids();
             Arrays.sort(pids);
             rows = new Row[pids.length];
             for (int pid : pids) {
                 Row row = read(reader, pid, commandLines);
-                if (row != null) {
+                if (row == DENIED) {
+                    unreadable.add(pid);
+                } else if (row != null) {
                     rows[count++] = row;
                 }
             }
@@ -90,21 +94,24 @@ public final class LinuxProcessTable implements ProcessTableProvider {
             int parent = Arrays.binarySearch(pids, rows[i].stat().ppid());
             infos.add(info(rows[i], parent < 0 ? UNKNOWN : rows[parent].stat().session()));
         }
-        ProcessTable table = ProcessTable.of(takenAt, infos);
+        ProcessTable table = ProcessTable.of(takenAt, infos, unreadable);
         OriginalParents.prune(table, scanStart);
         return table;
     }
 
-    /** Reads one process, or null if it vanished meanwhile. */
+    /** What {@link #read} answers for a process that exists but may not be read. */
+    private static final Row DENIED = new Row(null, null, null);
+
+    /** Reads one process: null if it vanished meanwhile, {@link #DENIED} if it may not be read. */
     private static Row read(ProcReader reader, int pid, boolean commandLine) {
         int n = reader.read(pid, ProcReader.STAT);
         if (n <= 0) {
-            return null;
+            return n == ProcReader.UNREADABLE ? DENIED : null;
         }
         StatLine stat = ProcParser.stat(reader.bytes(), n);
         n = reader.read(pid, ProcReader.STATUS);
         if (n <= 0) {
-            return null;
+            return n == ProcReader.UNREADABLE ? DENIED : null;
         }
         StatusFields status = ProcParser.status(reader.bytes(), n);
         List<String> cmdline = null;
@@ -146,6 +153,9 @@ public final class LinuxProcessTable implements ProcessTableProvider {
             Row row = read(reader, pid, true);
             if (row == null) {
                 return Optional.empty();
+            }
+            if (row == DENIED) {
+                throw new PosixException("open(/proc/" + pid + "/stat)", reader.lastErrno());
             }
             int ppid = row.stat().ppid();
             int parentSession = UNKNOWN;

@@ -20,6 +20,7 @@ final class ProcReader implements AutoCloseable {
     static final int GONE = -1;
     /** {@link #read} result: the file exists but may not be read (EACCES, EPERM: hidepid, ptrace rules). */
     static final int UNREADABLE = -2;
+    private int lastErrno;
 
     static final byte[] STAT = ascii("stat");
     static final byte[] STATUS = ascii("status");
@@ -137,8 +138,14 @@ final class ProcReader implements AutoCloseable {
         }
     }
 
-    private static int failure(int errno) {
+    private int failure(int errno) {
+        lastErrno = errno;
         return errno == ENOENT || errno == ESRCH ? GONE : UNREADABLE;
+    }
+
+    /** The errno of the last failed {@link #read}, for the caller's exception. */
+    int lastErrno() {
+        return lastErrno;
     }
 
     @Override

@@ -4,16 +4,19 @@ import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.examples.demos.Demo;
 import io.forkj.examples.demos.Demos;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -22,13 +25,29 @@ import java.util.stream.Collectors;
  * Exit codes: 0 ok; 1 a demo's fact did not hold, or {@code zombies}/{@code orphans} found some;
  * 2 bad usage, with a one-line error naming the bad value.
  */
-@Command(name = "forkj", mixinStandardHelpOptions = true, version = "forkj 0.1.0",
+@Command(name = "forkj", mixinStandardHelpOptions = true, versionProvider = ForkjCommand.Version.class,
         description = "The Unix process model for Java on Linux: demos and process tools.",
         subcommands = {ForkjCommand.Tour.class, ForkjCommand.DemoCommand.class, ForkjCommand.Ps.class,
                 ForkjCommand.Zombies.class, ForkjCommand.Orphans.class, ForkjCommand.Tree.class, Watch.class,
-                DaemonCommand.class})
+                DaemonCommand.class, AutoComplete.GenerateCompletion.class})
 public final class ForkjCommand implements Callable<Integer> {
     static final int USAGE = 2;
+
+    /** {@code forkj --version}: the Maven project version the jar was built from, and the JVM it runs on. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws Exception {
+            Properties p = new Properties();
+            try (InputStream in = ForkjCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"forkj " + p.getProperty("version", "(unknown version)"),
+                    "JVM " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", " + System.getProperty("os.name")
+                            + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")};
+        }
+    }
 
     @Override
     public Integer call() {
@@ -169,7 +188,7 @@ public final class ForkjCommand implements Callable<Integer> {
 
     static void print(List<ProcessRows.Row> rows, boolean json, PrintStream out) {
         if (json) {
-            ProcessRows.json(rows, out, r -> "");
+            ProcessRows.json(rows, out, ProcessRows.NONE);
         } else {
             ProcessRows.table(rows, out, "", r -> "");
         }
@@ -187,7 +206,7 @@ public final class ForkjCommand implements Callable<Integer> {
             java.util.Map<Integer, String> parents = new java.util.HashMap<>();
             zombies.forEach(z -> parents.put(z.process().pid(), z.parentComm()));
             if (json) {
-                ProcessRows.json(rows, System.out, r -> ", \"parentComm\": " + Json.string(parents.get(r.process().pid())));
+                ProcessRows.json(rows, System.out, (r, g) -> g.writeStringField("parentComm", parents.get(r.process().pid())));
             } else {
                 ProcessRows.table(rows, System.out, "PARENT", r -> r.process().ppid() + " " + ProcessRows.printable(parents.get(r.process().pid())));
             }

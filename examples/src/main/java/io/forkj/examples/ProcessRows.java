@@ -5,12 +5,22 @@ import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ThreeState;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
 /** How the ps, zombies and orphans commands print processes: one table layout and one JSON layout. */
 final class ProcessRows {
+    private static final JsonFactory JSON = new JsonFactory();
+
     private ProcessRows() {
     }
 
@@ -38,29 +48,79 @@ final class ProcessRows {
         }
     }
 
-    static void json(List<Row> rows, PrintStream out, java.util.function.Function<Row, String> extraFields) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            ProcessInfo p = r.process();
-            b.append(i == 0 ? "\n  {" : ",\n  {")
-                    .append("\"pid\": ").append(p.pid())
-                    .append(", \"ppid\": ").append(p.ppid())
-                    .append(", \"pgid\": ").append(p.pgid())
-                    .append(", \"sid\": ").append(p.sid())
-                    .append(", \"comm\": ").append(Json.string(p.comm()))
-                    .append(", \"state\": ").append(Json.string(String.valueOf(p.state())))
-                    .append(", \"stat\": ").append(Json.string(p.stat()))
-                    .append(", \"threeState\": ").append(r.three().map(t -> Json.string(t.name())).orElse("null"))
-                    .append(", \"fiveState\": ").append(Json.string(r.five().name()))
-                    .append(", \"zombie\": ").append(p.isZombie())
-                    .append(", \"orphan\": ").append(p.isOrphan())
-                    .append(", \"startTime\": ").append(Json.string(p.startTime().toString()))
-                    .append(extraFields.apply(r))
-                    .append('}');
-        }
-        out.println(b.append(rows.isEmpty() ? "]" : "\n]"));
+    /** Extra fields a command adds to each JSON object. */
+    interface ExtraFields {
+        void write(Row row, JsonGenerator json) throws IOException;
     }
+
+    /** The rows as a JSON array, one object per line, written with Jackson's streaming generator. */
+    static void json(List<Row> rows, PrintStream out, ExtraFields extra) {
+        try {
+            JsonGenerator json = JSON.createGenerator(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            json.setPrettyPrinter(new MinimalPrettyPrinter() {
+                @Override
+                public void writeStartArray(JsonGenerator g) throws IOException {
+                    g.writeRaw('[');
+                }
+
+                @Override
+                public void beforeArrayValues(JsonGenerator g) throws IOException {
+                    g.writeRaw("\n  ");
+                }
+
+                @Override
+                public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+                    g.writeRaw(",\n  ");
+                }
+
+                @Override
+                public void writeEndArray(JsonGenerator g, int values) throws IOException {
+                    g.writeRaw(values == 0 ? "]" : "\n]");
+                }
+
+                @Override
+                public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+                    g.writeRaw(": ");
+                }
+
+                @Override
+                public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+                    g.writeRaw(", ");
+                }
+            });
+            json.writeStartArray();
+            for (Row r : rows) {
+                ProcessInfo p = r.process();
+                json.writeStartObject();
+                json.writeNumberField("pid", p.pid());
+                json.writeNumberField("ppid", p.ppid());
+                json.writeNumberField("pgid", p.pgid());
+                json.writeNumberField("sid", p.sid());
+                json.writeStringField("comm", p.comm());
+                json.writeStringField("state", String.valueOf(p.state()));
+                json.writeStringField("stat", p.stat());
+                if (r.three().isPresent()) {
+                    json.writeStringField("threeState", r.three().get().name());
+                } else {
+                    json.writeNullField("threeState");
+                }
+                json.writeStringField("fiveState", r.five().name());
+                json.writeBooleanField("zombie", p.isZombie());
+                json.writeBooleanField("orphan", p.isOrphan());
+                json.writeStringField("startTime", p.startTime().toString());
+                extra.write(r, json);
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeRaw('\n');
+            json.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** No extra fields. */
+    static final ExtraFields NONE = (row, json) -> { };
 
     /** A command name made safe for one terminal line (names may hold newlines). */
     static String printable(String comm) {

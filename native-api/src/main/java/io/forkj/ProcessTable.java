@@ -2,6 +2,7 @@ package io.forkj;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -88,6 +89,57 @@ public interface ProcessTable {
         }
         return provider.sample(process.identity())
                 .flatMap(s -> s.kernelState().threeState(s.cpuNanos() > first.get().cpuNanos()));
+    }
+
+    /**
+     * {@link #threeState(ProcessInfo, Duration)} for many processes with ONE sampling window: every process is
+     * sampled once, then, if any was {@code R}, the window passes once and only those are sampled again. A
+     * table of a thousand processes with ten runnable ones costs one window, not ten, and no window at all
+     * when none is runnable.
+     *
+     * @return the three-state value of each process, in the order given (empty where it has exited)
+     * @throws IllegalArgumentException if {@code window} is not positive
+     */
+    static List<Optional<ThreeState>> threeStates(List<ProcessInfo> processes, Duration window) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("sampling window " + window + " must be positive");
+        }
+        ProcessTableProvider provider = ProcessTableHolder.PROVIDER;
+        List<ProcessIdentity> ids = new ArrayList<>(processes.size());
+        for (ProcessInfo p : processes) {
+            ids.add(p.identity());
+        }
+        List<Optional<ProcessTableProvider.Sample>> first = provider.samples(ids);
+        List<Optional<ThreeState>> result = new ArrayList<>(processes.size());
+        List<Integer> runnable = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            Optional<ProcessTableProvider.Sample> s = first.get(i);
+            if (s.isPresent() && s.get().kernelState() == KernelState.RUNNABLE) {
+                runnable.add(i);
+                result.add(Optional.empty());
+            } else {
+                result.add(s.flatMap(x -> x.kernelState().threeState(false)));
+            }
+        }
+        if (runnable.isEmpty()) {
+            return result;
+        }
+        try {
+            Thread.sleep(window.toMillis(), window.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<ProcessIdentity> again = new ArrayList<>(runnable.size());
+        for (int i : runnable) {
+            again.add(ids.get(i));
+        }
+        List<Optional<ProcessTableProvider.Sample>> second = provider.samples(again);
+        for (int k = 0; k < runnable.size(); k++) {
+            int i = runnable.get(k);
+            long before = first.get(i).orElseThrow().cpuNanos();
+            result.set(i, second.get(k).flatMap(s -> s.kernelState().threeState(s.cpuNanos() > before)));
+        }
+        return result;
     }
 
     /** {@link #threeState(ProcessInfo, Duration)} with {@link #DEFAULT_SAMPLING_WINDOW}. */

@@ -1,5 +1,8 @@
 package io.forkj;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import java.util.Optional;
 
 /**
@@ -19,6 +22,18 @@ public interface ProcessTableProvider {
      * Empty once it is gone or its pid belongs to another process.
      */
     Optional<Sample> sample(ProcessIdentity identity);
+
+    /**
+     * {@link #sample(ProcessIdentity)} for many processes at once, in the order given; an implementation reads
+     * them all through one open {@code /proc} handle.
+     */
+    default List<Optional<Sample>> samples(List<ProcessIdentity> identities) {
+        List<Optional<Sample>> result = new ArrayList<>(identities.size());
+        for (ProcessIdentity identity : identities) {
+            result.add(sample(identity));
+        }
+        return result;
+    }
 
     /**
      * What one look at a process shows.

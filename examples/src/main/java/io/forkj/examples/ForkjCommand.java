@@ -179,11 +179,7 @@ public final class ForkjCommand implements Callable<Integer> {
     }
 
     static List<ProcessRows.Row> rows(List<ProcessInfo> processes) {
-        List<ProcessRows.Row> rows = new ArrayList<>(processes.size());
-        for (ProcessInfo p : processes) {
-            rows.add(ProcessRows.Row.of(p));
-        }
-        return rows;
+        return ProcessRows.Row.of(processes);
     }
 
     static void print(List<ProcessRows.Row> rows, boolean json, PrintStream out) {

@@ -26,9 +26,15 @@ final class ProcessRows {
 
     /** One process with its lifecycle states, sampled once. */
     record Row(ProcessInfo process, Optional<ThreeState> three, FiveState five) {
-        static Row of(ProcessInfo p) {
-            Optional<ThreeState> three = ProcessTable.threeState(p);
-            return new Row(p, three, three.map(FiveState::of).orElse(FiveState.TERMINATED));
+        /** Rows for these processes, their lifecycle states sampled together in one window. */
+        static List<Row> of(List<ProcessInfo> processes) {
+            List<Optional<ThreeState>> threes = ProcessTable.threeStates(processes, ProcessTable.DEFAULT_SAMPLING_WINDOW);
+            List<Row> rows = new java.util.ArrayList<>(processes.size());
+            for (int i = 0; i < processes.size(); i++) {
+                Optional<ThreeState> three = threes.get(i);
+                rows.add(new Row(processes.get(i), three, three.map(FiveState::of).orElse(FiveState.TERMINATED)));
+            }
+            return rows;
         }
 
         String flags() {

@@ -24,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -64,6 +65,27 @@ class ProcessTableIT {
         assertThat(p.isZombie()).isFalse();
         assertThat(p.isOrphan()).isFalse();
         assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo("R");
+    }
+
+    @Test
+    void threeStatesSamplesManyProcessesInOneWindow() {
+        int busy = pid(procs.start("sh", "-c", "while :; do :; done"));
+        int sleeper = pid(procs.start("sleep", "30"));
+        int stopped = pid(procs.start("sleep", "30"));
+        Posix.get().kill(stopped, Signal.SIGSTOP);
+        Procs.awaitState(busy, 'R');
+        Procs.awaitState(sleeper, 'S');
+        Procs.awaitState(stopped, 'T');
+        Process gone = procs.start("sleep", "30");
+        ProcessInfo goneRow = Procs.row(pid(gone));
+        gone.destroyForcibly();
+        assertThat(Kernel.await(Duration.ofSeconds(10), () -> !gone.isAlive())).isTrue();
+        List<ProcessInfo> rows = List.of(Procs.row(busy), Procs.row(sleeper), Procs.row(stopped), goneRow);
+        // One 200 ms window for all four: the busy loop is on a CPU for most of it, as in the single-process test.
+        List<Optional<ThreeState>> states = ProcessTable.threeStates(rows, Duration.ofMillis(200));
+        assertThat(states).containsExactly(Optional.of(ThreeState.RUNNING), Optional.of(ThreeState.BLOCKED),
+                Optional.of(ThreeState.BLOCKED), Optional.empty());
+        assertThat(ProcessTable.threeStates(List.of(), Duration.ofMillis(10))).isEmpty();
     }
 
     @Test

@@ -174,6 +174,17 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         return sampleNow(identity);
     }
 
+    @Override
+    public List<Optional<Sample>> samples(List<ProcessIdentity> identities) {
+        List<Optional<Sample>> result = new ArrayList<>(identities.size());
+        try (ProcReader reader = new ProcReader()) {
+            for (ProcessIdentity identity : identities) {
+                result.add(sample(reader, identity));
+            }
+        }
+        return result;
+    }
+
     /** {@link #sample(ProcessIdentity)} for callers inside forkj (the lifecycle sampler). */
     public static Optional<Sample> sampleNow(ProcessIdentity identity) {
         try (ProcReader reader = new ProcReader()) {

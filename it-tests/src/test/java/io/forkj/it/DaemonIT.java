@@ -174,7 +174,7 @@ class DaemonIT {
         assertThat(status.state()).isEqualTo(DaemonStatus.State.UNVERIFIED);
         assertThat(status.detail()).contains("does not hold it open");
         assertThatThrownBy(() -> Daemon.stop(pidFile, DEADLINE)).isInstanceOf(DaemonException.class)
-                .hasMessageStartingWith("not signalling anyone: ");
+                .hasMessageStartingWith("not signalling or removing anything: ");
         assertThat(Kernel.state(pid)).as("the daemon was not signalled either").isPresent();
         POSIX.kill(pid, Signal.SIGKILL);
         RawChild.reap(pid);

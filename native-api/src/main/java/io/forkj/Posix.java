@@ -24,7 +24,7 @@ public interface Posix {
      * @throws IllegalStateException if no implementation is on the class path
      */
     static Posix get() {
-        return PosixHolder.INSTANCE;
+        return PosixHolder.instance();
     }
 
     /**
@@ -149,13 +149,23 @@ public interface Posix {
     int getsid(int pid);
 }
 
-/** Loads the implementation once, on first use (the class initializer is the lock). */
+/**
+ * Loads the implementation once, on first use (the class initializer is the lock). A missing implementation is
+ * remembered as null, not as a failed initializer, so every call gets the same {@link IllegalStateException}
+ * instead of an {@code ExceptionInInitializerError} and then {@code NoClassDefFoundError}s.
+ */
 final class PosixHolder {
     private PosixHolder() {
     }
 
-    static final Posix INSTANCE = ServiceLoader.load(Posix.class, Posix.class.getClassLoader())
+    private static final Posix INSTANCE = ServiceLoader.load(Posix.class, Posix.class.getClassLoader())
             .findFirst()
-            .orElseThrow(() -> new IllegalStateException(
-                    "no io.forkj.Posix implementation on the class path: add io.forkj:forkj-posix"));
+            .orElse(null);
+
+    static Posix instance() {
+        if (INSTANCE == null) {
+            throw new IllegalStateException("no io.forkj.Posix implementation on the class path: add io.forkj:forkj-posix");
+        }
+        return INSTANCE;
+    }
 }

@@ -38,7 +38,7 @@ public interface ProcessTable {
      * @throws IllegalStateException if no implementation ({@code forkj-posix}) is on the class path
      */
     static ProcessTable snapshot() {
-        return ProcessTableHolder.PROVIDER.snapshot(false);
+        return ProcessTableHolder.provider().snapshot(false);
     }
 
     /** Scans {@code /proc} once, reading the extra {@code details} for every process. */
@@ -47,7 +47,7 @@ public interface ProcessTable {
         for (Detail d : details) {
             commandLines |= d == Detail.COMMAND_LINE;
         }
-        return ProcessTableHolder.PROVIDER.snapshot(commandLines);
+        return ProcessTableHolder.provider().snapshot(commandLines);
     }
 
     /**
@@ -61,7 +61,7 @@ public interface ProcessTable {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid " + pid + " does not name a single process (must be > 0)");
         }
-        return ProcessTableHolder.PROVIDER.process(pid);
+        return ProcessTableHolder.provider().process(pid);
     }
 
     /**
@@ -77,7 +77,7 @@ public interface ProcessTable {
         if (window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("sampling window " + window + " must be positive");
         }
-        ProcessTableProvider provider = ProcessTableHolder.PROVIDER;
+        ProcessTableProvider provider = ProcessTableHolder.provider();
         Optional<ProcessTableProvider.Sample> first = provider.sample(process.identity());
         if (first.isEmpty() || first.get().kernelState() != KernelState.RUNNABLE) {
             return first.flatMap(s -> s.kernelState().threeState(false));
@@ -259,14 +259,21 @@ public interface ProcessTable {
     }
 }
 
-/** Loads the implementation once, on first use. */
+/** Loads the implementation once, on first use; a missing one fails every call the same way (see PosixHolder). */
 final class ProcessTableHolder {
     private ProcessTableHolder() {
     }
 
-    static final ProcessTableProvider PROVIDER = ServiceLoader
+    private static final ProcessTableProvider PROVIDER = ServiceLoader
             .load(ProcessTableProvider.class, ProcessTableProvider.class.getClassLoader())
             .findFirst()
-            .orElseThrow(() -> new IllegalStateException(
-                    "no io.forkj.ProcessTableProvider implementation on the class path: add io.forkj:forkj-posix"));
+            .orElse(null);
+
+    static ProcessTableProvider provider() {
+        if (PROVIDER == null) {
+            throw new IllegalStateException(
+                    "no io.forkj.ProcessTableProvider implementation on the class path: add io.forkj:forkj-posix");
+        }
+        return PROVIDER;
+    }
 }

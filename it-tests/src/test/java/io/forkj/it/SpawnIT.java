@@ -72,8 +72,29 @@ class SpawnIT {
                     assertThat(e.error()).contains(Errno.ENOENT);
                     assertThat(e.call()).contains("/nonexistent/forkj-no-such-program");
                 });
-        assertThatThrownBy(() -> Spawn.exec("forkj-no-such-program-on-path"))
-                .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.error()).contains(Errno.ENOENT));
+    }
+
+    /**
+     * A bare name is looked up in the JVM's own {@code PATH} (posix_spawnp reads the C environment), so the test
+     * sets that to directories it controls: with the caller's PATH, a directory the user may not search makes
+     * glibc answer EACCES instead (seen as a normal user).
+     */
+    @Test
+    void aMissingProgramOnPathRaisesEnoent(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty-bin"));
+        String saved = Native.posix().getenv("PATH");
+        Native.posix().setenv("PATH", empty + ":/nonexistent-forkj-dir", 1);
+        try {
+            assertThatThrownBy(() -> Spawn.exec("forkj-no-such-program-on-path"))
+                    .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.error()).contains(Errno.ENOENT));
+        } finally {
+            if (saved == null) {
+                Native.posix().unsetenv("PATH");
+            } else {
+                Native.posix().setenv("PATH", saved, 1);
+            }
+        }
+        assertThat(Native.posix().getenv("PATH")).isEqualTo(saved);
     }
 
     @Test

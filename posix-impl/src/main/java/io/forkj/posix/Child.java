@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -49,6 +50,8 @@ public final class Child {
     private final ReentrantLock reapLock = new ReentrantLock();
     private volatile WaitStatus status;
     private volatile ForkStallException stall;
+    /** Completed by whichever thread reaps (or finds it stalled): observers never depend on who waited. */
+    private final CompletableFuture<WaitStatus> reapedFuture = new CompletableFuture<>();
 
     private final boolean reapedByKernel;
     private Lifecycle lifecycle;
@@ -116,6 +119,18 @@ public final class Child {
     /** {@link Fork#allocationBudget()} just before the fork; 0 for a spawned child. */
     public long allocationBudget() {
         return allocationBudget;
+    }
+
+    /**
+     * A future that completes once this handle has reaped the child, whichever thread reaped it
+     * ({@link #waitFor()}, {@link #poll()}, an {@code ExitWatcher}): with its status, exceptionally with the
+     * {@link ForkStallException} when the child was killed at its deadline, or with the {@link PosixException}
+     * ({@code ECHILD}) when something else reaped it. Like the status itself it is set by a wait: this method
+     * does not wait. Use {@code io.forkj.signals.ExitWatcher.watch(child)} for a future that completes on its own
+     * (Java's {@code Process.onExit()}); in C, what a {@code SIGCHLD} handler learns from {@code waitpid}.
+     */
+    public CompletableFuture<WaitStatus> whenReaped() {
+        return reapedFuture.copy();
     }
 
     /** The status once the child has been reaped, without any system call; empty while it has not. */
@@ -259,9 +274,16 @@ public final class Child {
         reapLock.lock();
         try {
             if (status == null) {
-                WaitStatus s = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                WaitStatus s;
+                try {
+                    s = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                } catch (PosixException reapedElsewhere) {
+                    reapedFuture.completeExceptionally(reapedElsewhere);
+                    throw reapedElsewhere;
+                }
                 if (s.isTerminated()) {
                     reaped(s);
+                    reapedFuture.complete(s);
                 }
             }
             return status != null;
@@ -271,8 +293,8 @@ public final class Child {
     }
 
     /**
-     * The one place a status is recorded (under the reap lock). A later lifecycle view and exit notification
-     * hook in here.
+     * The one place a status is recorded (under the reap lock). The caller then completes {@link #reapedFuture}:
+     * with the status, or with the stall when the deadline killed the child.
      */
     private void reaped(WaitStatus s) {
         status = s;
@@ -320,6 +342,7 @@ public final class Child {
                 if (s.isTerminated()) {
                     // It exited just at the deadline: no stall.
                     reaped(s);
+                    reapedFuture.complete(s);
                     return;
                 }
                 int fd = pidfd;
@@ -340,6 +363,7 @@ public final class Child {
                 }
             }
             stall = new ForkStallException(pid, deadline, allocationBudget, gcBeforeFork, state, wchan);
+            reapedFuture.completeExceptionally(stall);
         } finally {
             reapLock.unlock();
         }

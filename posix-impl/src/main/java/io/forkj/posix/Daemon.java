@@ -29,8 +29,9 @@ import java.util.Objects;
  *   <li>writes its pid into the pid file, which the launcher created with
  *       {@code O_CREAT|O_EXCL|O_NOFOLLOW|O_WRONLY}, mode 0644, and locked with {@code flock(LOCK_EX|LOCK_NB)}
  *       before forking: the daemon inherits that open file (no {@code O_CLOEXEC}), so the lock lasts exactly as
- *       long as the daemon. A file whose lock nobody holds is stale and is taken over; a locked one means a
- *       daemon is running and the start fails;</li>
+ *       long as the daemon. A locked file means a daemon is running and the start fails. An unlocked file is
+ *       taken over only when it is empty or a provably stale pid file (see {@link #status(Path)}); any other
+ *       file is left untouched and the start fails saying what it holds;</li>
  *   <li>drops privileges if asked ({@code setgroups}, {@code setgid}, {@code setuid});</li>
  *   <li>{@code execve}s the command. The readiness pipe, created before the first fork with {@code O_CLOEXEC},
  *       closes on a successful {@code execve}: the launcher returns when it reads EOF, or throws with the
@@ -69,11 +70,13 @@ public final class Daemon {
      * Stops the daemon a pid file names, like {@code start-stop-daemon --stop --retry TERM/deadline}: checks
      * first that the pid is that daemon (someone holds the file's lock, the named process holds the file open,
      * and it started before the file was written), sends {@code SIGTERM}, waits until the lock is released (the
-     * daemon exited), then removes the file. A stale file is removed without signalling anyone.
+     * daemon exited), then removes the file. A provably stale pid file ({@link DaemonStatus.State#STALE}) is
+     * removed without signalling anyone; no other file is ever removed.
      *
      * @return true if a running daemon was stopped, false if none was running
-     * @throws DaemonException if the file's owner cannot be verified (nobody is signalled), or the daemon still
-     *                         runs after {@code deadline} (it is left running and its file kept)
+     * @throws DaemonException if the file is {@link DaemonStatus.State#UNVERIFIED} (nobody is signalled, the file
+     *                         is left in place; the message says what it holds), or the daemon still runs after
+     *                         {@code deadline} (it is left running and its file kept)
      */
     public static boolean stop(Path pidFile, Duration deadline) {
         Objects.requireNonNull(pidFile, "pidFile");
@@ -85,7 +88,10 @@ public final class Daemon {
 
     /**
      * What the pid file says, verified the same way as {@link #stop(Path, Duration)} does and without touching
-     * the lock (it reads {@code /proc/locks}), like {@code start-stop-daemon --status}.
+     * the lock (it reads {@code /proc/locks}), like {@code start-stop-daemon --status}. A file is
+     * {@link DaemonStatus.State#STALE} only when its content is exactly a pid and a newline, nobody holds its
+     * lock, and that pid is not a live process started before the file was written; any other unlocked file is
+     * {@link DaemonStatus.State#UNVERIFIED}.
      */
     public static DaemonStatus status(Path pidFile) {
         return PidFile.status(Objects.requireNonNull(pidFile, "pidFile").toAbsolutePath());

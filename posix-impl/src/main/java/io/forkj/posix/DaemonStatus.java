@@ -19,11 +19,16 @@ public record DaemonStatus(State state, int pid, Path pidFile, String detail) {
         RUNNING,
         /** There is no pid file. */
         NOT_RUNNING,
-        /** The file exists but nobody holds its lock: its daemon is gone (the file may be replaced or removed). */
+        /**
+         * A provably stale forkj pid file: exactly a pid and a newline, nobody holds its lock, and that pid is not
+         * a live process started before the file was written. Its daemon is gone; the file may be removed.
+         */
         STALE,
         /**
-         * Someone holds the lock, but the file does not name a process that verifiably holds it (the daemon is
-         * still starting and has not written its pid, or the file was tampered with). Never signalled.
+         * Neither provably running nor provably stale, so never signalled and never removed: a locked file that
+         * does not name a process that verifiably holds it (the daemon is still starting and has not written its
+         * pid, or the file was tampered with), or an unlocked file that is not a forkj pid file (empty, text,
+         * a pid with more after it) or whose pid is a live process that started before the file was written.
          */
         UNVERIFIED
     }

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Queue;
 
 /**
  * Child-exit notification that never steals another owner's children: each watched child is waited for by
@@ -53,6 +55,8 @@ public final class ExitWatcher implements AutoCloseable {
 
     private final Mechanism mechanism;
     private final Map<Integer, Entry> entries = new ConcurrentHashMap<>();
+    /** Finished entries whose pidfd the watcher thread closes when it next rebuilds its poll set. */
+    private final Queue<Entry> retired = new ConcurrentLinkedQueue<>();
     private final Object lock = new Object();
     private final int wakeRead;
     private final int wakeWrite;
@@ -168,7 +172,9 @@ public final class ExitWatcher implements AutoCloseable {
     /**
      * Watches a child made by {@code Fork.run} or {@code Spawn}: the future completes once with its status. The
      * handle stays the one that reaps (its waits are serialized under its own lock), so {@code child.waitFor()}
-     * and this future agree; the watcher's thread only notices the exit and asks the handle to reap. A guarded
+     * and this future agree; the watcher's thread only notices the exit and asks the handle to reap. The future
+     * follows {@link Child#whenReaped()}, so it completes whichever thread reaps, even one that reaped between
+     * this call's look at the handle and the watcher's first poll. A guarded
      * child's deadline is enforced when it is polled: a stalled child completes the future with
      * {@link io.forkj.posix.ForkStallException} once its own {@code waitFor} or {@code poll} runs past the
      * deadline.
@@ -184,12 +190,31 @@ public final class ExitWatcher implements AutoCloseable {
             if (existing != null) {
                 return existing.future;
             }
-            Optional<WaitStatus> done = child.exitStatus();
-            if (done.isPresent()) {
-                return CompletableFuture.completedFuture(done.get());
+            CompletableFuture<WaitStatus> reaped = child.whenReaped();
+            if (reaped.isDone()) {
+                return reaped;
             }
+            // ESRCH here means the handle has reaped the child since whenReaped() was taken: its future
+            // completes the entry, so no pidfd is needed (and a negative fd never reaches poll).
             int pidfd = mechanism == Mechanism.PIDFD ? Pidfd.open(child.pid()) : -1;
-            return add(new Entry(child.pid(), pidfd, child));
+            Entry entry = new Entry(child.pid(), pidfd, child);
+            CompletableFuture<WaitStatus> future = add(entry);
+            // Whoever reaps (this thread through the handle, or a waitFor elsewhere) completes the entry.
+            reaped.whenComplete((status, failure) -> {
+                finish(entry);
+                if (failure != null) {
+                    entry.future.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure);
+                } else {
+                    entry.future.complete(status);
+                }
+            });
+            if (mechanism == Mechanism.PIDFD && pidfd < 0) {
+                // No process has the pid any more: look at the handle again. It has reaped the child (its
+                // future completes the entry) or something else did (its poll answers ECHILD, which fails it).
+                reapThroughHandle(entry);
+            }
+            return future;
         }
     }
 
@@ -200,16 +225,18 @@ public final class ExitWatcher implements AutoCloseable {
         return entry.future;
     }
 
-    /** For a handle's child: lets the handle reap; true if it did (or failed for good). */
+    /**
+     * For a handle's child: lets the handle reap; true if the entry belongs to a handle. The handle's
+     * {@link Child#whenReaped()} completes the entry, whichever thread reaps.
+     */
     private boolean reapThroughHandle(Entry e) {
         if (e.child == null) {
             return false;
         }
         try {
-            e.child.poll().ifPresent(status -> deliver(e, status));
+            e.child.poll();
         } catch (RuntimeException stalledOrFailed) {
-            finish(e);
-            e.future.completeExceptionally(stalledOrFailed);
+            // Also reported through whenReaped(), which completes the entry.
         }
         return true;
     }
@@ -273,7 +300,13 @@ public final class ExitWatcher implements AutoCloseable {
         while (!closed) {
             if (dirty) {
                 dirty = false;
-                List<Entry> snapshot = new ArrayList<>(entries.values());
+                closeRetired();
+                List<Entry> snapshot = new ArrayList<>();
+                for (Entry e : entries.values()) {
+                    if (e.pidfd >= 0) {
+                        snapshot.add(e);
+                    }
+                }
                 polled = snapshot.toArray(new Entry[0]);
                 int[] fds = new int[polled.length + 1];
                 fds[0] = wakeRead;
@@ -324,6 +357,12 @@ public final class ExitWatcher implements AutoCloseable {
             waitidByPidfd = false; // Linux 5.3: pidfd_open without P_PIDFD
         }
         reapByPid(e);
+    }
+
+    private void closeRetired() {
+        for (Entry e; (e = retired.poll()) != null; ) {
+            Pidfd.close(e.pidfd);
+        }
     }
 
     private void runPolling() {
@@ -380,13 +419,26 @@ public final class ExitWatcher implements AutoCloseable {
                 ? "pid " + e.pid + " was reaped by someone else (a waitpid(-1) or wait() elsewhere in this JVM?)" : null));
     }
 
+    /**
+     * Removes the entry; any thread may call it (a handle's reaping thread does). Its pidfd is closed by the
+     * watcher thread when it rebuilds its poll set, never while a poll(2) may still hold the number.
+     */
     private void finish(Entry e) {
-        entries.remove(e.pid, e);
-        Pidfd.close(e.pidfd);
-        if (e.child == null) {
-            KnownChildren.reaped(e.pid);
+        if (entries.remove(e.pid, e)) {
+            if (e.child == null) {
+                KnownChildren.reaped(e.pid);
+            }
+            if (e.pidfd >= 0) {
+                retired.add(e);
+                if (closed) {
+                    closeRetired(); // the thread has stopped or is stopping: nobody else will
+                }
+            }
+            dirty = true;
+            if (Thread.currentThread() != thread) {
+                wake();
+            }
         }
-        dirty = true;
     }
 
     /**
@@ -418,6 +470,7 @@ public final class ExitWatcher implements AutoCloseable {
     private void shutdown() {
         synchronized (lock) {
             closed = true;
+            closeRetired();
             for (Entry e : entries.values()) {
                 entries.remove(e.pid, e);
                 Pidfd.close(e.pidfd);

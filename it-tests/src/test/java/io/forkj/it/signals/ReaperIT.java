@@ -4,6 +4,7 @@ import io.forkj.Posix;
 import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
+import io.forkj.posix.Child;
 import io.forkj.signals.Reaper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -69,23 +70,25 @@ class ReaperIT {
         assertThat(RawChild.reap(own)).isEqualTo(new WaitStatus.Exited(own, 9));
     }
 
-    /** Raw double forks: the middle process is ours (we reap it), the grandchild is an adopted orphan. */
+    /**
+     * Double forks: the middle process is forkj's own child (we reap it), the grandchild is an adopted orphan.
+     * The middle is {@code sh}, which forks a subshell exiting 7 and exits 0 itself: a raw-forked JVM clone as
+     * the middle (as this test had) runs Java code that forks again, and such a clone occasionally blocks for
+     * ever on a futex (a JIT request or a safepoint under way at the fork: see DESIGN.md); that is what made
+     * this test time out once after 10 s with the other middles and grandchildren left as zombies.
+     */
     @Test
-    void reapsDoubleForkOrphansButNeverTheMiddleProcess() {
+    void reapsDoubleForkOrphansButNeverTheMiddleProcess() throws Exception {
         int self = Kernel.self();
         List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
         try (Reaper reaper = Reaper.start(reaped::add)) {
-            List<Integer> middles = new ArrayList<>();
+            List<Child> middles = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                middles.add(RawChild.fork(() -> {
-                    if (POSIX.fork() == 0) {
-                        POSIX._exit(7);
-                    }
-                    POSIX._exit(0);
-                }));
+                middles.add(io.forkj.posix.Spawn.exec("/bin/sh", "-c", "(exit 7) & exit 0"));
             }
-            for (int m : middles) {
-                assertThat(RawChild.reap(m)).as("the Reaper left the middle process to us").isEqualTo(new WaitStatus.Exited(m, 0));
+            for (Child m : middles) {
+                assertThat(m.waitFor(Duration.ofSeconds(30))).as("the Reaper left the middle process to us")
+                        .contains(new WaitStatus.Exited(m.pid(), 0));
             }
             assertThat(Kernel.await(Duration.ofSeconds(30), () -> reaped.size() >= 20 && Kernel.children(self).isEmpty()))
                     .as("reaped %s, children %s", reaped, Kernel.children(self)).isTrue();

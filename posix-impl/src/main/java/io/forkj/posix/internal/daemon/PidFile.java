@@ -14,9 +14,7 @@ import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -31,10 +29,12 @@ public final class PidFile {
     static final int LOCK_NB = 4;
     private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
     private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
+    private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
     private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
     private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
     private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
     private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
     /** btime (whole seconds) and the pid file's mtime are coarse; NTP may also move btime a little. */
     private static final long START_TIME_SLACK_SECONDS = 2;
     private static final int ATTEMPTS = 5;
@@ -106,13 +106,13 @@ public final class PidFile {
                 if (errno != Errno.EEXIST.number()) {
                     throw new PosixException("open(" + name + ", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0644)", errno);
                 }
-                fd = POSIX.open(name, O_WRONLY | O_NOFOLLOW, 0);
+                fd = POSIX.open(name, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0);
                 if (fd < 0) {
                     errno = Native.errno();
                     if (errno == Errno.ENOENT.number()) {
                         continue; // removed between the two opens: create it afresh
                     }
-                    throw new PosixException("open(" + name + ", O_WRONLY|O_NOFOLLOW)", errno,
+                    throw new PosixException("open(" + name + ", O_RDWR|O_NOFOLLOW|O_NONBLOCK)", errno,
                             errno == Errno.ELOOP.number() ? "the pid file is a symbolic link; forkj never follows one" : null);
                 }
             }
@@ -120,14 +120,26 @@ public final class PidFile {
                 int errno = Native.errno();
                 POSIX.close(fd);
                 if (errno == Errno.EAGAIN.number()) {
+                    FileStat named = identity(path);
                     throw new DaemonException("pid file " + name + " is locked by a running daemon"
-                            + describePid(readPid(path)));
+                            + (named == null ? "" : describePid(Content.read(path, named))));
                 }
                 throw new PosixException("flock(" + name + ", LOCK_EX|LOCK_NB)", errno);
             }
             if (!namesOpenFile(path, fd)) {
                 POSIX.close(fd); // replaced between open and flock: the lock is on a file nobody will look at
                 continue;
+            }
+            if (!created) {
+                // Only an empty file (a start killed before its daemon wrote) or a provably stale pid file is
+                // taken over: --pidfile naming any other file must not truncate it.
+                FileStat open = POSIX.fstat(fd);
+                Content content = open.isFile() ? Content.of(fd) : Content.read(path, open);
+                DaemonStatus verdict = unlocked(path, open, content);
+                if (!content.empty() && verdict.state() != State.STALE) {
+                    POSIX.close(fd);
+                    throw new DaemonException("not taking over " + name + ": " + verdict.detail());
+                }
             }
             if ((created && POSIX.fchmod(fd, 0644) != 0) || POSIX.ftruncate(fd, 0) != 0) {
                 int errno = Native.errno();
@@ -140,21 +152,26 @@ public final class PidFile {
                 + " times while it was being locked; another launcher is racing for it");
     }
 
-    /** Verifies what the pid file says, touching no lock (reads /proc/locks and /proc/PID). */
+    /**
+     * Verifies what the pid file says, touching no lock (reads /proc/locks and /proc/PID). {@link State#STALE}
+     * only for a provably stale forkj pid file: content exactly a pid and a newline, nobody holds its lock, and
+     * that pid is not a live process started before the file was written. Any other unlocked file is
+     * {@link State#UNVERIFIED}, with what it holds in the detail.
+     */
     public static DaemonStatus status(Path path) {
         FileStat file = identity(path);
         if (file == null) {
             return new DaemonStatus(State.NOT_RUNNING, 0, path, "no pid file " + path);
         }
-        int pid = readPid(path);
+        Content content = Content.read(path, file);
         if (!ProcLocks.isLocked(file.dev(), file.ino())) {
-            return new DaemonStatus(State.STALE, Math.max(pid, 0), path, "nobody holds the lock on " + path
-                    + ": the daemon" + describePid(pid) + " is gone");
+            return unlocked(path, file, content);
         }
-        if (pid <= 0) {
+        if (content.pid <= 0) {
             return new DaemonStatus(State.UNVERIFIED, 0, path, path + " is locked but holds no pid"
-                    + (pid == 0 ? " yet: a daemon is starting" : ": its content is not a pid"));
+                    + (content.empty() ? " yet: a daemon is starting" : ": it " + content.description()));
         }
+        int pid = content.pid;
         if (!holdsOpen(pid, file)) {
             return new DaemonStatus(State.UNVERIFIED, pid, path, path + " is locked, but pid " + pid
                     + " does not hold it open: the pid was recycled or the file was rewritten");
@@ -165,6 +182,144 @@ public final class PidFile {
                     + " (epoch s), after " + path + " was written at " + file.mtime() + ": not the daemon that wrote it");
         }
         return new DaemonStatus(State.RUNNING, pid, path, "running as pid " + pid);
+    }
+
+    private static DaemonStatus unlocked(Path path, FileStat file, Content content) {
+        String nobody = "nobody holds the lock on " + path;
+        if (content.pid <= 0) {
+            return new DaemonStatus(State.UNVERIFIED, 0, path, nobody + ", but it is not a forkj pid file: it "
+                    + content.description() + " (a pid file holds exactly a pid and a newline); left in place");
+        }
+        int pid = content.pid;
+        if (!isLive(pid)) {
+            return new DaemonStatus(State.STALE, pid, path, nobody + " and no live process has pid " + pid
+                    + ": the daemon is gone");
+        }
+        long started = startEpochSeconds(pid);
+        if (started > file.mtime() + START_TIME_SLACK_SECONDS) {
+            return new DaemonStatus(State.STALE, pid, path, nobody + " and pid " + pid + " now names a process "
+                    + "started after the file was written (the pid was recycled): the daemon is gone");
+        }
+        return new DaemonStatus(State.UNVERIFIED, pid, path, nobody + ", but pid " + pid + " is alive and started "
+                + "before the file was written: it may be the daemon, having closed its pid file; left in place");
+    }
+
+    /**
+     * What a pid file holds, read through an fd (at most {@link #MAX_READ} bytes, so a huge or endless file costs
+     * nothing) that never follows a link and never blocks (a FIFO).
+     */
+    static final class Content {
+        static final int MAX_READ = 64;
+        /** The pid when the content is exactly a pid and a newline, else 0. */
+        final int pid;
+        final long size;
+        final String shown;
+        final boolean regular;
+
+        private Content(int pid, long size, String shown, boolean regular) {
+            this.pid = pid;
+            this.size = size;
+            this.shown = shown;
+            this.regular = regular;
+        }
+
+        static Content read(Path path, FileStat file) {
+            if (!file.isFile()) {
+                return new Content(0, file.st_size(), "", false);
+            }
+            int fd = POSIX.open(path.toString(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
+            if (fd < 0) {
+                int errno = Native.errno();
+                if (errno == Errno.ENOENT.number()) {
+                    return new Content(0, 0, "", true);
+                }
+                throw new PosixException("open(" + path + ", O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", errno);
+            }
+            try {
+                return of(fd);
+            } finally {
+                POSIX.close(fd);
+            }
+        }
+
+        /** Reads from offset 0 of an open regular file. */
+        static Content of(int fd) {
+            byte[] bytes = new byte[MAX_READ];
+            byte[] chunk = new byte[MAX_READ];
+            int n = 0;
+            while (n < MAX_READ) {
+                int r = POSIX.pread(fd, chunk, MAX_READ - n, n);
+                if (r < 0) {
+                    int errno = Native.errno();
+                    if (errno == Errno.EINTR.number()) {
+                        continue;
+                    }
+                    throw new PosixException("pread(pid file)", errno);
+                }
+                if (r == 0) {
+                    break;
+                }
+                System.arraycopy(chunk, 0, bytes, n, r);
+                n += r;
+            }
+            long size = POSIX.fstat(fd).st_size();
+            return new Content(pidOf(bytes, n, size), size, show(bytes, n), true);
+        }
+
+        /** The pid if the bytes are exactly {@code [1-9][0-9]*\n} (and the whole file), else 0. */
+        private static int pidOf(byte[] b, int n, long size) {
+            if (size != n || n < 2 || b[n - 1] != '\n' || b[0] < '1' || b[0] > '9' || n > 11) {
+                return 0;
+            }
+            long pid = 0;
+            for (int i = 0; i < n - 1; i++) {
+                if (b[i] < '0' || b[i] > '9') {
+                    return 0;
+                }
+                pid = pid * 10 + (b[i] - '0');
+            }
+            return pid <= Integer.MAX_VALUE ? (int) pid : 0;
+        }
+
+        private static String show(byte[] b, int n) {
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < n && text.length() < 40; i++) {
+                int c = b[i] & 0xff;
+                if (c == '\n') {
+                    text.append("\\n");
+                } else if (c >= 0x20 && c < 0x7f && c != '\\') {
+                    text.append((char) c);
+                } else {
+                    text.append(String.format("\\x%02x", c));
+                }
+            }
+            return text.toString();
+        }
+
+        boolean empty() {
+            return regular && size == 0;
+        }
+
+        /** "holds 11 bytes: '1234garbage'", for messages. */
+        String description() {
+            if (!regular) {
+                return "is not a regular file";
+            }
+            if (size == 0) {
+                return "is empty";
+            }
+            return "holds " + size + " byte" + (size == 1 ? "" : "s") + ": '" + shown + "'"
+                    + (size > MAX_READ || shown.length() >= 40 ? "..." : "");
+        }
+    }
+
+    /** True for a process that exists and is not a zombie (a dead daemon its subreaper has not reaped yet). */
+    private static boolean isLive(int pid) {
+        try {
+            return ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat"))).state() != 'Z';
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     /** True while some process holds the lock on the file {@code path} named when {@code status} was taken. */
@@ -186,19 +341,20 @@ public final class PidFile {
     }
 
     /**
-     * Removes the pid file if nobody holds its lock, taking the lock first so no starting daemon loses its file.
+     * Removes the pid file if, under its lock (taken first, so no starting daemon loses its file), it still holds
+     * exactly {@code pid} and a newline: the pid file {@code status} or {@code stop} verified, nothing else.
      *
      * @return true if this call removed it
      */
-    public static boolean removeIfUnlocked(Path path) {
+    static boolean removeIfStill(Path path, int pid) {
         String name = path.toString();
-        int fd = POSIX.open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+        int fd = POSIX.open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
         if (fd < 0) {
             int errno = Native.errno();
             if (errno == Errno.ENOENT.number()) {
                 return false;
             }
-            throw new PosixException("open(" + name + ", O_RDONLY|O_NOFOLLOW|O_CLOEXEC)", errno);
+            throw new PosixException("open(" + name + ", O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK)", errno);
         }
         try {
             if (POSIX.flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -208,8 +364,8 @@ public final class PidFile {
                 }
                 throw new PosixException("flock(" + name + ", LOCK_EX|LOCK_NB)", errno);
             }
-            if (!namesOpenFile(path, fd)) {
-                return false;
+            if (!namesOpenFile(path, fd) || !POSIX.fstat(fd).isFile() || Content.of(fd).pid != pid) {
+                return false; // replaced or rewritten since it was verified
             }
             if (POSIX.unlink(name) != 0) {
                 throw new PosixException("unlink(" + name + ")", Native.errno());
@@ -220,29 +376,9 @@ public final class PidFile {
         }
     }
 
-    /** The pid in the file: 0 if empty or missing (a daemon starting), -1 if it is not a number. */
-    static int readPid(Path path) {
-        String text;
-        try {
-            text = Files.readString(path, StandardCharsets.US_ASCII).trim();
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            return -1;
-        }
-        if (text.isEmpty()) {
-            return 0;
-        }
-        try {
-            long pid = ProcParser.parseLong(text);
-            return pid > 0 && pid <= Integer.MAX_VALUE ? (int) pid : -1;
-        } catch (IllegalArgumentException e) {
-            return -1;
-        }
-    }
-
-    private static String describePid(int pid) {
-        return pid > 0 ? " (pid " + pid + ")" : pid == 0 ? " (no pid written yet: it is starting)" : " (content is not a pid)";
+    private static String describePid(Content content) {
+        return content.pid > 0 ? " (pid " + content.pid + ")" : content.empty() ? " (no pid written yet: it is starting)"
+                : " (it " + content.description() + ")";
     }
 
     private static boolean namesOpenFile(Path path, int fd) {

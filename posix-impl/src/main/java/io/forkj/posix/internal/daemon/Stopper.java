@@ -28,10 +28,10 @@ public final class Stopper {
             case NOT_RUNNING:
                 return false;
             case STALE:
-                PidFile.removeIfUnlocked(pidFile);
+                PidFile.removeIfStill(pidFile, status.pid());
                 return false;
             case UNVERIFIED:
-                throw new DaemonException("not signalling anyone: " + status.detail());
+                throw new DaemonException("not signalling or removing anything: " + status.detail());
             default:
                 break;
         }
@@ -58,7 +58,7 @@ public final class Stopper {
                 throw new DaemonException("interrupted while waiting for daemon pid " + status.pid() + " to exit");
             }
         }
-        PidFile.removeIfUnlocked(pidFile);
+        PidFile.removeIfStill(pidFile, status.pid()); // the file of the daemon verified above, if unchanged
         return true;
     }
 }

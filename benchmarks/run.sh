@@ -39,13 +39,41 @@ verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == "<=") ? v <= 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
 
-# 1. fork + _exit + waitpid
+# Figures that hold from run to run: forkj and its baselines run in turn, round by round (A B C, A B C, ...),
+# so a machine that slows down or speeds up moves both sides of each pair. interleave ROUNDS CMD... runs each
+# command (a shell string) once per round and takes the median of what it printed as that round's value;
+# V[k] then holds command k's values, one per line.
+declare -a V
+interleave() {
+  local n=$1; shift
+  local k i value
+  for ((k = 0; k < $#; k++)); do V[k]=""; done
+  for ((i = 0; i < n; i++)); do
+    k=0
+    for cmd in "$@"; do
+      value=$(eval "$cmd" | grep -E '^[0-9.]+$' | median)
+      V[k]+="$value"$'\n'
+      k=$((k + 1))
+    done
+  done
+}
+# Ratio of two value lists pair by pair (a/b), one per line.
+pair_ratios() { paste <(printf '%s' "$1") <(printf '%s' "$2") | awk 'NF == 2 {printf "%.4f\n", $1 / $2}'; }
+# "median (min–max)" of a ratio list.
+spread() { sort -g | awk 'NF {a[++n] = $1} END {m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2; printf "%.2f× (%.2f–%.2f over %d pairs)", m, a[1], a[n], n}'; }
+# A verdict on the median ratio, unless the pairs' spread straddles the target: then no verdict, said so.
+judged() {
+  local list=$1 op=$2 target=$3
+  printf '%s' "$list" | sort -g | awk -v op="$op" -v t="$target" 'NF {a[++n] = $1} END {
+    m = (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+    ok = (op == "<=") ? m <= t : m >= t; lo = (op == "<=") ? a[1] <= t : a[1] >= t; hi = (op == "<=") ? a[n] <= t : a[n] >= t
+    if (lo == hi) print (ok ? "met" : "missed"); else printf "no verdict: the pairs spread %.2f–%.2f across %s", a[1], a[n], t }'
+}
+
+# 1. fork + _exit + waitpid, interleaved with C at the same resident set size
 log "fork + _exit + waitpid..."
-raw_out=$(jrun io.forkj.benchmarks.ForkLatency raw 200 "$rounds")
-rss=$(echo "$raw_out" | awk '/^rss_mib/ {print $2}')
-raw=$(echo "$raw_out" | grep -v rss_mib | median)
-c_fork=$("$build/fork_wait" "$rss" 200 "$rounds" | median)
-py_fork=$(python3 - "$rounds" <<'PY'
+rss=$(jrun io.forkj.benchmarks.ForkLatency raw 20 1 | awk '/^rss_mib/ {print $2}')
+py_fork_cmd='python3 - 1 <<'"'"'PY'"'"'
 import os, sys, time
 for _ in range(int(sys.argv[1])):
     t = time.perf_counter_ns()
@@ -55,30 +83,27 @@ for _ in range(int(sys.argv[1])):
             os._exit(0)
         os.waitpid(p, 0)
     print((time.perf_counter_ns() - t) // 200)
-PY
-)
-py_fork=$(echo "$py_fork" | median)
+PY'
 if has_class io.forkj.posix.Fork; then
-  guarded=$(jrun io.forkj.benchmarks.ForkLatency guarded 200 "$rounds" | grep -v rss_mib | median)
-  r=$(ratio "$guarded" "$c_fork")
-  row "fork + \`_exit\` + waitpid (guarded fork, empty body; JVM RSS ${rss} MiB)" "$(ms "$guarded")" "C, same RSS: $(ms "$c_fork"); Python \`os.fork\`: $(ms "$py_fork")" "${r}× C" "≤ 1.15× C: $(verdict "$r" "<=" 1.15)"
+  interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency guarded 200 1" "jrun io.forkj.benchmarks.ForkLatency raw 200 1" \
+    "$build/fork_wait $rss 200 1" "$py_fork_cmd"
+  guarded=${V[0]}; raw=${V[1]}; c_fork=${V[2]}; py_fork=${V[3]}
+  rg=$(pair_ratios "$guarded" "$c_fork")
+  row "fork + \`_exit\` + waitpid (guarded fork, empty body; JVM RSS ${rss} MiB)" "$(ms "$(printf '%s' "$guarded" | median)")" "C, same RSS: $(ms "$(printf '%s' "$c_fork" | median)"); Python \`os.fork\`: $(ms "$(printf '%s' "$py_fork" | median)")" "$(printf '%s' "$rg" | spread) C" "≤ 1.15× C: $(judged "$rg" "<=" 1.15)"
 else
-  row "fork + \`_exit\` + waitpid (guarded fork)" "not built" "C, same RSS: $(ms "$c_fork"); Python \`os.fork\`: $(ms "$py_fork")" "—" "≤ 1.15× C"
+  interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency raw 200 1" "$build/fork_wait $rss 200 1" "$py_fork_cmd"
+  raw=${V[0]}; c_fork=${V[1]}; py_fork=${V[2]}
 fi
-r=$(ratio "$raw" "$c_fork")
-row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB)" "$(ms "$raw")" "C, same RSS: $(ms "$c_fork"); Python \`os.fork\`: $(ms "$py_fork")" "${r}× C" "(reference for the guarded row)"
+rr=$(pair_ratios "$raw" "$c_fork")
+row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB)" "$(ms "$(printf '%s' "$raw" | median)")" "C, same RSS: $(ms "$(printf '%s' "$c_fork" | median)")" "$(printf '%s' "$rr" | spread) C" "(reference for the guarded row)"
 
-# 2. exec /bin/true
+# 2. exec /bin/true, interleaved with ProcessBuilder and C posix_spawn
 log "exec /bin/true..."
-pb=$(jrun io.forkj.benchmarks.ProcessBuilderLatency 200 "$rounds" | median)
-c_spawn=$("$build/spawn_true" 200 "$rounds" | median)
-if has_class io.forkj.posix.Spawn && has_class io.forkj.benchmarks.SpawnLatency; then
-  sp=$(jrun io.forkj.benchmarks.SpawnLatency 200 "$rounds" | median)
-  r1=$(ratio "$pb" "$sp"); r2=$(ratio "$sp" "$c_spawn")
-  row "exec \`/bin/true\` (\`Spawn.exec\`)" "$(ms "$sp")" "ProcessBuilder: $(ms "$pb"); C posix_spawn: $(ms "$c_spawn")" "${r1}× faster than PB; ${r2}× C" "≥ 2× faster than PB: $(verdict "$r1" ">=" 2); ≤ 1.3× C: $(verdict "$r2" "<=" 1.3)"
-else
-  row "exec \`/bin/true\` (\`Spawn.exec\`)" "not built" "ProcessBuilder: $(ms "$pb"); C posix_spawn: $(ms "$c_spawn")" "—" "≥ 2× faster than PB; ≤ 1.3× C"
-fi
+interleave "$rounds" "jrun io.forkj.benchmarks.SpawnLatency 200 1" "jrun io.forkj.benchmarks.ProcessBuilderLatency 200 1" \
+  "$build/spawn_true 200 1"
+sp=${V[0]}; pb=${V[1]}; c_spawn=${V[2]}
+r1=$(pair_ratios "$pb" "$sp"); r2=$(pair_ratios "$sp" "$c_spawn")
+row "exec \`/bin/true\` (\`Spawn.exec\`)" "$(ms "$(printf '%s' "$sp" | median)")" "ProcessBuilder: $(ms "$(printf '%s' "$pb" | median)"); C posix_spawn: $(ms "$(printf '%s' "$c_spawn" | median)")" "$(printf '%s' "$r1" | spread) faster than PB; $(printf '%s' "$r2" | spread) C" "≥ 2× faster than PB: $(judged "$r1" ">=" 2); ≤ 1.3× C: $(judged "$r2" "<=" 1.3)"
 
 # 3. getpid / getppid (JMH, with the gc profiler for allocation)
 log "getpid / getppid (JMH)..."
@@ -122,15 +147,36 @@ fi
 r1=$(ratio "$oshi" "$fj"); r2=$(ratio "$psj" "$fj")
 row "process-table snapshot, 1,000 extra processes (JMH; $(talloc forkjSnapshot) KiB allocated per snapshot, OSHI $(talloc oshiGetProcesses) KiB)" "$(printf '%.1f ms' "$fj")" "OSHI \`getProcesses()\`: $(printf '%.1f ms' "$oshi"); \`ps -eo pid,ppid,stat,comm\` run from Java: $(printf '%.1f ms' "$psj"); psutil \`process_iter\`: $psutil_ms" "${r1}× faster than OSHI; ${r2}× faster than ps" "≥ 3× OSHI: $(verdict "$r1" ">=" 3); faster than ps: $(verdict "$r2" ">=" 1)"
 
-# 5. child-exit notification: kill -> future complete, and reaping many children at once
+# 4b. the same snapshot against the limit: a C program reading the same files, interleaved, 1,000 extra sleepers
+log "process-table snapshot vs a C scanner of the same files..."
+setsid sh -c 'for i in $(seq 1000); do sleep 3600 & done; wait' & herd=$!
+while [ "$(pgrep -c -P "$herd" sleep || true)" -lt 1000 ]; do sleep 0.2; done
+interleave "$rounds" "jrun io.forkj.benchmarks.SnapshotLoop 50 1" "$build/proc_scan 50 1"
+kill -KILL -- -"$herd" 2>/dev/null || true
+wait "$herd" 2>/dev/null || true
+snap=${V[0]}; c_scan=${V[1]}
+r=$(pair_ratios "$snap" "$c_scan")
+row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same \`stat\` and \`status\` files: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
+
+# 4c. the command line as a user runs it: whole commands, interleaved with ps
+log "forkj ps --all and forkj --version as whole commands..."
+"$root/forkj" --version >/dev/null 2>&1   # builds the launcher's class-data archive outside the timing
+wall() { local t=$(date +%s%N); "$@" >/dev/null 2>&1; echo $(( $(date +%s%N) - t )); }
+interleave "$rounds" "wall $root/forkj ps --all" "wall ps -e -o pid,ppid,stat,comm" "wall $root/forkj --version"
+fps=${V[0]}; pps=${V[1]}; fver=${V[2]}
+r=$(pair_ratios "$fps" "$pps")
+fps_ms=$(printf '%s' "$fps" | median)
+row "\`forkj ps --all\`, whole command (launcher with class-data archive)" "$(ms "$fps_ms")" "\`ps -e -o pid,ppid,stat,comm\`: $(ms "$(printf '%s' "$pps" | median)"); \`forkj --version\`: $(ms "$(printf '%s' "$fver" | median)")" "$(printf '%s' "$r" | spread) ps" "≤ 150 ms: $(judged "$(printf '%s' "$fps" | awk '{printf "%.4f\n", $1 / 1e6}')" "<=" 150)"
+
+# 5. child-exit notification: kill -> future complete, and reaping many children at once, interleaved with C
 log "child-exit notification..."
-lat=$(jrun io.forkj.benchmarks.ExitLatency latency 300 | median)
-c_lat=$("$build/exit_reap" latency 300 | median)
-thr=$(jrun io.forkj.benchmarks.ExitLatency throughput 1000 | median)
-c_thr=$("$build/exit_reap" throughput 1000 | median)
-r1=$(ratio "$lat" "$c_lat"); r2=$(ratio "$thr" "$c_thr")
-row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher\`, pidfd + poll)" "$(awk -v n="$lat" 'BEGIN {printf "%.0f µs", n / 1e3}')" "C \`kill\` + \`waitpid\`: $(awk -v n="$c_lat" 'BEGIN {printf "%.0f µs", n / 1e3}')" "${r1}× C" "≤ 2× C: $(verdict "$r1" "<=" 2)"
-row "reaping 1,000 children killed at once, per child (\`ExitWatcher\`)" "$(awk -v n="$thr" 'BEGIN {printf "%.0f µs", n / 1e3}')" "C \`waitpid\` loop: $(awk -v n="$c_thr" 'BEGIN {printf "%.0f µs", n / 1e3}')" "${r2}× C" "≤ 2× C: $(verdict "$r2" "<=" 2)"
+interleave "$rounds" "jrun io.forkj.benchmarks.ExitLatency latency 100" "$build/exit_reap latency 100" \
+  "jrun io.forkj.benchmarks.ExitLatency throughput 1000" "$build/exit_reap throughput 1000"
+lat=${V[0]}; c_lat=${V[1]}; thr=${V[2]}; c_thr=${V[3]}
+r1=$(pair_ratios "$lat" "$c_lat"); r2=$(pair_ratios "$thr" "$c_thr")
+us() { awk -v n="$1" 'BEGIN {printf "%.0f µs", n / 1e3}'; }
+row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher\`, pidfd + poll)" "$(us "$(printf '%s' "$lat" | median)")" "C \`kill\` + \`waitpid\`: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$r1" | spread) C" "≤ 1.5× C: $(judged "$r1" "<=" 1.5)"
+row "reaping 1,000 children killed at once, per child (\`ExitWatcher\`)" "$(us "$(printf '%s' "$thr" | median)")" "C \`waitpid\` loop: $(us "$(printf '%s' "$c_thr" | median)")" "$(printf '%s' "$r2" | spread) C" "≤ 1.5× C: $(judged "$r2" "<=" 1.5)"
 
 # 6. guarded-fork stall rate: every stall must surface as ForkStallException at its deadline
 log "guarded-fork stall rate (several minutes)..."
@@ -147,7 +193,9 @@ cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)
 cat <<TABLE
-Measured $(date -u +%Y-%m-%d) on $cores cores, Linux $kernel, $jdk; medians of $rounds rounds, each round a loop of many operations.
+Measured $(date -u +%Y-%m-%d) on $cores cores, Linux $kernel, $jdk; $rounds rounds, each a loop of many operations.
+Rows with a spread ran forkj and its baselines in turn, round by round: the ratio is the median of the per-round
+ratios, with their min–max; a target whose pairs fall on both sides of it gets no verdict.
 
 | row | forkj | baselines (same run) | ratio | target |
 |---|---|---|---|---|

@@ -104,7 +104,7 @@ public interface ProcessTable {
         if (window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("sampling window " + window + " must be positive");
         }
-        ProcessTableProvider provider = ProcessTableHolder.PROVIDER;
+        ProcessTableProvider provider = ProcessTableHolder.provider();
         List<ProcessIdentity> ids = new ArrayList<>(processes.size());
         for (ProcessInfo p : processes) {
             ids.add(p.identity());

@@ -4,7 +4,8 @@ import io.forkj.Posix;
 import io.forkj.Signal;
 import io.forkj.posix.Daemon;
 import io.forkj.posix.DaemonSpec;
-import io.forkj.posix.internal.Native;
+
+import io.forkj.signals.Subreaper;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -15,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * usage: DaemonLatency quiet|busy ITERS ROUNDS
  */
 public final class DaemonLatency {
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
 
     private DaemonLatency() {
     }
@@ -28,9 +28,7 @@ public final class DaemonLatency {
         if (!mode.equals("quiet") && !mode.equals("busy")) {
             throw new IllegalArgumentException("unknown mode '" + mode + "': expected quiet or busy");
         }
-        if (Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-            throw new IllegalStateException("prctl(PR_SET_CHILD_SUBREAPER) failed");
-        }
+        Subreaper.enable();
         AtomicBoolean stop = new AtomicBoolean();
         Thread busy = new Thread(() -> churn(stop), "busy");
         busy.setDaemon(true);

@@ -4,7 +4,7 @@ import io.forkj.FiveState;
 import io.forkj.KernelState;
 import io.forkj.ProcessIdentity;
 import io.forkj.ProcessTableProvider;
-import io.forkj.posix.internal.proc.LinuxProcessTable;
+import io.forkj.posix.internal.proc.ProcSampler;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -188,9 +188,20 @@ public final class Lifecycle implements AutoCloseable {
         polling.cancel(false);
     }
 
+    /** The sampler thread's own /proc handle: opened on its first look, kept for the JVM's life. */
+    private static ProcSampler samplerReader;
+
+    /** Only ever called on the single {@code forkj-lifecycle} thread, so the field needs no lock. */
+    private static ProcSampler samplerThreadReader() {
+        if (samplerReader == null) {
+            samplerReader = new ProcSampler();
+        }
+        return samplerReader;
+    }
+
     private void poll() {
         try {
-            Optional<ProcessTableProvider.Sample> sample = LinuxProcessTable.sampleNow(process);
+            Optional<ProcessTableProvider.Sample> sample = samplerThreadReader().sample(process);
             if (sample.isEmpty()) {
                 polling.cancel(false);
                 record(Observation.GONE);

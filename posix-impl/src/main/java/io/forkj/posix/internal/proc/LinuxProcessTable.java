@@ -171,7 +171,9 @@ public final class LinuxProcessTable implements ProcessTableProvider {
 
     @Override
     public Optional<Sample> sample(ProcessIdentity identity) {
-        return sampleNow(identity);
+        try (ProcReader reader = new ProcReader()) {
+            return sample(reader, identity);
+        }
     }
 
     @Override
@@ -183,13 +185,6 @@ public final class LinuxProcessTable implements ProcessTableProvider {
             }
         }
         return result;
-    }
-
-    /** {@link #sample(ProcessIdentity)} for callers inside forkj (the lifecycle sampler). */
-    public static Optional<Sample> sampleNow(ProcessIdentity identity) {
-        try (ProcReader reader = new ProcReader()) {
-            return sample(reader, identity);
-        }
     }
 
     /**

@@ -8,6 +8,7 @@ import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.Pidfd;
 import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.StallProbe;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 
@@ -39,11 +40,15 @@ public final class Child {
     private static final Posix POSIX = Posix.get();
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+    /** How often a wait looks at a forked child in /proc for a stall: a stall is recognised within ~2 of these. */
+    static final long PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int pid;
     private final ProcessIdentity identity;
     private final Duration deadline;
     private final long deadlineNanos;
+    private final long startNanos;
+    private volatile long lastProbeNanos;
     private final long allocationBudget;
     private final boolean gcBeforeFork;
 
@@ -71,6 +76,8 @@ public final class Child {
         this.pid = pid;
         this.deadline = deadline;
         this.deadlineNanos = deadline == null ? 0 : startNanos + deadline.toNanos();
+        this.startNanos = startNanos;
+        this.lastProbeNanos = startNanos;
         this.allocationBudget = allocationBudget;
         this.gcBeforeFork = gcBeforeFork;
         this.pidfd = Pidfd.open(pid);
@@ -169,8 +176,12 @@ public final class Child {
      * @throws ForkStallException if the child's deadline has passed; it was killed and reaped
      */
     public Optional<WaitStatus> poll() {
-        if (!tryReap() && deadline != null && System.nanoTime() - deadlineNanos >= 0) {
-            enforceDeadline();
+        if (!tryReap() && deadline != null) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                enforceDeadline();
+            } else {
+                probeStall();
+            }
         }
         rethrowStall();
         return Optional.ofNullable(status);
@@ -224,6 +235,9 @@ public final class Child {
                 enforceDeadline();
                 continue;
             }
+            if (deadline != null && probeStall()) {
+                continue;
+            }
             if (bounded && now - untilNanos >= 0) {
                 return Optional.empty();
             }
@@ -232,7 +246,7 @@ public final class Child {
             }
             long slice = SLICE_NANOS;
             if (deadline != null) {
-                slice = Math.min(slice, deadlineNanos - now);
+                slice = Math.min(Math.min(slice, PROBE_NANOS), deadlineNanos - now);
             }
             if (bounded) {
                 slice = Math.min(slice, untilNanos - now);
@@ -318,6 +332,60 @@ public final class Child {
     }
 
     /**
+     * At most every {@link #PROBE_NANOS}: if /proc proves the forked child blocked for ever ({@link StallProbe}),
+     * kills and reaps it and records the stall at once, without waiting for the deadline.
+     *
+     * @return true if a stall was recorded
+     */
+    private boolean probeStall() {
+        long now = System.nanoTime();
+        if (now - lastProbeNanos < PROBE_NANOS || status != null || stall != null) {
+            return false;
+        }
+        lastProbeNanos = now;
+        Optional<String> evidence = StallProbe.stalled(pid);
+        if (evidence.isEmpty()) {
+            return false;
+        }
+        reapLock.lock();
+        try {
+            if (stall == null && status == null && killAndReap()) {
+                String wchan = waitChannel();
+                stall = new ForkStallException(pid, deadline, allocationBudget, gcBeforeFork, now - startNanos, true,
+                        wchan, evidence.get());
+                reapedFuture.completeExceptionally(stall);
+            }
+        } finally {
+            reapLock.unlock();
+        }
+        return stall != null;
+    }
+
+    /** {@code /proc/PID/wchan}, evidence only: "" when unreadable. */
+    private String waitChannel() {
+        try {
+            return Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
+        } catch (IOException | RuntimeException unreadable) {
+            return "";
+        }
+    }
+
+    /**
+     * For {@link Fork}: the child stalled before its body started and will be replaced by a new one, so nobody
+     * ever sees this handle. Kills and reaps it; returns its wait channel as seen before the kill.
+     */
+    String discardStalledStart() {
+        String wchan = waitChannel();
+        reapLock.lock();
+        try {
+            killAndReap();
+        } finally {
+            reapLock.unlock();
+        }
+        return wchan;
+    }
+
+    /**
      * Kills the overdue child, reaps it and records the stall, which the caller then throws; records nothing
      * if the child turns out to have exited at the last moment.
      */
@@ -328,45 +396,53 @@ public final class Child {
                 return;
             }
             char state = '?';
-            String wchan = "";
             try {
                 state = ProcStat.read(pid).map(StatLine::state).orElse('?');
-                wchan = Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
             } catch (RuntimeException unreadable) {
                 // Evidence only; the kill below matters.
-            } catch (IOException unreadable) {
-                // idem
             }
-            if (status == null) {
-                WaitStatus s = POSIX.waitpid(pid, WaitOption.WNOHANG);
-                if (s.isTerminated()) {
-                    // It exited just at the deadline: no stall.
-                    reaped(s);
-                    reapedFuture.complete(s);
-                    return;
-                }
-                int fd = pidfd;
-                if (fd < 0 || Pidfd.sendSignal(fd, Signal.SIGKILL.number()) != 0) {
-                    POSIX.kill(pid, Signal.SIGKILL);
-                }
-                long end = System.nanoTime() + KILL_GRACE.toNanos();
-                while (status == null && System.nanoTime() - end < 0) {
-                    if (fd >= 0) {
-                        Pidfd.awaitExit(fd, 100);
-                    } else {
-                        Thread.onSpinWait();
-                    }
-                    WaitStatus killed = POSIX.waitpid(pid, WaitOption.WNOHANG);
-                    if (killed.isTerminated()) {
-                        reaped(killed);
-                    }
-                }
+            String wchan = waitChannel();
+            if (status != null || killAndReap()) {
+                stall = new ForkStallException(pid, deadline, allocationBudget, gcBeforeFork, state, wchan);
+                reapedFuture.completeExceptionally(stall);
             }
-            stall = new ForkStallException(pid, deadline, allocationBudget, gcBeforeFork, state, wchan);
-            reapedFuture.completeExceptionally(stall);
         } finally {
             reapLock.unlock();
         }
+    }
+
+    /**
+     * Under the reap lock: SIGKILLs the child and reaps it (waiting up to {@link #KILL_GRACE}).
+     *
+     * @return false if it had exited on its own just before (then it is reaped and its status recorded as usual)
+     */
+    private boolean killAndReap() {
+        if (status != null) {
+            return true;
+        }
+        WaitStatus s = POSIX.waitpid(pid, WaitOption.WNOHANG);
+        if (s.isTerminated()) {
+            reaped(s);
+            reapedFuture.complete(s);
+            return false;
+        }
+        int fd = pidfd;
+        if (fd < 0 || Pidfd.sendSignal(fd, Signal.SIGKILL.number()) != 0) {
+            POSIX.kill(pid, Signal.SIGKILL);
+        }
+        long end = System.nanoTime() + KILL_GRACE.toNanos();
+        while (status == null && System.nanoTime() - end < 0) {
+            if (fd >= 0) {
+                Pidfd.awaitExit(fd, 100);
+            } else {
+                Thread.onSpinWait();
+            }
+            WaitStatus killed = POSIX.waitpid(pid, WaitOption.WNOHANG);
+            if (killed.isTerminated()) {
+                reaped(killed);
+            }
+        }
+        return true;
     }
 
     private void rethrowStall() {

@@ -9,12 +9,20 @@ import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.Redirects;
 import io.forkj.posix.internal.Sigsets;
+import io.forkj.posix.internal.StallProbe;
 import io.forkj.posix.internal.StdioFlush;
+import io.forkj.posix.internal.proc.ProcStat;
+import io.forkj.posix.internal.proc.StatLine;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The guarded way to run Java code in a forked child: Python's {@code os.fork()} with the child branch as a
@@ -53,6 +61,18 @@ public final class Fork {
     /** At most this long before each fork for the JIT to go quiet (see {@link QuietCompiler}). */
     private static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
     private static volatile boolean warm;
+    /** Forks tried for one run: a child that stalls before its body is replaced, at most this many times less one. */
+    static final int START_ATTEMPTS = 5;
+    private static final int START_PROBE_MILLIS = 10;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final short POLLIN = 1;
+    private static final AtomicLong RETRIED_STARTS = new AtomicLong();
+    /**
+     * Fault injection for tests (internal, not API): the first N attempts of each run stall before the body, on a
+     * private futex nothing wakes, so the recognition and the retry can be tested deterministically.
+     */
+    static final String STALL_PROPERTY = "forkj.fork.testStartStalls";
+    private static final Pointer STALL_FUTEX = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
 
     private Fork() {
     }
@@ -73,6 +93,15 @@ public final class Fork {
         Objects.requireNonNull(body, "body");
         warmUp();
         return forkNow(options, body);
+    }
+
+    /**
+     * How many forked children this JVM killed and replaced because they stalled before their body started (in
+     * the fork itself or the child's set-up); {@link #run} did so transparently. For measurements such as
+     * {@code benchmarks/.../ForkStallRate}.
+     */
+    public static long retriedStarts() {
+        return RETRIED_STARTS.get();
     }
 
     /**
@@ -107,21 +136,102 @@ public final class Fork {
             outFd = Redirects.openInParent(options.stdout());
             errFd = Redirects.openInParent(options.stderr());
             int[][] dups = dups(outFd, errFd);
-            ForkedChild child = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1]);
-            QuietCompiler.await(QUIET_WAIT_NANOS);
-            long start = System.nanoTime();
-            int pid = Native.posix().fork();
-            if (pid == 0) {
-                child.runAndExit(body);
+            for (int attempt = 1; ; attempt++) {
+                Attempt result = forkOnce(attempt, options, body, budget, signals, dups);
+                if (result.stallEvidence == null) {
+                    return result.child;
+                }
+                RETRIED_STARTS.incrementAndGet();
+                if (attempt == START_ATTEMPTS) {
+                    throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
+                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + START_ATTEMPTS + " attempts");
+                }
             }
-            if (pid < 0) {
-                throw new PosixException("fork()", Native.errno());
-            }
-            return new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
         } finally {
             Redirects.closeInParent(outFd);
             Redirects.closeInParent(errFd);
         }
+    }
+
+    /** One fork; a child that stalled before its body started is already killed and reaped when this returns. */
+    private static final class Attempt {
+        final Child child;
+        final String stallEvidence;
+        final long afterNanos;
+        final String waitChannel;
+
+        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel) {
+            this.child = child;
+            this.stallEvidence = stallEvidence;
+            this.afterNanos = afterNanos;
+            this.waitChannel = waitChannel;
+        }
+    }
+
+    private static Attempt forkOnce(int attempt, ForkOptions options, ChildBody body, long budget, int[] signals, int[][] dups) {
+        int[] started = new int[2];
+        if (Native.libc().pipe2(started, O_CLOEXEC) != 0) {
+            throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
+        }
+        try {
+            ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
+                    started[1], attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);
+            QuietCompiler.await(QUIET_WAIT_NANOS);
+            long start = System.nanoTime();
+            int pid = Native.posix().fork();
+            if (pid == 0) {
+                forked.runAndExit(body);
+            }
+            if (pid < 0) {
+                throw new PosixException("fork()", Native.errno());
+            }
+            Native.posix().close(started[1]);
+            started[1] = -1;
+            Child child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
+            String stalled = awaitStart(child, started[0], start + options.deadline().toNanos());
+            String wchan = "";
+            if (stalled != null) {
+                wchan = child.discardStalledStart();
+            }
+            return new Attempt(child, stalled, System.nanoTime() - start, wchan);
+        } finally {
+            Native.posix().close(started[0]);
+            if (started[1] >= 0) {
+                Native.posix().close(started[1]);
+            }
+        }
+    }
+
+    /**
+     * Waits until the child says its body starts (one byte on the pipe), or it ended, or its deadline came (its
+     * handle deals with it then); between looks, asks /proc whether it is provably stalled.
+     *
+     * @return the stall evidence if it stalled before its body, else null
+     */
+    private static String awaitStart(Child child, int startedFd, long deadlineNanos) {
+        Pointer pollfd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+        pollfd.putInt(0, startedFd);
+        pollfd.putShort(4, POLLIN);
+        byte[] one = new byte[1];
+        while (System.nanoTime() - deadlineNanos < 0) {
+            int ready = Native.libc().poll(pollfd, 1, START_PROBE_MILLIS);
+            if (ready > 0) {
+                // One byte: the body starts. 0 (EOF): the child ended before (every copy of the write end closed).
+                // Either way no stall before the body; other concurrently forked children may hold the write end,
+                // so EOF can come late, which the probes below cover.
+                Native.libc().read(startedFd, one, 1);
+                return null;
+            }
+            Optional<StatLine> stat = ProcStat.read(child.pid());
+            if (stat.isEmpty() || stat.get().state() == 'Z') {
+                return null; // ended before its body: its status tells the caller why
+            }
+            Optional<String> stalled = StallProbe.stalled(child.pid());
+            if (stalled.isPresent()) {
+                return stalled.get();
+            }
+        }
+        return null;
     }
 
     private static int[][] dups(int outFd, int errFd) {

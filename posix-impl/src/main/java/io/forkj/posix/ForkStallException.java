@@ -21,6 +21,7 @@ public class ForkStallException extends RuntimeException {
     private final long allocationBudget;
     private final char state;
     private final String waitChannel;
+    private final String evidence;
 
     /**
      * @param pid              the killed child
@@ -38,6 +39,40 @@ public class ForkStallException extends RuntimeException {
         this.allocationBudget = allocationBudget;
         this.state = state;
         this.waitChannel = waitChannel;
+        this.evidence = "";
+    }
+
+    /**
+     * A stall recognised as soon as it happened, before the deadline: the child was provably blocked for ever.
+     *
+     * @param pid              the killed child
+     * @param deadline         the deadline it would have missed
+     * @param allocationBudget {@link Fork#allocationBudget()} at fork time
+     * @param gcBeforeFork     whether a GC ran before the fork
+     * @param afterNanos       how long after the fork it was recognised
+     * @param inBody           true if the child had started its body; false for a stall in the fork or the
+     *                         child's set-up (which {@link Fork#run} retries, so a caller sees it only when every
+     *                         attempt stalled)
+     * @param waitChannel      {@code /proc/PID/wchan} before the kill ("" if unread)
+     * @param evidence         what {@code /proc} showed, e.g. {@code state S, 1 thread, futex(.., FUTEX_WAIT_BITSET|
+     *                         FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME, no timeout)}
+     */
+    public ForkStallException(int pid, Duration deadline, long allocationBudget, boolean gcBeforeFork, long afterNanos,
+                              boolean inBody, String waitChannel, String evidence) {
+        super("forked child " + pid + " stalled " + (inBody ? "in its body" : "before its body started (every attempt)")
+                + ", recognised " + afterNanos / 1_000_000 + " ms after the fork, before its deadline of " + deadline
+                + " (" + evidence + "); killed with SIGKILL and reaped. It was blocked on a futex. Likely cause: "
+                + (inBody ? "a GC the body needed (it allocated past its budget of " + allocationBudget + " bytes"
+                        + (gcBeforeFork ? ", measured after a GC" : "") + "), a class loaded or a call site bootstrapped "
+                        + "for the first time in the child, or a JIT request; remedies: less allocation, gcBeforeFork(true), "
+                        + "-Xmn, code the parent has already run, or SPAWN for long or allocating work"
+                        : "a safepoint or a JIT lock held by another thread at the fork, every time"));
+        this.pid = pid;
+        this.deadline = deadline;
+        this.allocationBudget = allocationBudget;
+        this.state = 'S';
+        this.waitChannel = waitChannel;
+        this.evidence = evidence;
     }
 
     private static String message(int pid, Duration deadline, long budget, boolean gc, char state, String wchan) {
@@ -76,6 +111,19 @@ public class ForkStallException extends RuntimeException {
     /** The kernel state letter of the child just before the kill ('S' sleeping, 'R' running, '?' unknown). */
     public char state() {
         return state;
+    }
+
+    /**
+     * What proved the child blocked for ever when the stall was recognised before the deadline (its state, thread
+     * count and futex call from {@code /proc}); "" for a stall found at the deadline.
+     */
+    public String evidence() {
+        return evidence;
+    }
+
+    /** True when the stall was recognised before the deadline from {@code /proc}, false when the deadline ended it. */
+    public boolean recognisedEarly() {
+        return !evidence.isEmpty();
     }
 
     /** The kernel function the child slept in ({@code /proc/PID/wchan}), e.g. {@code futex_do_wait}; "" if none. */

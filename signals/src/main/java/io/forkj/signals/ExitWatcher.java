@@ -50,6 +50,7 @@ public final class ExitWatcher implements AutoCloseable {
     public static final Duration POLL_INTERVAL = Duration.ofMillis(5);
 
     private static final int O_NONBLOCK = 0x800;
+    private static final int STALL_LOOK_MILLIS = 25;
     private static final int O_CLOEXEC = 0x80000;
     private static ExitWatcher shared;
 
@@ -174,10 +175,10 @@ public final class ExitWatcher implements AutoCloseable {
      * handle stays the one that reaps (its waits are serialized under its own lock), so {@code child.waitFor()}
      * and this future agree; the watcher's thread only notices the exit and asks the handle to reap. The future
      * follows {@link Child#whenReaped()}, so it completes whichever thread reaps, even one that reaped between
-     * this call's look at the handle and the watcher's first poll. A guarded
-     * child's deadline is enforced when it is polled: a stalled child completes the future with
-     * {@link io.forkj.posix.ForkStallException} once its own {@code waitFor} or {@code poll} runs past the
-     * deadline.
+     * this call's look at the handle and the watcher's first poll. While a forked
+     * child is watched, the watcher polls its handle every 25 ms, so a child provably stalled (see
+     * {@code Fork}) or past its deadline completes the future with {@link io.forkj.posix.ForkStallException}
+     * without anyone waiting on the handle.
      *
      * @throws IllegalStateException after {@link #close()}
      */
@@ -316,7 +317,21 @@ public final class ExitWatcher implements AutoCloseable {
                 count = fds.length;
                 pollfds = LinuxStructs.pollfds(fds, count);
             }
-            int n = Native.libc().poll(pollfds, count, -1);
+            // A forked child that stalls never exits: look at the watched ones every few tens of milliseconds,
+            // through their handles (which recognise a stall from /proc and enforce the deadline).
+            boolean forkedWatched = false;
+            for (Entry e : polled) {
+                forkedWatched |= e.child != null && e.child.deadline().isPresent();
+            }
+            int n = Native.libc().poll(pollfds, count, forkedWatched ? STALL_LOOK_MILLIS : -1);
+            if (n == 0) {
+                for (Entry e : polled) {
+                    if (e.child != null && e.child.deadline().isPresent() && !e.future.isDone()) {
+                        reapThroughHandle(e);
+                    }
+                }
+                continue;
+            }
             if (n < 0) {
                 int errno = Native.errno();
                 if (errno == Errno.EINTR.number()) {

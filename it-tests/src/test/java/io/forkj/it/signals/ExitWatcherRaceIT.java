@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ExitWatcherRaceIT {
     private static final int RACES = 3000;
-    private static final int MIN_RACES = 300;
+    private static final int MIN_RACES = 100;
     private static final Duration BUDGET = Duration.ofSeconds(60);
     private static final ForkOptions FORK = ForkOptions.defaults().deadline(Duration.ofSeconds(10));
 

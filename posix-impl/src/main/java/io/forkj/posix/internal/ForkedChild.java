@@ -21,6 +21,10 @@ public final class ForkedChild {
     private final Pointer unblock;
     private final int[] dupFrom;
     private final int[] dupTo;
+    private final int startedFd;
+    private final Pointer stallBeforeStart;
+    private static final long FUTEX_WAIT_PRIVATE = 128;
+    private static final byte[] STARTED = {1};
 
     /**
      * @param context      what the body sees
@@ -30,11 +34,33 @@ public final class ForkedChild {
      * @param dupTo        ... and where the child puts them (1, 2)
      */
     public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo) {
+        this(context, resetSignals, unblock, dupFrom, dupTo, -1);
+    }
+
+    /**
+     * @param startedFd the write end of a pipe the child writes one byte to, then closes, just before the body
+     *                  starts: the parent tells a stall in the fork or set-up (safe to retry) from one in the
+     *                  body; -1 for none
+     */
+    public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
+                       int startedFd) {
+        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, null);
+    }
+
+    /**
+     * @param stallBeforeStart fault injection for tests: if not null, the child waits for ever on this private
+     *                         futex (an int 0 in memory) before it signals its start, as a child whose fork caught
+     *                         a JVM lock held does
+     */
+    public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
+                       int startedFd, Pointer stallBeforeStart) {
+        this.stallBeforeStart = stallBeforeStart;
         this.context = context;
         this.resetSignals = resetSignals;
         this.unblock = unblock;
         this.dupFrom = dupFrom;
         this.dupTo = dupTo;
+        this.startedFd = startedFd;
     }
 
     /** Runs in the child after {@code fork()} returned 0: the body, then {@code _exit}. Never returns. */
@@ -56,6 +82,15 @@ public final class ForkedChild {
             Native.libc().sigprocmask(SIG_UNBLOCK, unblock, null);
             for (int i = 0; i < dupFrom.length; i++) {
                 Native.libc().dup2(dupFrom[i], dupTo[i]);
+            }
+            if (stallBeforeStart != null) {
+                while (true) {
+                    Native.libc().syscall(LinuxLibC.Sys.FUTEX, stallBeforeStart.address(), FUTEX_WAIT_PRIVATE, 0, 0);
+                }
+            }
+            if (startedFd >= 0) {
+                Native.libc().write(startedFd, STARTED, 1);
+                Native.posix().close(startedFd);
             }
             body.run(context);
             return 0;
@@ -129,6 +164,13 @@ public final class ForkedChild {
             for (int round = 0; round < 20; round++) {
                 if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
                     throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");
+                }
+                // The started signal's write and close, on a copy of /dev/null the close may consume.
+                int started = Native.posix().dup(devNull);
+                ForkedChild signalling = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull},
+                        new int[] {devNull}, started);
+                if (started < 0 || signalling.run(writes) != 0) {
+                    throw new IllegalStateException("forkj warm-up: the child path with a started pipe did not give exit code 0");
                 }
             }
         } finally {

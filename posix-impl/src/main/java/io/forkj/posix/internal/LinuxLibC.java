@@ -38,6 +38,8 @@ public interface LinuxLibC {
         public static final long RT_SIGPROCMASK = ARM64 ? 135 : 14;
         /** {@code exit_group(2)}, what {@code _exit(3)} calls: see {@link #SETSID}. */
         public static final long EXIT_GROUP = ARM64 ? 94 : 231;
+        /** {@code futex(2)}: the stall probe reads it in /proc/PID/syscall; fault injection waits on one (issue 11). */
+        public static final long FUTEX = ARM64 ? 98 : 202;
     }
 
     /** {@code _exit(2)}. */

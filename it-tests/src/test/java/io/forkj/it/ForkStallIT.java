@@ -1,0 +1,156 @@
+package io.forkj.it;
+
+import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.posix.Child;
+import io.forkj.posix.Fork;
+import io.forkj.posix.ForkOptions;
+import io.forkj.posix.ForkStallException;
+import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.Native;
+import io.forkj.signals.ExitWatcher;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Issue 11, item 4: a stalled forked child is recognised from /proc long before its deadline (here 120 s, which
+ * no test waits for), a stall before the body is retried transparently, and a child that merely sleeps or waits
+ * on something that can still wake it is never taken for a stalled one.
+ */
+class ForkStallIT {
+    private static final Duration LONG = Duration.ofSeconds(120);
+    private static final ForkOptions OPTIONS = ForkOptions.defaults().deadline(LONG);
+    private static final String STALLS = "forkj.fork.testStartStalls";
+    static volatile Object sink;
+
+    /** A GC needed in the child: it waits on a private condition variable (op 0x189) that nothing can signal. */
+    @Test
+    void aBodyThatNeedsAGcIsReportedAtOnceWithWhatWasSeen() {
+        long budget = Fork.allocationBudget();
+        int arrays = (int) Math.min(Integer.MAX_VALUE, 4 * (budget / 65_536) + 1_000);
+        long t0 = System.nanoTime();
+        Child child = Fork.run(OPTIONS, ctx -> {
+            for (int i = 0; i < arrays; i++) {
+                sink = new byte[65_536];
+            }
+        });
+        assertThatThrownBy(child::waitFor).isInstanceOfSatisfying(ForkStallException.class, e -> {
+            assertThat(e.recognisedEarly()).as(e.getMessage()).isTrue();
+            assertThat(e.evidence()).contains("state S, 1 thread, futex(").contains("FUTEX_PRIVATE_FLAG").contains("no timeout");
+            assertThat(e.getMessage()).contains("stalled in its body").contains("before its deadline of " + LONG);
+            assertThat(e.pid()).isEqualTo(child.pid());
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("recognised before the deadline").isLessThan(LONG);
+        assertThat(Kernel.state(child.pid())).as("killed and reaped").isEmpty();
+        assertThatThrownBy(child::poll).as("and on every later look").isInstanceOf(ForkStallException.class);
+    }
+
+    /** Nobody waits on the handle: the ExitWatcher's look at it recognises the stall and fails the future. */
+    @Test
+    void aWatchedStalledChildFailsItsFutureWithoutAnyoneWaiting() throws Exception {
+        long budget = Fork.allocationBudget();
+        int arrays = (int) Math.min(Integer.MAX_VALUE, 4 * (budget / 65_536) + 1_000);
+        Child child = Fork.run(OPTIONS, ctx -> {
+            for (int i = 0; i < arrays; i++) {
+                sink = new byte[65_536];
+            }
+        });
+        CompletableFuture<WaitStatus> watched = ExitWatcher.shared().watch(child);
+        assertThatThrownBy(() -> watched.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(ForkStallException.class, e -> assertThat(e.recognisedEarly()).isTrue());
+        assertThat(Kernel.state(child.pid())).isEmpty();
+    }
+
+    @Test
+    void aStallBeforeTheBodyIsRetriedAndTheCallerNeverSeesIt() throws Exception {
+        Fork.run(OPTIONS, ctx -> { }).waitFor(); // the JVM's one warm-up fork first, so it does not stall too
+        long before = Fork.retriedStarts();
+        System.setProperty(STALLS, "2");
+        Child child;
+        try {
+            child = Fork.run(OPTIONS, ctx -> ctx.exit(5));
+        } finally {
+            System.clearProperty(STALLS);
+        }
+        assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 5));
+        assertThat(Fork.retriedStarts() - before).as("two stalled attempts replaced").isEqualTo(2);
+        assertThat(Kernel.children(Kernel.self())).as("the stalled attempts were killed and reaped").isEmpty();
+    }
+
+    @Test
+    void aStartThatStallsEveryTimeIsReportedAndLeavesNothing() {
+        System.setProperty(STALLS, "100");
+        try {
+            assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { })).isInstanceOfSatisfying(ForkStallException.class, e -> {
+                assertThat(e.recognisedEarly()).isTrue();
+                assertThat(e.getMessage()).contains("stalled before its body started (every attempt)").contains("5 attempts");
+                assertThat(e.evidence()).contains("FUTEX_WAIT|FUTEX_PRIVATE_FLAG, no timeout");
+            });
+        } finally {
+            System.clearProperty(STALLS);
+        }
+        assertThat(Kernel.children(Kernel.self())).isEmpty();
+    }
+
+    /** Thread.sleep waits on a private futex too, but with a timeout (op 0x89): not a stall. */
+    @Test
+    void aSleepingBodyIsNotAStall() throws Exception {
+        Child child = Fork.run(OPTIONS, ctx -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                ctx.exit(3);
+            }
+        });
+        assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 0));
+    }
+
+    /** pause(2), a read on an empty pipe, a wait on a futex without FUTEX_PRIVATE_FLAG: each can still be woken. */
+    @Test
+    void aBodyBlockedOnSomethingThatCanWakeItIsNotAStall() throws Exception {
+        Child paused = Fork.run(OPTIONS, ctx -> Native.libc().pause());
+        assertNotTakenForAStall(paused, "pause");
+        paused.kill(Signal.SIGTERM); // reset to SIG_DFL in the child by default
+        assertThat(paused.waitFor()).isEqualTo(new WaitStatus.Signaled(paused.pid(), Signal.SIGTERM, false));
+
+        int[] pipe = new int[2];
+        assertThat(Native.libc().pipe2(pipe, 0x80000)).isZero();
+        byte[] one = new byte[1];
+        try {
+            Child reader = Fork.run(OPTIONS, ctx -> ctx.exit((int) Native.libc().read(pipe[0], one, 1)));
+            assertNotTakenForAStall(reader, "anon_pipe_read");
+            assertThat(Native.libc().write(pipe[1], new byte[] {7}, 1)).isEqualTo(1);
+            assertThat(reader.waitFor()).isEqualTo(new WaitStatus.Exited(reader.pid(), 1));
+        } finally {
+            Native.posix().close(pipe[0]);
+            Native.posix().close(pipe[1]);
+        }
+
+        Pointer word = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+        long address = word.address();
+        Child futex = Fork.run(OPTIONS, ctx -> Native.libc().syscall(LinuxLibC.Sys.FUTEX, address, 0 /* FUTEX_WAIT, shared */, 0, 0));
+        assertNotTakenForAStall(futex, "futex");
+        futex.kill(Signal.SIGKILL);
+        assertThat(futex.waitFor()).isEqualTo(new WaitStatus.Signaled(futex.pid(), Signal.SIGKILL, false));
+    }
+
+    /** Once the child is seen blocked in its call, two seconds of waits (a hundred probes) see no stall. */
+    private static void assertNotTakenForAStall(Child child, String wchan) throws Exception {
+        assertThat(Kernel.await(Duration.ofSeconds(30), () -> Kernel.wchan(child.pid()).contains(wchan)))
+                .as("child %d blocked in %s (wchan %s)", child.pid(), wchan, Kernel.wchan(child.pid())).isTrue();
+        Optional<WaitStatus> status = child.waitFor(Duration.ofSeconds(2));
+        assertThat(status).as("still blocked, not killed as stalled").isEmpty();
+        assertThat(child.poll()).isEmpty();
+    }
+}

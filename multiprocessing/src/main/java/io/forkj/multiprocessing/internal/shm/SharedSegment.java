@@ -26,7 +26,7 @@ public final class SharedSegment implements AutoCloseable {
     /** Largest segment: a ByteBuffer is indexed by int. */
     public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
 
-    private final int fd;
+    private volatile int fd;
     private final long address;
     private final int size;
     private final ByteBuffer buffer;
@@ -98,7 +98,7 @@ public final class SharedSegment implements AutoCloseable {
         return address;
     }
 
-    /** The memfd. */
+    /** The memfd, -1 after {@link #closeFd()}. */
     public int fd() {
         return fd;
     }
@@ -129,7 +129,19 @@ public final class SharedSegment implements AutoCloseable {
         }
         closed = true;
         Native.libc().munmap(address, size);
-        Native.libc().close(fd);
+        closeFd();
+    }
+
+    /**
+     * Closes the fd but keeps the mapping: the memory then lives exactly as long as the mappings, and this
+     * process can no longer pass it to children ({@link #fd()} is -1).
+     */
+    public synchronized void closeFd() {
+        int open = fd;
+        if (open >= 0) {
+            fd = -1;
+            Native.libc().close(open);
+        }
     }
 
     @Override

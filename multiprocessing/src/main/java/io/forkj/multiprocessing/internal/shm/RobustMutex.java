@@ -30,17 +30,24 @@ public final class RobustMutex {
     private final int offset;
     private final long wordAddress;
     private final String what;
+    private final long checkNanos;
     /** Process-local: when a failed non-blocking attempt last looked at the holder. */
     private volatile long lastProbeNanos;
 
     /** The mutex at {@code offset} (8-aligned) of {@code segment}; {@code what} names it in errors. */
     public RobustMutex(SharedSegment segment, int offset, String what) {
+        this(segment, offset, what, CHECK_NANOS);
+        WarmUp.ensure();
+    }
+
+    /** With another liveness-check period: the warm-up runs every path at once with 0. */
+    RobustMutex(SharedSegment segment, int offset, String what, long checkNanos) {
+        this.checkNanos = checkNanos;
         this.segment = segment;
         this.buffer = segment.buffer();
         this.offset = offset;
         this.wordAddress = segment.address() + offset;
         this.what = what;
-        WarmUp.ensure();
     }
 
     /** Takes the mutex if it is free; never blocks. */
@@ -65,7 +72,7 @@ public final class RobustMutex {
         }
         if (timeoutNanos == 0) {
             long now = System.nanoTime();
-            if (now - lastProbeNanos >= CHECK_NANOS) {
+            if (now - lastProbeNanos >= checkNanos) {
                 lastProbeNanos = now;
                 recoverIfHolderDead((int) Words.INT.getVolatile(buffer, offset));
             }
@@ -92,11 +99,11 @@ public final class RobustMutex {
                 continue;
             }
             long now = System.nanoTime();
-            if (now - lastCheck >= CHECK_NANOS) {
+            if (now - lastCheck >= checkNanos) {
                 lastCheck = now;
                 recoverIfHolderDead(word | WAITERS);
             }
-            long slice = CHECK_NANOS - (now - lastCheck);
+            long slice = Math.max(checkNanos, 1_000_000L) - (now - lastCheck);
             if (timeoutNanos >= 0) {
                 long left = timeoutNanos - (now - start);
                 if (left <= 0) {

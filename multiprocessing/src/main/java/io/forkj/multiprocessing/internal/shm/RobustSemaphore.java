@@ -30,16 +30,23 @@ public final class RobustSemaphore {
     private final ByteBuffer buffer;
     private final long valueAddress;
     private final String what;
+    private final long checkNanos;
     private volatile long lastProbeNanos;
     /** Process-local guess of this process's slot; checked against the pid before use. */
     private volatile int slotGuess = -1;
 
     /** Attaches to a semaphore already initialized in {@code segment}. */
     public RobustSemaphore(SharedSegment segment, String what) {
+        this(segment, what, RobustMutex.CHECK_NANOS);
+        WarmUp.ensure();
+    }
+
+    /** With another liveness-check period: the warm-up runs every path at once with 0. */
+    RobustSemaphore(SharedSegment segment, String what, long checkNanos) {
         this.buffer = segment.buffer();
         this.valueAddress = segment.address() + VALUE;
         this.what = what;
-        WarmUp.ensure();
+        this.checkNanos = checkNanos;
     }
 
     /** Initializes a fresh (zeroed) segment: {@code bound} is -1 for an unbounded semaphore. */
@@ -71,7 +78,7 @@ public final class RobustSemaphore {
         }
         if (timeoutNanos == 0) {
             long now = System.nanoTime();
-            if (now - lastProbeNanos >= RobustMutex.CHECK_NANOS) {
+            if (now - lastProbeNanos >= checkNanos) {
                 lastProbeNanos = now;
                 recoverDead();
             }
@@ -86,11 +93,11 @@ public final class RobustSemaphore {
                     return true;
                 }
                 long now = System.nanoTime();
-                if (now - lastCheck >= RobustMutex.CHECK_NANOS) {
+                if (now - lastCheck >= checkNanos) {
                     lastCheck = now;
                     recoverDead();
                 }
-                long slice = RobustMutex.CHECK_NANOS - (now - lastCheck);
+                long slice = Math.max(checkNanos, 1_000_000L) - (now - lastCheck);
                 if (timeoutNanos > 0) {
                     long left = timeoutNanos - (now - start);
                     if (left <= 0) {

@@ -198,6 +198,31 @@ public interface LinuxLibC {
 
     // ---- multiprocessing: shared memory, futexes and locks (issue 14).
 
+    /** {@code memfd_create(2)} (glibc 2.27): an anonymous file the kernel frees with its last fd and mapping. */
+    int memfd_create(String name, int flags);
+
+    /** {@code ftruncate(2)}: sizes a memfd. */
+    int ftruncate(int fd, long length);
+
+    /**
+     * {@code syscall(2)} with six arguments, for {@code mmap(2)}: jnr-ffi passes a bound {@code mmap}'s sixth
+     * argument (the offset) as garbage on x86-64 (glibc then fails with EINVAL before any system call), while
+     * this seven-argument form works.
+     */
+    long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    /** {@code munmap(2)}. */
+    int munmap(long address, long length);
+
+    /** {@code madvise(2)}: {@code MADV_WIPEONFORK} (Linux 4.14) marks the per-process identity page. */
+    int madvise(long address, long length, int advice);
+
+    /**
+     * {@code syscall(2)} for {@code futex(2)}'s wait: {@code timeout} is a {@code struct timespec}
+     * {@code {seconds, nanoseconds}} copied to native memory for the call.
+     */
+    long syscall(long number, long address, long operation, long value, @In long[] timeout);
+
     // ---- end of issue 14's calls.
 
     // ---- multiprocessing: queues, pools and managers (issue 15).

@@ -1,0 +1,98 @@
+package io.forkj.multiprocessing;
+
+import io.forkj.multiprocessing.internal.shm.Futex;
+import io.forkj.multiprocessing.internal.shm.SharedSegment;
+import io.forkj.multiprocessing.internal.shm.WarmUp;
+import io.forkj.multiprocessing.internal.shm.Words;
+
+import java.io.ObjectStreamException;
+import java.io.Serial;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * A flag shared by processes: Python's {@code multiprocessing.Event}. {@link #set()} wakes every waiter;
+ * {@link #await(Duration)} (Python's {@code wait}, whose name {@code Object.wait} owns) returns at once while
+ * the flag is set.
+ */
+public final class Event implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final long SLICE_NANOS = 100_000_000L;
+
+    private final transient SharedSegment segment;
+    private final transient ByteBuffer buffer;
+
+    /** Python's {@code Event()}: cleared. */
+    public Event() {
+        this(SharedSegment.create("forkj-Event", 8));
+    }
+
+    Event(SharedSegment segment) {
+        this.segment = segment;
+        this.buffer = segment.buffer();
+        WarmUp.ensure();
+    }
+
+    /** Python's {@code is_set()}. */
+    public boolean isSet() {
+        return (int) Words.INT.getVolatile(buffer, 0) != 0;
+    }
+
+    /** Python's {@code set()}: sets the flag and wakes every waiter. */
+    public void set() {
+        segment.checkOpen("Event");
+        Words.INT.setVolatile(buffer, 0, 1);
+        Futex.wake(segment.address(), Integer.MAX_VALUE);
+    }
+
+    /** Python's {@code clear()}. */
+    public void clear() {
+        segment.checkOpen("Event");
+        Words.INT.setVolatile(buffer, 0, 0);
+    }
+
+    /**
+     * Python's {@code wait(timeout=None)}.
+     *
+     * @param timeout null waits for ever
+     * @return whether the flag is set (false: the timeout ran out)
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public boolean await(Duration timeout) throws InterruptedException {
+        segment.checkOpen("Event");
+        long nanos = SharedLock.timeoutNanos(true, timeout);
+        long start = System.nanoTime();
+        while (!isSet()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted in Event.await");
+            }
+            long slice = SLICE_NANOS;
+            if (nanos >= 0) {
+                long left = nanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    return false;
+                }
+                slice = Math.min(slice, left);
+            }
+            Futex.await(segment.address(), 0, slice);
+        }
+        return true;
+    }
+
+    /** {@code await(null)}. */
+    public void await() throws InterruptedException {
+        await(null);
+    }
+
+    /** Unmaps it in this process only. */
+    public void close() {
+        segment.close();
+    }
+
+    @Serial
+    private Object writeReplace() throws ObjectStreamException {
+        return Handle.of(Handle.Kind.EVENT, segment, "Event");
+    }
+}

@@ -1,0 +1,76 @@
+package io.forkj.multiprocessing;
+
+import io.forkj.multiprocessing.internal.queue.Ring;
+import io.forkj.multiprocessing.internal.queue.RingHandle;
+
+import java.io.ObjectStreamException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link Queue} that counts unfinished tasks: Python's {@code multiprocessing.JoinableQueue}. Every
+ * {@code put} adds one; a consumer calls {@link #taskDone()} when it has handled an item it got; {@link #join()}
+ * waits until the count is back to zero. The count lives in the queue's shared memory with the items.
+ *
+ * @param <E> the item type
+ */
+public class JoinableQueue<E> extends Queue<E> {
+    private static final long serialVersionUID = 1L;
+
+    /** Python's {@code JoinableQueue()}. */
+    public JoinableQueue() {
+        this(0);
+    }
+
+    /** Python's {@code JoinableQueue(maxsize)}. */
+    public JoinableQueue(int maxsize) {
+        super(maxsize);
+    }
+
+    /** With a ring of {@code capacityBytes} (see {@link Queue#Queue(int, int)}). */
+    public JoinableQueue(int maxsize, int capacityBytes) {
+        super(maxsize, capacityBytes);
+    }
+
+    JoinableQueue(Ring ring) {
+        super(ring);
+    }
+
+    /**
+     * Python's {@code q.task_done()}: one item got earlier is handled.
+     *
+     * @throws IllegalStateException if called more times than items were put (Python's ValueError)
+     */
+    public void taskDone() {
+        ring.taskDone();
+    }
+
+    /** Python's {@code q.join()}: waits until every item put has been marked done. */
+    public void join() {
+        ring.join(-1);
+    }
+
+    /** Waits at most {@code timeout} for every item to be marked done; false if time ran out. */
+    public boolean join(long timeout, TimeUnit unit) {
+        return ring.join(Math.max(1, unit.toNanos(timeout)));
+    }
+
+    /** Items put and not yet marked done (approximate). */
+    public int unfinishedTasks() {
+        return ring.unfinished();
+    }
+
+    @Override
+    boolean countsTasks() {
+        return true;
+    }
+
+    @Override
+    Object writeReplace() throws ObjectStreamException {
+        return RingHandle.of(ring, "JoinableQueue", JoinableQueue::new);
+    }
+
+    @Override
+    public String toString() {
+        return "JoinableQueue[qsize=" + qsize() + ", unfinished=" + unfinishedTasks() + "]";
+    }
+}

@@ -1,0 +1,14 @@
+package io.forkj.multiprocessing;
+
+/**
+ * A task ran, but its result could not be sent back because it is not serializable: CPython's
+ * {@code multiprocessing.pool.MaybeEncodingError}. The worker survives and goes on with the next task.
+ */
+public final class ResultEncodingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message names the result's class and what could not be serialized */
+    public ResultEncodingException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,144 @@
+package io.forkj.multiprocessing;
+
+import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.shm.Self;
+import io.forkj.multiprocessing.internal.shm.SharedSegment;
+import io.forkj.posix.internal.Native;
+
+import java.io.IOException;
+import java.io.ObjectStreamException;
+import java.io.Serial;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.NoSuchElementException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A named block of shared memory: Python's {@code multiprocessing.shared_memory.SharedMemory}.
+ *
+ * <p><b>Names that cannot leak.</b> Python creates a file in {@code /dev/shm} that outlives every process
+ * unless someone calls {@code unlink()} (its resource tracker tries, and warns about leaks). forkj creates no
+ * file: the memory is a memfd, and the name {@code forkj_PID_FD_TOKEN} says where to find it: another process of
+ * the same user {@linkplain #attach(String) attaches} by opening {@code /proc/PID/fd/FD} and checking the
+ * random token against the memfd's own name. The trade-off: a name resolves only while its creator process
+ * keeps its fd, that is until the creator calls {@link #unlink()} or {@link #close()}, or exits; the memory
+ * itself lives on while any process has it mapped, and the kernel frees it with the last mapping, however the
+ * processes end. There is nothing in {@code /dev/shm} to clean up, ever. Names chosen by the caller are not
+ * supported (the name must locate the memory).
+ *
+ * <p>Passed to a FORK, SPAWN or standby child as an argument, it crosses as its fd and needs no name.
+ */
+public final class SharedMemory implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final Pattern NAME = Pattern.compile("forkj_(\\d{1,10})_(\\d{1,10})_([0-9a-f]{16})");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+
+    private final transient SharedSegment segment;
+    private final String name;
+
+    SharedMemory(SharedSegment segment, String name) {
+        this.segment = segment;
+        this.name = name;
+    }
+
+    /**
+     * Python's {@code SharedMemory(create=True, size=size)}: new zero-filled memory with a generated name.
+     *
+     * @throws IllegalArgumentException if size is not positive (Python: {@code ValueError})
+     */
+    public static SharedMemory create(int size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("SharedMemory size " + size + " must be a positive number of bytes"
+                    + " (Python: ValueError: 'size' must be a positive number different from zero)");
+        }
+        String token = String.format("%016x", RANDOM.nextLong());
+        SharedSegment segment = SharedSegment.create("forkj-shm-" + token, size);
+        return new SharedMemory(segment, "forkj_" + Self.pid() + "_" + segment.fd() + "_" + token);
+    }
+
+    /**
+     * Python's {@code SharedMemory(name)}: attaches to memory another process created.
+     *
+     * @throws NoSuchElementException   if nothing has that name now (Python: {@code FileNotFoundError}): its
+     *                                  creator exited, closed or unlinked it
+     * @throws IllegalArgumentException if the name is not one forkj makes
+     */
+    public static SharedMemory attach(String name) {
+        Matcher m = NAME.matcher(name);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("\"" + name + "\" is not a forkj SharedMemory name (forkj_PID_FD_TOKEN,"
+                    + " as SharedMemory.name() gives)");
+        }
+        String path = "/proc/" + m.group(1) + "/fd/" + m.group(2);
+        int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError): "
+                    + new PosixException("open(" + path + ")", Native.errno()).getMessage()
+                    + "; the name lasts while its creator keeps it");
+        }
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            if (!target.equals("/memfd:forkj-shm-" + m.group(3) + " (deleted)")) {
+                throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError):"
+                        + " that fd of pid " + m.group(1) + " is now " + target);
+            }
+            long size = Files.size(Path.of("/proc/self/fd/" + fd));
+            return new SharedMemory(SharedSegment.attach(fd, (int) size), name);
+        } catch (IOException e) {
+            Native.libc().close(fd);
+            throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            Native.libc().close(fd);
+            throw e;
+        }
+    }
+
+    /** Python's {@code name}. */
+    public String name() {
+        return name;
+    }
+
+    /** Python's {@code size}: bytes, exactly as created. */
+    public int size() {
+        return segment.size();
+    }
+
+    /**
+     * Python's {@code buf}: a view of the memory (its own position and limit); valid until {@link #close()} in
+     * this process, after which touching it would touch unmapped memory.
+     */
+    public ByteBuffer buf() {
+        segment.checkOpen("SharedMemory");
+        return segment.buffer().duplicate().order(segment.buffer().order());
+    }
+
+    /** Python's {@code close()}: unmaps it in this process (the creator's close also ends the name). */
+    public void close() {
+        segment.close();
+    }
+
+    /**
+     * Python's {@code unlink()}: the name stops resolving (called in the creator; in another process it only
+     * drops that process's fd). The memory stays mapped where it is mapped and is freed with the last mapping.
+     */
+    public void unlink() {
+        segment.closeFd();
+    }
+
+    @Serial
+    private Object writeReplace() throws ObjectStreamException {
+        return Handle.of(Handle.Kind.SHARED_MEMORY, segment, "SharedMemory", ' ', 0, null, name);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedMemory('" + name + "', size=" + size() + ")";
+    }
+}

@@ -1,0 +1,89 @@
+package io.forkj.multiprocessing.internal.manager;
+
+import java.io.Serializable;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The handler behind every manager proxy (CPython's {@code BaseProxy}/{@code AutoProxy}): forwards each interface
+ * method to the server, where it runs atomically. It carries the server's address, the authkey and the object id,
+ * so a proxy passed to a child process (serialized) reconnects from there. Methods that would hand out a live view
+ * ({@code keySet}, {@code iterator}, {@code subList}, {@code stream}, ...) work on a snapshot copied in one call, as
+ * CPython's proxies return copies; {@code equals}, {@code hashCode} and {@code toString} too.
+ */
+public final class RemoteObject implements InvocationHandler, Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Set<String> SNAPSHOT = Set.of("keySet", "values", "entrySet", "iterator", "listIterator",
+            "subList", "spliterator", "stream", "parallelStream", "toArray", "forEach", "equals", "hashCode",
+            "toString", "containsAll");
+
+    private final String socket;
+    private final byte[] authkey;
+    private final long id;
+    private final String kind;
+
+    private RemoteObject(String socket, byte[] authkey, long id, String kind) {
+        this.socket = socket;
+        this.authkey = authkey;
+        this.id = id;
+        this.kind = kind;
+    }
+
+    /** Marks manager proxies: serializable, so they can be passed to child processes. */
+    public interface Managed extends Serializable {
+    }
+
+    /** Creates an object in the server and returns a proxy implementing {@code face}. */
+    public static <T> T create(Path socket, byte[] authkey, Class<T> face, String kind, Object... args) {
+        long id = ManagerClient.create(socket, authkey, kind, args);
+        RemoteObject handler = new RemoteObject(socket.toString(), authkey, id, kind);
+        return face.cast(Proxy.newProxyInstance(RemoteObject.class.getClassLoader(), new Class<?>[] {face, Managed.class},
+                handler));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        String name = method.getName();
+        Path address = Path.of(socket);
+        boolean collection = "dict".equals(kind) || "list".equals(kind);
+        if (collection && SNAPSHOT.contains(name)) {
+            Object copy = ManagerClient.call(address, authkey, id, Object.class, "snapshot", new Class<?>[0], null);
+            if ("equals".equals(name)) {
+                Object other = args[0];
+                if (other != null && Proxy.isProxyClass(other.getClass())
+                        && Proxy.getInvocationHandler(other) instanceof RemoteObject) {
+                    other = snapshotOf(other);
+                }
+                return copy.equals(other);
+            }
+            if (copy instanceof Map && "keySet".equals(name)) {
+                return Set.copyOf(((Map<?, ?>) copy).keySet());
+            }
+            return method.invoke(copy, args);
+        }
+        if ("toString".equals(name) && method.getParameterCount() == 0) {
+            return kind + "-proxy#" + id + "@" + socket;
+        }
+        if ("hashCode".equals(name) && method.getParameterCount() == 0) {
+            return Long.hashCode(id) ^ socket.hashCode();
+        }
+        if ("equals".equals(name) && method.getParameterCount() == 1) {
+            Object other = args[0];
+            return other != null && Proxy.isProxyClass(other.getClass())
+                    && Proxy.getInvocationHandler(other) instanceof RemoteObject
+                    && ((RemoteObject) Proxy.getInvocationHandler(other)).id == id
+                    && ((RemoteObject) Proxy.getInvocationHandler(other)).socket.equals(socket);
+        }
+        return ManagerClient.call(address, authkey, id, method.getDeclaringClass(), name, method.getParameterTypes(), args);
+    }
+
+    private static Object snapshotOf(Object proxy) {
+        RemoteObject other = (RemoteObject) Proxy.getInvocationHandler(proxy);
+        return ManagerClient.call(Path.of(other.socket), other.authkey, other.id, Object.class, "snapshot",
+                new Class<?>[0], null);
+    }
+}

@@ -1,0 +1,199 @@
+package io.forkj.multiprocessing.internal.pool;
+
+import io.forkj.multiprocessing.RemoteException;
+import io.forkj.multiprocessing.ResultEncodingException;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.NotSerializableException;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The loop a pool worker runs (CPython's {@code multiprocessing.pool.worker}), on any pair of byte streams: the
+ * task pipe from the pool and the result pipe back to it.
+ *
+ * <p>Records, pool to worker: {@code INIT(maxTasks, initializer)} once, then {@code FN(job, function)},
+ * {@code CHUNK(id, job, kind, items)}, {@code DROP(job)}; end of stream means "exit". Worker to pool:
+ * {@code READY(pid)} or {@code INIT_FAILED(throwable)}, then one {@code OK(id, results)} or
+ * {@code ERR(id, index, throwable)} per chunk, flushed before the next chunk starts: so when a worker dies, the
+ * first chunk the pool has no answer for is exactly the one it was running.
+ */
+public final class PoolWorker {
+    static final byte INIT = 'I';
+    static final byte FN = 'F';
+    static final byte CHUNK = 'C';
+    static final byte DROP = 'D';
+    static final byte READY = 'R';
+    static final byte OK = 'O';
+    static final byte ERR = 'E';
+    static final byte INIT_FAILED = 'X';
+
+    /** A chunk's items are the arguments of the job's function. */
+    public static final byte MAP_KIND = 1;
+    /** A chunk's items are argument pairs of the job's two-argument function. */
+    public static final byte STAR_KIND = 2;
+    /** A chunk's one item is a callable, run as it is. */
+    static final byte CALL = 3;
+
+    private PoolWorker() {
+    }
+
+    /**
+     * Serves tasks until the pool closes the task stream or {@code maxTasks} chunks are done.
+     *
+     * @param pid this process's id, reported to the pool in READY
+     */
+    public static void serve(InputStream tasks, OutputStream results, int pid) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(tasks, 1 << 16));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(results, 1 << 16));
+        if (in.read() != INIT) {
+            throw new IOException("pool protocol: the first record must be INIT");
+        }
+        int maxTasks = in.readInt();
+        byte[] init = readBytes(in);
+        if (init.length > 0) {
+            try {
+                ((Runnable) Serial.read(init, "the pool's initializer")).run();
+            } catch (Throwable t) {
+                out.writeByte(INIT_FAILED);
+                writeBytes(out, throwableBytes(t));
+                out.flush();
+                return;
+            }
+        }
+        out.writeByte(READY);
+        out.writeInt(pid);
+        out.flush();
+        Map<Long, Object> functions = new HashMap<>();
+        int done = 0;
+        while (maxTasks <= 0 || done < maxTasks) {
+            int type = in.read();
+            if (type < 0) {
+                return;
+            }
+            switch (type) {
+                case FN: {
+                    long job = in.readLong();
+                    byte[] fn = readBytes(in);
+                    Object f;
+                    try {
+                        f = Serial.read(fn, "the task's function");
+                    } catch (RuntimeException e) {
+                        f = e;
+                    }
+                    functions.put(job, f);
+                    break;
+                }
+                case DROP:
+                    functions.remove(in.readLong());
+                    break;
+                case CHUNK: {
+                    long id = in.readLong();
+                    long job = in.readLong();
+                    byte kind = in.readByte();
+                    byte[] items = readBytes(in);
+                    runChunk(out, id, kind, functions.get(job), items);
+                    out.flush();
+                    done++;
+                    break;
+                }
+                default:
+                    throw new IOException("pool protocol: unknown record type " + type);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void runChunk(DataOutputStream out, long id, byte kind, Object function, byte[] itemBytes)
+            throws IOException {
+        Object[] results;
+        int index = 0;
+        try {
+            if (function instanceof RuntimeException) {
+                throw (RuntimeException) function;
+            }
+            Object decoded = Serial.read(itemBytes, "the task's arguments");
+            if (kind == CALL) {
+                results = new Object[] {((Callable<Object>) decoded).call()};
+            } else {
+                Object[] items = (Object[]) decoded;
+                results = new Object[items.length];
+                for (; index < items.length; index++) {
+                    if (kind == MAP_KIND) {
+                        results[index] = ((Function<Object, Object>) function).apply(items[index]);
+                    } else {
+                        Object[] pair = (Object[]) items[index];
+                        results[index] = ((BiFunction<Object, Object, Object>) function).apply(pair[0], pair[1]);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            error(out, id, index, t);
+            return;
+        }
+        byte[] encoded;
+        try {
+            encoded = Serial.toBytes(results);
+        } catch (NotSerializableException e) {
+            error(out, id, -1, new ResultEncodingException("the task's result cannot be sent back: "
+                    + e.getMessage() + " is not Serializable (CPython: MaybeEncodingError)"));
+            return;
+        }
+        out.writeByte(OK);
+        out.writeLong(id);
+        writeBytes(out, encoded);
+    }
+
+    private static void error(DataOutputStream out, long id, int index, Throwable t) throws IOException {
+        out.writeByte(ERR);
+        out.writeLong(id);
+        out.writeInt(index);
+        writeBytes(out, throwableBytes(t));
+    }
+
+    /** The throwable itself if it serializes, else a {@link RemoteException} carrying its text. */
+    static byte[] throwableBytes(Throwable t) {
+        try {
+            return Serial.toBytes(t);
+        } catch (NotSerializableException e) {
+            try {
+                return Serial.toBytes(RemoteException.of(t));
+            } catch (NotSerializableException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+    }
+
+    static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > Serial.MAX_FRAME) {
+            throw new IOException("pool protocol: frame of " + n + " bytes is outside 0.." + Serial.MAX_FRAME);
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    static int readRecordType(DataInputStream in) throws IOException {
+        int t = in.read();
+        if (t < 0) {
+            throw new EOFException();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,339 @@
+package io.forkj.multiprocessing.internal.queue;
+
+import io.forkj.multiprocessing.OwnerDiedException;
+import io.forkj.multiprocessing.internal.shm.Futex;
+import io.forkj.multiprocessing.internal.shm.RobustMutex;
+import io.forkj.multiprocessing.internal.shm.SharedSegment;
+import io.forkj.multiprocessing.internal.shm.Words;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A multi-producer, multi-consumer queue of byte records in one shared-memory segment (memfd, {@code MAP_SHARED}):
+ * the structure under forkj's {@code Queue}, {@code SimpleQueue} and {@code JoinableQueue}.
+ *
+ * <p>A put copies its record into the ring while holding a {@link RobustMutex} and returns: no feeder thread, no
+ * pipe buffer, so a producer may exit the moment {@code put} returns (CPython's queue hands items to a feeder
+ * thread and a child cannot exit until they are flushed into the pipe). Records are {@code [int length][bytes]}
+ * padded to 4 bytes; the ring is a circle of {@code capacity} bytes addressed by ever-growing 64-bit head and tail
+ * offsets. A record longer than the ring is refused at put (a queue is for messages: make the ring bigger for
+ * bigger ones); a put that finds the ring (or the item count) full waits.
+ *
+ * <p>Waiting uses two futex words, bumped by every put (consumers wait on it) and every get (producers wait on it),
+ * and a waiter count each, so a put or get with no one waiting makes no system call. A "dirty" word is set while
+ * the ring is being changed: if a process dies holding the mutex (SIGKILL mid-put), the next holder finds it set
+ * and rebuilds the count from the records between head and tail; a half-written record was never published,
+ * because the tail moves only after the copy.
+ */
+public final class Ring {
+    private static final int MUTEX = 0;
+    private static final int HEAD = 64;
+    private static final int TAIL = 72;
+    private static final int COUNT = 80;
+    private static final int MAXSIZE = 84;
+    private static final int UNFINISHED = 88;
+    private static final int DIRTY = 92;
+    private static final int CAPACITY = 96;
+    private static final int PUT_SEQ = 128;
+    private static final int GET_WAITERS = 132;
+    private static final int GET_SEQ = 192;
+    private static final int PUT_WAITERS = 196;
+    private static final int JOIN_SEQ = 256;
+    private static final int JOIN_WAITERS = 260;
+    private static final int DATA = 384;
+    private static final long SLICE_NANOS = 1_000_000_000L;
+    private static final int SPINS = 200;
+
+    /** The default ring size: 1 MiB (pages are allocated as they are first touched). */
+    public static final int DEFAULT_CAPACITY = 1 << 20;
+
+    private final SharedSegment segment;
+    private final ByteBuffer buf;
+    private final RobustMutex mutex;
+    private final int capacity;
+    private final long base;
+
+    private Ring(SharedSegment segment) {
+        this.segment = segment;
+        this.buf = segment.buffer();
+        this.mutex = new RobustMutex(segment, MUTEX, "Queue");
+        this.capacity = buf.getInt(CAPACITY);
+        this.base = segment.address();
+    }
+
+    /**
+     * A new ring.
+     *
+     * @param maxsize       the most items it holds (Python's {@code maxsize}); 0 or less for no item bound
+     * @param capacityBytes the ring's byte size, rounded up to a multiple of 4; records longer than it are refused
+     */
+    public static Ring create(int maxsize, int capacityBytes) {
+        if (capacityBytes < 64 || capacityBytes > SharedSegment.MAX_SIZE - DATA - 4) {
+            throw new IllegalArgumentException("queue capacity " + capacityBytes + " bytes must be within 64.."
+                    + (SharedSegment.MAX_SIZE - DATA - 4));
+        }
+        int cap = (capacityBytes + 3) & ~3;
+        SharedSegment seg = SharedSegment.create("forkj-queue", DATA + (long) cap);
+        ByteBuffer b = seg.buffer();
+        b.putInt(CAPACITY, cap);
+        b.putInt(MAXSIZE, Math.max(0, maxsize));
+        return new Ring(seg);
+    }
+
+    /** The ring in a segment re-attached in a child. */
+    public static Ring attach(SharedSegment segment) {
+        return new Ring(segment);
+    }
+
+    /** The segment (for passing to children). */
+    public SharedSegment segment() {
+        return segment;
+    }
+
+    /** The most items the ring holds; 0 for no bound. */
+    public int maxsize() {
+        return buf.getInt(MAXSIZE);
+    }
+
+    /** The ring's size in bytes: a record of more than this minus 4 bytes cannot be put. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The number of items now; others may change it at once. */
+    public int count() {
+        return (int) Words.INT.getVolatile(buf, COUNT);
+    }
+
+    /** Unfinished tasks of a JoinableQueue. */
+    public int unfinished() {
+        return (int) Words.INT.getVolatile(buf, UNFINISHED);
+    }
+
+    /**
+     * Puts one record.
+     *
+     * @param timeoutNanos 0: do not wait; negative: wait as long as it takes
+     * @param countTask    also count an unfinished task (JoinableQueue)
+     * @return false if there was no room in time
+     * @throws IllegalArgumentException if the record can never fit in this ring
+     */
+    public boolean put(byte[] record, long timeoutNanos, boolean countTask) {
+        int need = 4 + ((record.length + 3) & ~3);
+        if (need > capacity) {
+            throw new IllegalArgumentException("a queue item of " + record.length + " bytes does not fit in the queue's"
+                    + " ring of " + capacity + " bytes: pass a larger capacity to the Queue (items are messages;"
+                    + " share big data through SharedMemory)");
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        int spins = 0;
+        while (true) {
+            lock();
+            long head = buf.getLong(HEAD);
+            long tail = buf.getLong(TAIL);
+            int count = buf.getInt(COUNT);
+            int max = buf.getInt(MAXSIZE);
+            if (capacity - (tail - head) >= need && (max == 0 || count < max)) {
+                buf.putInt(DIRTY, 1);
+                copyIn(tail, record);
+                buf.putLong(TAIL, tail + need);
+                Words.INT.setVolatile(buf, COUNT, count + 1);
+                if (countTask) {
+                    buf.putInt(UNFINISHED, buf.getInt(UNFINISHED) + 1);
+                }
+                buf.putInt(DIRTY, 0);
+                Words.INT.setVolatile(buf, PUT_SEQ, buf.getInt(PUT_SEQ) + 1);
+                int waiters = (int) Words.INT.getVolatile(buf, GET_WAITERS);
+                mutex.unlock();
+                if (waiters > 0) {
+                    Futex.wake(base + PUT_SEQ, Integer.MAX_VALUE);
+                }
+                return true;
+            }
+            if (timeoutNanos == 0) {
+                mutex.unlock();
+                return false;
+            }
+            if (spins < SPINS) {
+                mutex.unlock();
+                spins++;
+                Thread.onSpinWait();
+                continue;
+            }
+            if (!await(GET_SEQ, PUT_WAITERS, timeoutNanos, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Takes the oldest record.
+     *
+     * @param timeoutNanos 0: do not wait; negative: wait as long as it takes
+     * @return the record, or null if none came in time
+     */
+    public byte[] get(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        int spins = 0;
+        while (true) {
+            lock();
+            int count = buf.getInt(COUNT);
+            if (count > 0) {
+                long head = buf.getLong(HEAD);
+                int at = (int) (head % capacity);
+                int length = buf.getInt(DATA + at);
+                byte[] record = new byte[length];
+                buf.putInt(DIRTY, 1);
+                copyOut(head + 4, record);
+                buf.putLong(HEAD, head + 4 + ((length + 3) & ~3));
+                Words.INT.setVolatile(buf, COUNT, count - 1);
+                buf.putInt(DIRTY, 0);
+                Words.INT.setVolatile(buf, GET_SEQ, buf.getInt(GET_SEQ) + 1);
+                int waiters = (int) Words.INT.getVolatile(buf, PUT_WAITERS);
+                mutex.unlock();
+                if (waiters > 0) {
+                    Futex.wake(base + GET_SEQ, Integer.MAX_VALUE);
+                }
+                return record;
+            }
+            if (timeoutNanos == 0) {
+                mutex.unlock();
+                return null;
+            }
+            if (spins < SPINS) {
+                mutex.unlock();
+                spins++;
+                while (spins < SPINS && (int) Words.INT.getVolatile(buf, COUNT) == 0) {
+                    spins++;
+                    Thread.onSpinWait();
+                }
+                continue;
+            }
+            if (!await(PUT_SEQ, GET_WAITERS, timeoutNanos, deadline)) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * JoinableQueue's {@code task_done()}.
+     *
+     * @throws IllegalStateException if called more times than items were put
+     */
+    public void taskDone() {
+        lock();
+        int left = buf.getInt(UNFINISHED);
+        if (left <= 0) {
+            mutex.unlock();
+            throw new IllegalStateException("task_done() called too many times (Python: ValueError)");
+        }
+        buf.putInt(UNFINISHED, left - 1);
+        int waiters = 0;
+        if (left == 1) {
+            Words.INT.setVolatile(buf, JOIN_SEQ, buf.getInt(JOIN_SEQ) + 1);
+            waiters = (int) Words.INT.getVolatile(buf, JOIN_WAITERS);
+        }
+        mutex.unlock();
+        if (waiters > 0) {
+            Futex.wake(base + JOIN_SEQ, Integer.MAX_VALUE);
+        }
+    }
+
+    /** JoinableQueue's {@code join()}: waits until every put item is task-done; false if the timeout passed first. */
+    public boolean join(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            lock();
+            if (buf.getInt(UNFINISHED) == 0) {
+                mutex.unlock();
+                return true;
+            }
+            if (!await(JOIN_SEQ, JOIN_WAITERS, timeoutNanos, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Called with the mutex held and the condition false: registers as a waiter on {@code seqWord}, releases the
+     * mutex and sleeps until the word changes or time runs out. Returns false on timeout.
+     */
+    private boolean await(int seqWord, int waitersWord, long timeoutNanos, long deadline) {
+        int seq = buf.getInt(seqWord);
+        Words.INT.getAndAdd(buf, waitersWord, 1);
+        mutex.unlock();
+        try {
+            long slice = SLICE_NANOS;
+            if (timeoutNanos > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                slice = Math.min(slice, left);
+            }
+            Futex.await(base + seqWord, seq, slice);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting on a queue");
+            }
+            return true;
+        } finally {
+            Words.INT.getAndAdd(buf, waitersWord, -1);
+        }
+    }
+
+    private void lock() {
+        segment.checkOpen("Queue");
+        while (true) {
+            try {
+                mutex.lock(-1);
+                break;
+            } catch (OwnerDiedException holderDied) {
+                // the mutex is free again; take it and repair below if the dead holder left the ring dirty
+            }
+        }
+        if (buf.getInt(DIRTY) != 0) {
+            repair();
+        }
+    }
+
+    /** Rebuilds the count after a holder died mid-change: every complete record between head and tail counts. */
+    private void repair() {
+        long head = buf.getLong(HEAD);
+        long tail = buf.getLong(TAIL);
+        long at = head;
+        int count = 0;
+        while (at < tail) {
+            int length = buf.getInt(DATA + (int) (at % capacity));
+            long next = at + 4 + ((length + 3) & ~3);
+            if (length < 0 || next > tail) {
+                buf.putLong(TAIL, at);
+                break;
+            }
+            count++;
+            at = next;
+        }
+        Words.INT.setVolatile(buf, COUNT, count);
+        buf.putInt(DIRTY, 0);
+    }
+
+    private void copyIn(long offset, byte[] record) {
+        int at = (int) (offset % capacity);
+        buf.putInt(DATA + at, record.length);
+        int from = (at + 4) % capacity;
+        int first = Math.min(record.length, capacity - from);
+        buf.put(DATA + from, record, 0, first);
+        if (first < record.length) {
+            buf.put(DATA, record, first, record.length - first);
+        }
+    }
+
+    private void copyOut(long offset, byte[] record) {
+        int from = (int) (offset % capacity);
+        int first = Math.min(record.length, capacity - from);
+        buf.get(DATA + from, record, 0, first);
+        if (first < record.length) {
+            buf.get(DATA, record, first, record.length - first);
+        }
+    }
+}

@@ -193,6 +193,24 @@ public interface LinuxLibC {
     int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
     // ---- multiprocessing: processes, standby JVMs and Pipe connections (issue 13).
+    // Pipe connections: socketpair for duplex pipes, and read/write straight from native memory at a raw address,
+    // so a message moves with one memory copy and no per-call array marshalling by jnr.
+
+    /** {@code socketpair(2)}: {@code Pipe(duplex=True)} over {@code AF_UNIX}, {@code SOCK_STREAM|SOCK_CLOEXEC}. */
+    int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+    /** {@code read(2)} into native memory at {@code address}. */
+    long read(int fd, long address, long count);
+
+    /** {@code write(2)} from native memory at {@code address}. */
+    long write(int fd, long address, long count);
+
+    /** {@code poll(2)} over {@code struct pollfd} records at a raw native address. */
+    int poll(long fds, long nfds, int timeoutMillis);
+
+    /** {@code fcntl(2)} with an int argument (F_GETFD/F_SETFD, F_GETFL/F_SETFL). */
+    int fcntl(int fd, int cmd, int arg);
+
 
     // ---- end of issue 13's calls.
 

@@ -1,0 +1,173 @@
+package io.forkj.multiprocessing.internal;
+
+import io.forkj.PosixException;
+import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.Native;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * The system calls under a {@code Connection}: whole-buffer writes and reads on a pipe or socket fd through one
+ * native buffer per thread, with {@code EINTR} retried, partial writes continued and {@code EAGAIN} (an fd some
+ * process made non-blocking) waited out with {@code poll(2)}.
+ *
+ * <p>Why a native buffer and raw addresses: jnr's {@code byte[]} parameters copy the whole array into temporary
+ * native memory on every call (and back, for reads), whatever the count; here each byte is copied once between
+ * the Java array and the buffer, and a call costs one jnr downcall. Measured in {@code benchmarks/mp/pipe.sh}.
+ */
+public final class FdIo {
+    /** Bytes moved per system call at most: the per-thread native buffer's size. */
+    public static final int CHUNK = 256 * 1024;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EPIPE = 32;
+    static final int ECONNRESET = 104;
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+
+    private static final LinuxLibC LIBC = Native.libc();
+    private static final Runtime RUNTIME = Runtime.getSystemRuntime();
+    /** The pollfd record lives in the last 8 bytes, after the data area. */
+    private static final ThreadLocal<Pointer> BUFFER = ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, CHUNK + 8));
+
+    private FdIo() {
+    }
+
+    /**
+     * Writes {@code head[0..headLength)} followed by {@code body[offset..offset+length)} to {@code fd}, all of it:
+     * one {@code write(2)} when the two fit in {@link #CHUNK}.
+     *
+     * @throws PosixException with EPIPE/ECONNRESET when no process holds the other end any more, or another errno
+     */
+    public static void writeFully(int fd, byte[] head, int headLength, byte[] body, int offset, int length) {
+        Pointer buffer = BUFFER.get();
+        long address = buffer.address();
+        int filled = 0;
+        if (headLength > 0) {
+            buffer.put(0, head, 0, headLength);
+            filled = headLength;
+        }
+        int next = offset;
+        int end = offset + length;
+        while (true) {
+            int take = Math.min(CHUNK - filled, end - next);
+            if (take > 0) {
+                buffer.put(filled, body, next, take);
+                next += take;
+                filled += take;
+            }
+            int done = 0;
+            while (done < filled) {
+                long n = LIBC.write(fd, address + done, filled - done);
+                if (n >= 0) {
+                    done += (int) n;
+                    continue;
+                }
+                int errno = Native.errno();
+                if (errno == EINTR) {
+                    continue;
+                }
+                if (errno == EAGAIN) {
+                    awaitReady(fd, POLLOUT, -1);
+                    continue;
+                }
+                throw new PosixException("write(" + fd + ", " + (filled - done) + " bytes)", errno);
+            }
+            filled = 0;
+            if (next == end) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * One {@code read(2)} of at most {@code length} bytes (and at most {@link #CHUNK}) into {@code target}.
+     *
+     * @return the bytes read, 0 at end of file; {@code ECONNRESET} (the peer died with data of ours unread) counts
+     *         as end of file
+     * @throws PosixException for any other errno but EINTR/EAGAIN, which are retried
+     */
+    public static int read(int fd, byte[] target, int offset, int length) {
+        Pointer buffer = BUFFER.get();
+        long address = buffer.address();
+        int want = Math.min(length, CHUNK);
+        while (true) {
+            long n = LIBC.read(fd, address, want);
+            if (n > 0) {
+                buffer.get(0, target, offset, (int) n);
+                return (int) n;
+            }
+            if (n == 0) {
+                return 0;
+            }
+            int errno = Native.errno();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                awaitReady(fd, POLLIN, -1);
+                continue;
+            }
+            if (errno == ECONNRESET) {
+                return 0;
+            }
+            throw new PosixException("read(" + fd + ", " + want + " bytes)", errno);
+        }
+    }
+
+    /**
+     * {@code poll(2)} for {@code events} on {@code fd}.
+     *
+     * @param timeoutMillis 0 to ask without waiting, negative to wait without limit
+     * @return whether the fd is ready (readable data or end of file/hang-up/error, which the next read reports)
+     */
+    public static boolean awaitReady(int fd, short events, long timeoutMillis) {
+        Pointer buffer = BUFFER.get();
+        long pollfd = buffer.address() + CHUNK;
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+        long wait = timeoutMillis;
+        while (true) {
+            buffer.putInt(CHUNK, fd);
+            buffer.putShort(CHUNK + 4, events);
+            buffer.putShort(CHUNK + 6, (short) 0);
+            int n = LIBC.poll(pollfd, 1, (int) Math.min(wait, Integer.MAX_VALUE));
+            if (n > 0) {
+                return true;
+            }
+            if (n == 0) {
+                return false;
+            }
+            int errno = Native.errno();
+            if (errno != EINTR) {
+                throw new PosixException("poll(fd " + fd + ")", errno);
+            }
+            if (timeoutMillis > 0) {
+                wait = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            }
+        }
+    }
+
+    /** {@code close(2)}; errors other than EINTR are reported (EINTR on Linux still closes the fd). */
+    public static void close(int fd) {
+        if (LIBC.close(fd) != 0) {
+            int errno = Native.errno();
+            if (errno != EINTR) {
+                throw new PosixException("close(" + fd + ")", errno);
+            }
+        }
+    }
+
+    /** Sets or clears {@code FD_CLOEXEC} on {@code fd}. */
+    public static void closeOnExec(int fd, boolean on) {
+        int flags = LIBC.fcntl(fd, 1 /* F_GETFD */, 0);
+        if (flags < 0) {
+            throw new PosixException("fcntl(" + fd + ", F_GETFD)", Native.errno());
+        }
+        int wanted = on ? flags | 1 : flags & ~1;
+        if (wanted != flags && LIBC.fcntl(fd, 2 /* F_SETFD */, wanted) != 0) {
+            throw new PosixException("fcntl(" + fd + ", F_SETFD, " + wanted + ")", Native.errno());
+        }
+    }
+}

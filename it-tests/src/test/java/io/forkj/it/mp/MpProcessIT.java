@@ -1,0 +1,238 @@
+package io.forkj.it.mp;
+
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.Context;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.SystemExit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.FileOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** MpProcess under every start method, against real processes: exit codes, waits, signals, refusals, leaks. */
+class MpProcessIT {
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    private static MpProcess started(StartMethod method, io.forkj.multiprocessing.Target target) {
+        MpProcess p = Multiprocessing.getContext(method).process(target);
+        p.start();
+        return p;
+    }
+
+    private static int finish(MpProcess p) throws InterruptedException {
+        assertThat(p.join(LONG)).as("%s ends", p).isTrue();
+        return p.exitCode().orElseThrow();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void aTargetThatReturnsExitsWithZero(StartMethod method) throws Exception {
+        MpProcess p = started(method, () -> { });
+        assertThat(p.pid()).isPositive();
+        assertThat(finish(p)).isZero();
+        assertThat(p.isAlive()).isFalse();
+        assertThat(p.toString()).contains("stopped exitcode=0");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void aTargetThatThrowsExitsWithOne(StartMethod method) throws Exception {
+        MpProcess p = started(method, () -> {
+            throw new IllegalStateException("expected by the test: exit code 1");
+        });
+        assertThat(finish(p)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void systemExitExceptionGivesItsCode(StartMethod method) throws Exception {
+        MpProcess p = started(method, () -> {
+            throw new SystemExit(7);
+        });
+        assertThat(finish(p)).isEqualTo(7);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
+    void systemExitGivesItsCodeInAWholeJvm(StartMethod method) throws Exception {
+        MpProcess p = started(method, () -> System.exit(5));
+        assertThat(finish(p)).isEqualTo(5);
+    }
+
+    @Test
+    void systemExitInAForkChildEndsItWithOneInsteadOfHanging() throws Exception {
+        MpProcess p = started(StartMethod.FORK, () -> System.exit(5));
+        assertThat(finish(p)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void terminateGivesMinus15AndKillMinus9(StartMethod method) throws Exception {
+        MpProcess t = started(method, () -> Thread.sleep(600_000));
+        MpProcess k = started(method, () -> Thread.sleep(600_000));
+        assertThat(t.join(Duration.ofMillis(50))).isFalse();
+        assertThat(t.isAlive()).isTrue();
+        assertThat(t.exitCode()).isEmpty();
+        t.terminate();
+        k.kill();
+        assertThat(finish(t)).isEqualTo(-15);
+        assertThat(finish(k)).isEqualTo(-9);
+        t.terminate(); // an ended process: nothing happens, as in Python
+        assertThat(t.exitCode()).isEqualTo(OptionalInt.of(-15));
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void onExitCompletesWithTheEndedProcess(StartMethod method) throws Exception {
+        MpProcess p = started(method, () -> {
+            throw new SystemExit(3);
+        });
+        MpProcess done = p.onExit().get(LONG.toSeconds(), TimeUnit.SECONDS);
+        assertThat(done).isSameAs(p);
+        assertThat(p.exitCode()).isEqualTo(OptionalInt.of(3));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
+    void aTargetCapturingAFileIsRefusedNamingTheClassBeforeAnyProcessStarts(StartMethod method) throws Exception {
+        Context ctx = Multiprocessing.getContext(method);
+        try (FileOutputStream file = new FileOutputStream("/dev/null")) {
+            MpProcess p = ctx.process(() -> file.write(1));
+            List<Integer> before = Kernel.children(Kernel.self());
+            assertThatThrownBy(p::start).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("java.io.FileOutputStream is not serializable")
+                    .hasMessageContaining(p.name());
+            assertThat(Kernel.children(Kernel.self())).isEqualTo(before);
+            assertThatThrownBy(p::pid).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
+    void aTargetCapturingAThreadLockIsRefusedNamingIt(StartMethod method) {
+        ReentrantLock lock = new ReentrantLock();
+        MpProcess p = Multiprocessing.getContext(method).process(() -> lock.lock());
+        assertThatThrownBy(p::start).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("java.util.concurrent.locks.ReentrantLock is a thread lock");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void aDaemonProcessMayNotStartChildren(StartMethod method) throws Exception {
+        MpProcess p = Multiprocessing.getContext(method).process(() -> {
+            try {
+                new MpProcess(() -> { }).start();
+            } catch (IllegalStateException expected) {
+                if (expected.getMessage().startsWith("daemonic processes are not allowed to have children")) {
+                    throw new SystemExit(42);
+                }
+            }
+            throw new SystemExit(3);
+        }).daemon(true);
+        p.start();
+        assertThat(finish(p)).isEqualTo(42);
+        assertThatThrownBy(() -> p.daemon(false)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("process has already started");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void theChildSeesItselfAsCurrentAndItsParent(StartMethod method) throws Exception {
+        int parent = Kernel.self();
+        MpProcess p = Multiprocessing.getContext(method).process(() -> {
+            MpProcess me = Multiprocessing.currentProcess();
+            boolean ok = me.name().equals("worker-7") && me.pid() == (int) ProcessHandle.current().pid()
+                    && Multiprocessing.parentProcess().orElseThrow().pid() == parent
+                    && Multiprocessing.parentProcess().orElseThrow().name().equals("MainProcess")
+                    && Multiprocessing.parentProcess().orElseThrow().isAlive();
+            throw new SystemExit(ok ? 0 : 9);
+        }, "worker-7");
+        p.start();
+        assertThat(finish(p)).isZero();
+        assertThat(Multiprocessing.currentProcess().name()).isEqualTo("MainProcess");
+        assertThat(Multiprocessing.parentProcess()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void activeChildrenListsRunningOnesAndReapsEndedOnes(StartMethod method) throws Exception {
+        MpProcess running = started(method, () -> Thread.sleep(600_000));
+        MpProcess quick = started(method, () -> { });
+        assertThat(Kernel.await(LONG, () -> quick.exitCode().isPresent())).isTrue();
+        List<MpProcess> active = Multiprocessing.activeChildren();
+        assertThat(active).contains(running).doesNotContain(quick);
+        running.kill();
+        running.join();
+        assertThat(Multiprocessing.activeChildren()).doesNotContain(running);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void lifecycleErrorsAreClear(StartMethod method) throws Exception {
+        MpProcess p = Multiprocessing.getContext(method).process(() -> Thread.sleep(600_000));
+        assertThatThrownBy(p::join).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("can only join a started process");
+        assertThat(p.exitCode()).isEmpty();
+        assertThat(p.isAlive()).isFalse();
+        p.start();
+        assertThatThrownBy(p::start).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("cannot start a process twice");
+        assertThatThrownBy(p::close).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("Cannot close a process while it is still running");
+        p.kill();
+        p.join();
+        p.close();
+        assertThatThrownBy(p::isAlive).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("process object is closed");
+        assertThatThrownBy(() -> Multiprocessing.currentProcess().join()).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("can only join a child process");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void twoHundredProcessesLeaveNoProcessFdOrZombie(StartMethod method) throws Exception {
+        if (method == StartMethod.STANDBY) {
+            Multiprocessing.setStandbyCount(4);
+        }
+        try {
+            started(method, () -> { }).join(); // first-use setup (warm-up, watcher, pools) before the snapshot
+            Multiprocessing.shutdownStandby();
+            Set<String> fdsBefore = new HashSet<>(Kernel.openFds(Kernel.self()));
+            int batch = method == StartMethod.FORK ? 20 : 4;
+            for (int done = 0; done < 200; done += batch) {
+                List<MpProcess> running = new ArrayList<>();
+                for (int i = 0; i < batch; i++) {
+                    running.add(started(method, () -> { }));
+                }
+                for (MpProcess p : running) {
+                    assertThat(finish(p)).isZero();
+                    p.close();
+                }
+            }
+            Multiprocessing.shutdownStandby();
+            assertThat(Kernel.children(Kernel.self())).as("children left").isEmpty();
+            assertThat(Multiprocessing.activeChildren()).isEmpty();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> new HashSet<>(Kernel.openFds(Kernel.self())).equals(fdsBefore)))
+                    .as("fds after 200 processes equal the fds before: %s vs %s", Kernel.openFds(Kernel.self()), fdsBefore)
+                    .isTrue();
+        } finally {
+            Multiprocessing.setStandbyCount(1);
+        }
+    }
+}

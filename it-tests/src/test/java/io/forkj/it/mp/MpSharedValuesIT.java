@@ -1,0 +1,135 @@
+package io.forkj.it.mp;
+
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.Array;
+import io.forkj.multiprocessing.Lock;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.RLock;
+import io.forkj.multiprocessing.RawArray;
+import io.forkj.multiprocessing.Semaphore;
+import io.forkj.multiprocessing.SharedMemory;
+import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.Target;
+import io.forkj.multiprocessing.Value;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Value, Array and SharedMemory seen by FORK, SPAWN and STANDBY children, and the leak check: after children
+ * exit, some by SIGKILL, and the parent closes its objects, no fd of theirs is open and /dev/shm is unchanged.
+ */
+class MpSharedValuesIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void aValueUnderItsLockLosesNoUpdateAndAChildsArrayChangesReachTheParent(StartMethod how) throws Exception {
+        boolean fork = how == StartMethod.FORK;
+        int times = fork ? 300 : 10_000;
+        Value money = new Value('i', 5000);
+        Target add = () -> {
+            for (int i = 0; i < times; i++) {
+                try (var held = money.getLock().hold()) {
+                    money.set(money.getInt() + 1);
+                }
+            }
+        };
+        add.run();
+        List<MpProcess> children = Children.start(how, 2, add);
+        assertThat(Children.exitCodes(children)).containsOnly(0);
+        assertThat(money.getInt()).isEqualTo(5000 + 3 * times);
+
+        Array ints = new Array('i', new int[] {1, 2, 3});
+        Array text = new Array('c', "hello".getBytes());
+        MpProcess child = Children.start(how, () -> {
+            ints.set(2, ints.getInt(0) + ints.getInt(1) + 30);
+            text.set(0, (byte) 'H');
+        });
+        assertThat(Children.exitCode(child)).isZero();
+        assertThat(ints.toList()).containsExactly(1, 2, 33);
+        assertThat(RawArray.bytesRepr(text.value())).isEqualTo("b'Hello'");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
+    void aChildAttachesToSharedMemoryByNameAlone(StartMethod how) throws Exception {
+        SharedMemory shm = SharedMemory.create(64);
+        shm.buf().put(0, (byte) 41);
+        String name = shm.name();
+        MpProcess child = Children.start(how, () -> {
+            SharedMemory mine = SharedMemory.attach(name);
+            mine.buf().put(1, (byte) (mine.buf().get(0) + 1));
+            mine.close();
+        });
+        assertThat(Children.exitCode(child)).isZero();
+        assertThat(shm.buf().get(1)).isEqualTo((byte) 42);
+        shm.close();
+    }
+
+    @Test
+    void nothingLeaksAfterChildrenExitOrAreKilled() throws Exception {
+        Set<String> shmBefore = devShm();
+        int self = Kernel.self();
+        List<String> memfdsBefore = forkjMemfds(self);
+        for (StartMethod how : StartMethod.values()) {
+            Lock lock = new Lock();
+            RLock rlock = new RLock();
+            Semaphore sem = new Semaphore(2);
+            Value value = new Value('d', 1.5);
+            SharedMemory shm = SharedMemory.create(4096);
+            io.forkj.multiprocessing.RawValue holding = new io.forkj.multiprocessing.RawValue('i', 0);
+            MpProcess clean = Children.start(how, () -> {
+                lock.acquire();
+                lock.release();
+                value.set(2.5);
+                shm.buf().put(0, (byte) 1);
+            });
+            MpProcess killed = Children.start(how, () -> {
+                rlock.acquire();
+                sem.acquire();
+                holding.set(1);
+                Thread.sleep(600_000);
+            });
+            assertThat(Children.exitCode(clean)).isZero();
+            assertThat(Kernel.await(WAIT, () -> holding.getLong() == 1)).isTrue();
+            killed.kill();
+            assertThat(Children.exitCode(killed)).isEqualTo(-9);
+            assertThat(value.getDouble()).isEqualTo(2.5);
+            lock.close();
+            rlock.close();
+            sem.close();
+            value.getLock().close();
+            value.close();
+            shm.close();
+            holding.close();
+        }
+        assertThat(devShm()).as("/dev/shm").isEqualTo(shmBefore);
+        assertThat(forkjMemfds(self)).as("forkj memfds open in the test JVM").isEqualTo(memfdsBefore);
+        assertThat(Files.readString(Path.of("/proc/self/maps"))).doesNotContain("forkj-Lock", "forkj-RLock",
+                "forkj-Semaphore", "forkj-Value", "forkj-shm");
+    }
+
+    private static List<String> forkjMemfds(int pid) {
+        return Kernel.openFds(pid).stream().filter(fd -> fd.contains("/memfd:forkj-")).sorted()
+                .collect(Collectors.toList());
+    }
+
+    private static Set<String> devShm() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            return files.map(Path::toString).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+}

@@ -97,6 +97,38 @@ class ReaperIT {
         assertThat(reaped).allSatisfy(s -> assertThat(s).isEqualTo(new WaitStatus.Exited(s.pid(), 7)));
     }
 
+    /**
+     * The daemon launcher and the seed's two-level fork make their middle child with a raw fork: a Reaper running
+     * beside them with no grace must still leave that child to them (it is forkj's), or they fail with ECHILD.
+     */
+    @Test
+    void leavesTheDaemonLaunchersAndTheOrphanExamplesMiddleChildAlone() throws Exception {
+        List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
+        List<Integer> daemons = new ArrayList<>();
+        try (Reaper reaper = Reaper.start(reaped::add, Duration.ofMillis(1), Duration.ZERO)) {
+          try {
+            for (int i = 0; i < 10; i++) {
+                daemons.add(io.forkj.posix.Daemon.start(io.forkj.posix.DaemonSpec.of("sleep", "600")).pid());
+                int grandchild = io.forkj.posix.Daemon.orphanGrandchild(() -> { });
+                assertThat(grandchild).isPositive();
+            }
+            assertThat(reaped).as("the Reaper took no middle child (exit 0) while its launcher waited")
+                    .noneMatch(s -> daemons.contains(s.pid()));
+          } finally {
+            for (int pid : daemons) {
+                POSIX.kill(pid, io.forkj.Signal.SIGKILL);
+            }
+          }
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> daemons.stream().allMatch(pid -> reaped.stream()
+                    .anyMatch(s -> s.pid() == pid)) && Kernel.children(Kernel.self()).isEmpty()))
+                    .as("the killed daemons and the grandchildren were reaped: %s, children %s", reaped, Kernel.children(Kernel.self()))
+                    .isTrue();
+        }
+        for (int pid : daemons) {
+            assertThat(reaped).contains(new WaitStatus.Signaled(pid, io.forkj.Signal.SIGKILL, false));
+        }
+    }
+
     @Test
     void excludedChildrenAreLeftAlone() {
         List<WaitStatus> reaped = new CopyOnWriteArrayList<>();

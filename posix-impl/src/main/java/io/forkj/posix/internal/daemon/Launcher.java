@@ -10,6 +10,7 @@ import io.forkj.posix.DaemonException;
 import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.proc.ProcParser;
@@ -172,6 +173,10 @@ public final class Launcher {
             QuietCompiler.await(QUIET_WAIT_NANOS);
             int middle = forkDaemon(plan);
             Reference.reachabilityFence(plan);
+            if (middle > 0) {
+                // Forked raw, past NativePosix: register it, or a running Reaper takes it for an adopted orphan.
+                KnownChildren.forked(middle);
+            }
             POSIX.close(pipe[1]);
             pipe[1] = -1;
             if (middle < 0) {

@@ -7,6 +7,7 @@ import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.posix.DaemonException;
 import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
@@ -81,6 +82,8 @@ public final class Orphan {
                     grandchild(body, pipe[1], message);
                 }
             }
+            // Forked raw, past NativePosix: register it, or a running Reaper takes it for an adopted orphan.
+            KnownChildren.forked(middle);
             Native.posix().close(pipe[1]);
             pipe[1] = -1;
             return awaitPid(pipe[0], middle, message);

@@ -62,9 +62,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * is then reported at once as {@link ForkStallException} by {@link Child#waitFor()}, {@link Child#poll()} or an
  * {@code ExitWatcher}; any other child still running at its deadline is killed and reported then.
  *
- * <p>Measured on a 2-core VM, JDK 17, default heap, empty body ({@code benchmarks/.../ForkStallRate}, 10 s
- * deadline; the figures per configuration are in README's stall rows): stalls before the body are retried
- * and none reached the caller.
+ * <p>Measured on a 2-core VM under heavy load, JDK 17, default heap, empty body
+ * ({@code benchmarks/.../ForkStallRate}, 2,500 forks over six configurations; README's stall rows): 158 stalls
+ * before the body, all retried (133 of them with 8 threads forking and {@code gcBeforeFork}: one thread's GC
+ * while another forks); 1 stall in the body reached the caller (8 threads forking). A stall in the body is not
+ * retried: the body may already have had effects.
  */
 public final class Fork {
     private static final Object WARM_LOCK = new Object();

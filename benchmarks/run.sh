@@ -178,15 +178,18 @@ us() { awk -v n="$1" 'BEGIN {printf "%.0f µs", n / 1e3}'; }
 row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher\`, pidfd + poll)" "$(us "$(printf '%s' "$lat" | median)")" "C \`kill\` + \`waitpid\`: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$r1" | spread) C" "≤ 1.5× C: $(judged "$r1" "<=" 1.5)"
 row "reaping 1,000 children killed at once, per child (\`ExitWatcher\`)" "$(us "$(printf '%s' "$thr" | median)")" "C \`waitpid\` loop: $(us "$(printf '%s' "$c_thr" | median)")" "$(printf '%s' "$r2" | spread) C" "≤ 1.5× C: $(judged "$r2" "<=" 1.5)"
 
-# 6. guarded-fork stall rate: every stall must surface as ForkStallException at its deadline
+# 6. guarded-fork stall rate: stalls before the body are retried by Fork.run; goal 0 reaching the caller
 log "guarded-fork stall rate (several minutes)..."
-for mode in "idle nogc ${STALL_IDLE:-10000}" "idle gc ${STALL_IDLE:-10000}" "busy nogc ${STALL_BUSY:-2000}" "busy gc ${STALL_BUSY:-2000}"; do
+for mode in "idle nogc ${STALL_IDLE:-10000}" "threads8 nogc ${STALL_IDLE:-10000}" "busy nogc ${STALL_BUSY:-10000}" \
+            "idle gc ${STALL_IDLE:-10000}" "threads8 gc ${STALL_IDLE:-10000}" "busy gc ${STALL_BUSY:-10000}"; do
   set -- $mode
   line=$(jrun io.forkj.benchmarks.ForkStallRate "$3" "$1" "$2" | tail -1)
   stalls=$(echo "$line" | sed -n 's/.*stalls=\([0-9]*\).*/\1/p')
+  retried=$(echo "$line" | sed -n 's/.*retried=\([0-9]*\).*/\1/p')
   p50=$(echo "$line" | sed -n 's/.*p50=\([0-9.]*ms\).*/\1/p')
   per10k=$(awk -v s="$stalls" -v n="$3" 'BEGIN {printf "%.1f", s * 10000 / n}')
-  row "guarded-fork stalls, $1 parent, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, 2 s deadline)" "$stalls stalls (${per10k} per 10,000), all detected; median fork+wait $p50" "—" "—" "0 undetected: met"
+  label=$([ "$1" = threads8 ] && echo "8 threads forking" || echo "$1 parent")
+  row "guarded-fork stalls, $label, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, empty body)" "$stalls reached the caller (${per10k} per 10,000); $retried stalled before the body and were retried; median fork+wait $p50" "—" "—" "0 reaching the caller: $([ "$stalls" = 0 ] && echo met || echo missed)"
 done
 
 cores=$(nproc)

@@ -112,6 +112,26 @@ public final class Kernel {
         }
     }
 
+    /**
+     * Waits (up to {@code deadline}) until {@code pid} runs {@code sleep} and sits in {@code nanosleep} or
+     * {@code clock_nanosleep} (x86-64 syscalls 35 and 230, arm64 101 and 115, from /proc/PID/syscall): past its
+     * start-up, during which ld.so and setlocale hold fds of their own (an ld.so library, /etc/locale.alias).
+     * Tests that list a sleeping program's fds call this first.
+     */
+    public static boolean awaitAsleep(int pid, Duration deadline) {
+        boolean arm64 = "aarch64".equals(System.getProperty("os.arch"));
+        return await(deadline, () -> {
+            try {
+                String comm = Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).trim();
+                String number = Files.readString(Path.of("/proc", Integer.toString(pid), "syscall")).split(" ", 2)[0].trim();
+                return comm.equals("sleep") && (arm64 ? number.equals("101") || number.equals("115")
+                        : number.equals("35") || number.equals("230"));
+            } catch (IOException gone) {
+                return false;
+            }
+        });
+    }
+
     /** The targets of /proc/PID/fd, one line per fd: "N -> target". */
     public static List<String> openFds(int pid) {
         List<String> result = new ArrayList<>();

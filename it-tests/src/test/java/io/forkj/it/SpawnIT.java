@@ -40,24 +40,13 @@ class SpawnIT {
 
     /**
      * The fd numbers of a spawned {@code sleep} once it is asleep in {@code nanosleep}/{@code clock_nanosleep}
-     * (x86-64 syscalls 35 and 230, read from /proc/PID/syscall), that is after its start-up: ld.so holds an fd of
+     * ({@link Kernel#awaitAsleep}), that is after its start-up: ld.so holds an fd of
      * its own while it maps the libraries, and before the execve the spawn child has only 0-2, so waiting for
      * "the expected fds" could pass before the exec and then read ld.so's fd 3 (seen once).
      */
     private static List<String> settledFds(int pid) {
-        assertThat(Kernel.await(DEADLINE, () -> asleep(pid))).as("sleep %d reached nanosleep", pid).isTrue();
+        assertThat(Kernel.awaitAsleep(pid, DEADLINE)).as("sleep %d reached nanosleep", pid).isTrue();
         return fdNumbers(pid);
-    }
-
-    private static boolean asleep(int pid) {
-        try {
-            String syscall = Files.readString(Path.of("/proc", Integer.toString(pid), "syscall")).trim();
-            String comm = Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).trim();
-            String number = syscall.split(" ", 2)[0];
-            return comm.equals("sleep") && (number.equals("35") || number.equals("230"));
-        } catch (IOException gone) {
-            return false;
-        }
     }
 
     private static List<String> fdNumbers(int pid) {

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>{@code
  * String greeting = "hello from the child\n";   // built in the parent
  * Child child = Fork.run(ctx -> ctx.out(greeting));
- * WaitStatus status = child.waitFor();           // Exited(pid, 0), or ForkStallException after the deadline
+ * WaitStatus status = child.waitFor();           // Exited(pid, 0), or ForkStallException if it stalled
  * }</pre>
  *
  * <p>Build strings in the parent: {@code "a" + x} in a body compiled by javac 9+ is an invokedynamic call
@@ -45,16 +45,28 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>flushes {@code System.out} and {@code System.err} (waiting at most 100 ms for their locks);</li>
  *   <li>optionally runs {@code System.gc()}, then records the {@link #allocationBudget() allocation budget};</li>
  *   <li>opens redirect files, and forks. The child resets the chosen signals to {@code SIG_DFL} and unblocks
- *       them, {@code dup2}s the redirects, runs the body and always ends in {@code _exit}: 0 when the body
- *       returns, 70 with "class: message" on fd 2 when it throws. No shutdown hook or finalizer runs.</li>
+ *       them, {@code dup2}s the redirects, writes one byte on a close-on-exec pipe to say its body starts, runs
+ *       the body and always ends in {@code _exit}: 0 when the body returns, 70 with "class: message" on fd 2
+ *       when it throws. No shutdown hook or finalizer runs;</li>
+ *   <li>returns once the child has said its body starts (or has ended). A child that stalls before that, in
+ *       the fork itself or its set-up, is killed, reaped and replaced by a new fork, up to 5 attempts in all:
+ *       nothing has run in it, so the caller never sees it ({@link #retriedStarts()} counts them).</li>
  * </ol>
  *
  * <p>The child has only the forking thread: no GC, no JIT, no signal dispatcher. A body that allocates
- * beyond the budget, or a fork that happened while another thread had a safepoint under way, blocks the
- * child forever on a futex; the parent's deadline turns that into a {@link ForkStallException}. Measured on a
- * 2-core VM, JDK 17, default heap, empty body ({@code benchmarks/.../ForkStallRate}): 1 stall in 10,000 forks
- * with an idle parent, 4 in 10,000 with one thread allocating without pause; every one detected and
- * reported at its 2 s deadline.
+ * beyond the budget, loads a class or bootstraps a call site for the first time, or a fork that happened while
+ * another thread had a safepoint or a JIT lock under way, blocks the child for ever on a futex. Such a child is
+ * recognised as stalled from {@code /proc} within tens of milliseconds, not at its deadline: it has one thread
+ * and sleeps in {@code futex(2)} on a private futex with no timeout, which nothing can wake (a sleeping child, one
+ * blocked in {@code read}, {@code pause} or on a process-shared futex is never taken for one). A stall in the body
+ * is then reported at once as {@link ForkStallException} by {@link Child#waitFor()}, {@link Child#poll()} or an
+ * {@code ExitWatcher}; any other child still running at its deadline is killed and reported then.
+ *
+ * <p>Measured on a 2-core VM under heavy load, JDK 17, default heap, empty body
+ * ({@code benchmarks/.../ForkStallRate}, 2,500 forks over six configurations; README's stall rows): 158 stalls
+ * before the body, all retried (133 of them with 8 threads forking and {@code gcBeforeFork}: one thread's GC
+ * while another forks); 1 stall in the body reached the caller (8 threads forking). A stall in the body is not
+ * retried: the body may already have had effects.
  */
 public final class Fork {
     private static final Object WARM_LOCK = new Object();

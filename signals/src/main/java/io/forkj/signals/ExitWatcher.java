@@ -50,7 +50,7 @@ public final class ExitWatcher implements AutoCloseable {
     public static final Duration POLL_INTERVAL = Duration.ofMillis(5);
 
     private static final int O_NONBLOCK = 0x800;
-    private static final int STALL_LOOK_MILLIS = 25;
+    private static final int STALL_LOOK_MILLIS = 50;
     private static final int O_CLOEXEC = 0x80000;
     private static ExitWatcher shared;
 
@@ -176,7 +176,7 @@ public final class ExitWatcher implements AutoCloseable {
      * and this future agree; the watcher's thread only notices the exit and asks the handle to reap. The future
      * follows {@link Child#whenReaped()}, so it completes whichever thread reaps, even one that reaped between
      * this call's look at the handle and the watcher's first poll. While a forked
-     * child is watched, the watcher polls its handle every 25 ms, so a child provably stalled (see
+     * child is watched, the watcher polls its handle every 50 ms, so a child provably stalled (see
      * {@code Fork}) or past its deadline completes the future with {@link io.forkj.posix.ForkStallException}
      * without anyone waiting on the handle.
      *
@@ -317,8 +317,8 @@ public final class ExitWatcher implements AutoCloseable {
                 count = fds.length;
                 pollfds = LinuxStructs.pollfds(fds, count);
             }
-            // A forked child that stalls never exits: look at the watched ones every few tens of milliseconds,
-            // through their handles (which recognise a stall from /proc and enforce the deadline).
+            // A forked child that stalls never exits: look at the watched ones every 50 ms, through their handles,
+            // which recognise a stall from /proc and enforce the deadline.
             boolean forkedWatched = false;
             for (Entry e : polled) {
                 forkedWatched |= e.child != null && e.child.deadline().isPresent();

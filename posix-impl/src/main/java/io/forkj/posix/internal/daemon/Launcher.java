@@ -13,6 +13,7 @@ import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.QuietCompiler;
+import io.forkj.posix.internal.StallProbe;
 import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
@@ -66,7 +67,10 @@ public final class Launcher {
     private static final byte PID_RECORD = 'P';
     private static final byte FAILURE_RECORD = 'E';
     private static final byte EXEC_RECORD = 'X';
-    /** Silence this long before the grandchild says it is about to execve means a stalled JVM copy. */
+    /**
+     * Silence this long before the grandchild says it is about to execve means a stalled JVM copy; one that
+     * {@link StallProbe} proves blocked is recognised within the 20 ms poll slice instead.
+     */
     private static final long STALL_NANOS = Duration.ofSeconds(2).toNanos();
     private static final int MAX_ATTEMPTS = 3;
     /** How long a launch waits at most for the JIT to go quiet (see {@link QuietCompiler}). */
@@ -76,6 +80,8 @@ public final class Launcher {
      * pid file, so the stall detection, the kill of the new session and the retry can be tested deterministically.
      */
     public static final String STALL_PROPERTY = "forkj.daemon.testStalls";
+    private static final Pointer STALL_WORD = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+    private static final long FUTEX_WAIT_PRIVATE = 128;
     private static final System.Logger LOG = System.getLogger(Launcher.class.getName());
 
     // The steps a child can fail at, as written to the pipe.
@@ -238,6 +244,14 @@ public final class Launcher {
             if (polled < 0 && Native.errno() != Errno.EINTR.number()) {
                 throw new PosixException("poll(readiness pipe)", Native.errno());
             }
+            // A JVM copy provably blocked for ever (StallProbe) need not wait out STALL_NANOS, which stays the
+            // bound for any other stall.
+            if (polled == 0 && !report.execing && (StallProbe.stalled(middle).isPresent()
+                    || (report.pid > 0 && StallProbe.stalled(report.pid).isPresent()))) {
+                killStalled(middle, report.pid);
+                report.stalled = true;
+                return report;
+            }
             if (polled > 0) {
                 long n = LIBC.read(readFd, chunk, chunk.length);
                 if (n < 0 && Native.errno() != Errno.EINTR.number()) {
@@ -394,7 +408,11 @@ public final class Launcher {
             }
         }
         if (plan.stall) {
-            CHILD.pause(); // fault injection for the stall tests: a stall is whatever keeps the child from execve
+            // Fault injection for the stall tests: wait for ever on a private futex, as a JVM copy that caught a
+            // lock held at the fork does (what StallProbe recognises).
+            while (true) {
+                CHILD.syscall(LinuxLibC.Sys.FUTEX, STALL_WORD.address(), FUTEX_WAIT_PRIVATE, 0, 0);
+            }
         }
         if (plan.gid >= 0 || plan.rehearsal) {
             if (CHILD.setgroups(plan.groupCount, plan.groups) != 0) {

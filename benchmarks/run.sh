@@ -192,6 +192,10 @@ for mode in "idle nogc ${STALL_IDLE:-10000}" "threads8 nogc ${STALL_IDLE:-10000}
   row "guarded-fork stalls, $label, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, empty body)" "$stalls reached the caller (${per10k} per 10,000); $retried stalled before the body and were retried; median fork+wait $p50" "—" "—" "0 reaching the caller: $([ "$stalls" = 0 ] && echo met || echo missed)"
 done
 
+# 7. multiprocessing: MpProcess start + join per start method vs CPython's multiprocessing (interleaved)
+log "multiprocessing process start + join (benchmarks/mp/process.sh)..."
+while IFS= read -r line; do rows+=("$line"); done < <("$here/mp/process.sh" "$jar" "${MP_ROUNDS:-5}")
+
 cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)

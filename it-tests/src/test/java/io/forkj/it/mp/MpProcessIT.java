@@ -43,24 +43,11 @@ class MpProcessIT {
         return p;
     }
 
-    /**
-     * Starts a fresh process from {@code make} and returns its exit code; a FORK child that stalls (killed at its
-     * deadline, reported as ForkStallException: the guarded fork's rare, never silent failure, likelier on a
-     * loaded machine) is retried, at most three times, so each run shows the behaviour on its own.
-     */
+    /** Starts a fresh process from {@code make} and returns its exit code. */
     private static int exitCodeOf(java.util.function.Supplier<MpProcess> make) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            MpProcess p = make.get();
-            p.start();
-            try {
-                return finish(p);
-            } catch (io.forkj.posix.ForkStallException stalled) {
-                assertThat(p.exitCode()).isEqualTo(OptionalInt.of(-9));
-                if (attempt == 3) {
-                    throw stalled;
-                }
-            }
-        }
+        MpProcess p = make.get();
+        p.start();
+        return finish(p);
     }
 
     private static int finish(MpProcess p) throws InterruptedException {

@@ -1,11 +1,10 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.pool.ParentWatch;
-import io.forkj.multiprocessing.internal.pool.SpawnLauncher;
+import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
 import java.io.DataInputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,27 +13,28 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The entry point of a manager's server process: {@code ManagerServerMain <controlFd> <readyFd>}. Reads the authkey
- * from the control pipe, listens on a unix socket in a new private directory (mode 0700), writes the socket's path
- * to the ready pipe, and serves until the control pipe reaches end of file: the owner closed the manager, or died.
+ * The body of a manager's server process: reads the authkey from the control pipe, listens on a unix socket in a
+ * new private directory (mode 0700), writes the socket's path to the ready pipe, and serves until the control pipe
+ * reaches end of file: the owner closed the manager, or died.
  */
 public final class ManagerServerMain {
     private ManagerServerMain() {
     }
 
-    /** Runs the server. */
-    public static void main(String[] args) throws Exception {
+    /** Runs the server on {@code [control read end, ready write end]}; returns when the owner is gone. */
+    public static void run(PipeEnd[] ends) throws IOException {
         ParentWatch.start();
-        FileInputStream control = new FileInputStream(SpawnLauncher.procFd(Integer.parseInt(args[0])));
+        InputStream control = ends[0].openInput();
         byte[] authkey = new byte[32];
         new DataInputStream(control).readFully(authkey);
         Path dir = Files.createTempDirectory("forkj-manager-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("listener");
         ManagerServer server = new ManagerServer(socket, authkey);
-        try (OutputStream ready = new FileOutputStream(SpawnLauncher.procFd(Integer.parseInt(args[1])))) {
+        try (OutputStream ready = ends[1].openOutput()) {
             ready.write((socket + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        ends[1].close();
         Thread serving = new Thread(server::serve, "forkj-manager-accept");
         serving.setDaemon(true);
         serving.start();
@@ -49,6 +49,5 @@ public final class ManagerServerMain {
         Files.deleteIfExists(socket);
         Files.deleteIfExists(dir);
         System.out.flush();
-        Runtime.getRuntime().halt(0);
     }
 }

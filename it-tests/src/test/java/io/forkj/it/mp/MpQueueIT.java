@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,7 +47,10 @@ class MpQueueIT {
     @Test
     void aHundredThousandItemsFromProducersOfEveryStartMethodArriveOnceEach() throws Exception {
         int n = 100_000;
+        Multiprocessing.shutdownStandby();
         int fds = Kernel.openFds(Kernel.self()).size();
+        // A FORK child has no garbage collector: it puts integers boxed here, and put() allocates nothing for them.
+        Integer[] forkItems = IntStream.range(99_000, n).boxed().toArray(Integer[]::new);
         Queue<Integer> items = new Queue<>(1000);
         Queue<Object> reports = new Queue<>();
         List<MpProcess> producers = new ArrayList<>();
@@ -61,8 +65,8 @@ class MpQueueIT {
             }
         }));
         producers.add(start(StartMethod.FORK, () -> {
-            for (int i = 99_000; i < n; i++) {
-                items.put(i);
+            for (int i = 0; i < forkItems.length; i++) {
+                items.put(forkItems[i]);
             }
         }));
         List<MpProcess> consumers = new ArrayList<>();
@@ -107,6 +111,7 @@ class MpQueueIT {
         assertThat(items.empty()).isTrue();
         items.close();
         reports.close();
+        Multiprocessing.shutdownStandby();
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.openFds(Kernel.self()).size() <= fds))
                 .as("no fd left: %s", Kernel.openFds(Kernel.self())).isTrue();
     }
@@ -114,16 +119,17 @@ class MpQueueIT {
     @ParameterizedTest
     @EnumSource(StartMethod.class)
     void aProducerExitsAsSoonAsPutReturnsWithNobodyConsuming(StartMethod method) throws Exception {
-        Queue<String> q = new Queue<>();
+        Queue<Integer> q = new Queue<>();
+        Integer[] boxed = IntStream.range(1000, 2000).boxed().toArray(Integer[]::new);
         MpProcess producer = start(method, () -> {
-            for (int i = 0; i < 1000; i++) {
-                q.put("item " + i);
+            for (int i = 0; i < boxed.length; i++) {
+                q.put(boxed[i]);
             }
         });
         finish(producer);
         assertThat(q.qsize()).isEqualTo(1000);
         for (int i = 0; i < 1000; i++) {
-            assertThat(q.get()).isEqualTo("item " + i);
+            assertThat(q.get()).isEqualTo(1000 + i);
         }
         q.close();
     }

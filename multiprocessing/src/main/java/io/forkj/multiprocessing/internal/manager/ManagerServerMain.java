@@ -23,18 +23,19 @@ public final class ManagerServerMain {
 
     /** Runs the server on {@code [control read end, ready write end]}; returns when the owner is gone. */
     public static void run(PipeEnd[] ends) throws IOException {
-        ParentWatch.start();
         InputStream control = ends[0].openInput();
         byte[] authkey = new byte[32];
         new DataInputStream(control).readFully(authkey);
         Path dir = Files.createTempDirectory("forkj-manager-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("listener");
+        ParentWatch.start(() -> removeQuietly(socket, dir));
         ManagerServer server = new ManagerServer(socket, authkey);
         try (OutputStream ready = ends[1].openOutput()) {
             ready.write((socket + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        ends[1].close();
+        // The inherited fds are not closed here: that would load the native binding, seconds of start-up under
+        // load, for nothing (they close when the server exits).
         Thread serving = new Thread(server::serve, "forkj-manager-accept");
         serving.setDaemon(true);
         serving.start();
@@ -46,8 +47,16 @@ public final class ManagerServerMain {
             // same as end of file
         }
         server.close();
-        Files.deleteIfExists(socket);
-        Files.deleteIfExists(dir);
+        removeQuietly(socket, dir);
         System.out.flush();
+    }
+
+    private static void removeQuietly(Path socket, Path dir) {
+        try {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // the owner removes them too
+        }
     }
 }

@@ -31,6 +31,9 @@ public final class MpLauncher implements WorkerLauncher {
 
     @Override
     public Link launch() throws IOException {
+        if (method == StartMethod.FORK) {
+            PoolWorker.warmUp();
+        }
         PipeEnd[] tasks = PipeEnd.pipe();
         PipeEnd[] results;
         try {
@@ -65,9 +68,9 @@ public final class MpLauncher implements WorkerLauncher {
 
     /** The worker's body, in the child. */
     static void serve(PipeEnd[] ends) throws IOException {
+        // The inherited fds stay open beside the streams until the worker exits: closing them would be the
+        // child's first native call of that kind, which a FORK child should not make.
         try (InputStream in = ends[0].openInput(); OutputStream out = ends[1].openOutput()) {
-            ends[0].close();
-            ends[1].close();
             PoolWorker.serve(in, out, 0);
         }
         System.out.flush();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # forkj's Queue, Pool, ProcessPoolExecutor and Manager against CPython's multiprocessing, in the same run,
-# interleaved (forkj round, CPython round, ...), each round in a fresh process after one warm-up round.
+# interleaved (forkj round, CPython round, ...), each round in a fresh process: forkj after three untimed rounds
+# (its JVMs reach compiled steady state, as a long-lived pool does), CPython after one.
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
 #   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default
 set -euo pipefail

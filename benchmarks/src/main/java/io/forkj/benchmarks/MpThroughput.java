@@ -18,10 +18,16 @@ import java.util.stream.IntStream;
 
 /**
  * Throughput of forkj's Queue, Pool, ProcessPoolExecutor and Manager, the rows benchmarks/mp/queue.sh compares
- * with CPython's multiprocessing. {@code MpThroughput MODE N ROUNDS}: one warm-up round, then one line per round,
+ * with CPython's multiprocessing. {@code MpThroughput MODE N ROUNDS}: three warm-up rounds, then one line per round,
  * operations per second. Process start-up is outside every timed region, as in the Python twin.
  */
 public final class MpThroughput {
+    /**
+     * Untimed rounds first: the JVMs (this one and the workers) reach their compiled steady state, as a pool that
+     * lives for a while does; CPython has no JIT to warm.
+     */
+    private static final int WARMUP = 3;
+
     private MpThroughput() {
     }
 
@@ -36,7 +42,7 @@ public final class MpThroughput {
             case "pool-map":
                 try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
                     List<Integer> items = range(n);
-                    for (int r = -1; r < rounds; r++) {
+                    for (int r = -WARMUP; r < rounds; r++) {
                         long t = System.nanoTime();
                         List<Integer> out = pool.map((Integer x) -> x, items);
                         report(r, n, t, out.size() == n);
@@ -46,7 +52,7 @@ public final class MpThroughput {
             case "imap":
                 try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
                     List<Integer> items = range(n);
-                    for (int r = -1; r < rounds; r++) {
+                    for (int r = -WARMUP; r < rounds; r++) {
                         long t = System.nanoTime();
                         int count = 0;
                         Iterator<Integer> it = pool.imap((Integer x) -> x, items, 1);
@@ -60,7 +66,7 @@ public final class MpThroughput {
                 break;
             case "executor":
                 try (ProcessPoolExecutor executor = new ProcessPoolExecutor(2, null, 0, StartMethod.SPAWN)) {
-                    for (int r = -1; r < rounds; r++) {
+                    for (int r = -WARMUP; r < rounds; r++) {
                         long t = System.nanoTime();
                         List<CompletableFuture<Integer>> fs = new ArrayList<>(n);
                         for (int i = 0; i < n; i++) {
@@ -78,7 +84,7 @@ public final class MpThroughput {
             case "manager":
                 try (Manager manager = new Manager()) {
                     Map<Integer, Integer> d = manager.dict();
-                    for (int r = -1; r < rounds; r++) {
+                    for (int r = -WARMUP; r < rounds; r++) {
                         long t = System.nanoTime();
                         for (int i = 0; i < n; i++) {
                             d.put(i, i);
@@ -95,7 +101,7 @@ public final class MpThroughput {
 
     /** One producer (this process) puts n small ints; one SPAWN consumer gets them; timed until it says done. */
     private static void queue(int n, int rounds) throws Exception {
-        for (int r = -1; r < rounds; r++) {
+        for (int r = -WARMUP; r < rounds; r++) {
             Queue<Integer> q = new Queue<>();
             Queue<String> control = new Queue<>();
             MpProcess consumer = new MpProcess(() -> {

@@ -196,6 +196,10 @@ done
 log "multiprocessing process start + join (benchmarks/mp/process.sh)..."
 while IFS= read -r line; do rows+=("$line"); done < <("$here/mp/process.sh" "$jar" "${MP_ROUNDS:-5}")
 
+# 8. multiprocessing: Queue, Pool, ProcessPoolExecutor, Manager against CPython (benchmarks/mp/queue.sh)
+log "multiprocessing queue/pool/executor/manager vs CPython..."
+while IFS= read -r line; do rows+=("$line"); done < <(QUEUE_SH_ROWS_ONLY=1 ROUNDS="$rounds" "$here/mp/queue.sh" "$jar")
+
 cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)

@@ -33,6 +33,41 @@ public final class Context {
         return new MpProcess(target, Objects.requireNonNull(name, "name")).startMethod(method);
     }
 
+    /** Python's {@code ctx.Pool(processes)}: a pool whose workers start with this context's method. */
+    public Pool pool(int processes) {
+        return new Pool(processes, null, 0, method);
+    }
+
+    /** Python's {@code ctx.Pool(processes, initializer, maxtasksperchild)}. */
+    public Pool pool(int processes, SerializableRunnable initializer, int maxTasksPerChild) {
+        return new Pool(processes, initializer, maxTasksPerChild, method);
+    }
+
+    /** Python's {@code ProcessPoolExecutor(max_workers, mp_context=ctx)}. */
+    public ProcessPoolExecutor executor(int maxWorkers) {
+        return new ProcessPoolExecutor(maxWorkers, null, 0, method);
+    }
+
+    /** Python's {@code ctx.Queue(maxsize)}: the queue works with every start method. */
+    public <E> Queue<E> queue(int maxsize) {
+        return new Queue<>(maxsize);
+    }
+
+    /** Python's {@code ctx.JoinableQueue(maxsize)}. */
+    public <E> JoinableQueue<E> joinableQueue(int maxsize) {
+        return new JoinableQueue<>(maxsize);
+    }
+
+    /** Python's {@code ctx.SimpleQueue()}. */
+    public <E> SimpleQueue<E> simpleQueue() {
+        return new SimpleQueue<>();
+    }
+
+    /** Python's {@code ctx.Manager()}: the server is a fresh JVM whatever the context (CPython forks or spawns it). */
+    public Manager manager() {
+        return new Manager();
+    }
+
     @Override
     public String toString() {
         return "Context[" + method + "]";

@@ -1,19 +1,13 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.PosixException;
-import io.forkj.Signal;
-import io.forkj.posix.Child;
-import io.forkj.posix.Spawn;
-import io.forkj.posix.internal.Native;
 import io.forkj.multiprocessing.internal.manager.Handshake;
 import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;
 import io.forkj.multiprocessing.internal.manager.RemoteObject;
-import io.forkj.multiprocessing.internal.pool.SpawnLauncher;
+import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
 import java.io.BufferedReader;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -51,41 +45,51 @@ import java.util.concurrent.BlockingQueue;
  * <p>The server is a fresh JVM listening on a unix socket in a private directory (mode 0700); every connection
  * proves it knows the manager's random 32-byte authkey with CPython's HMAC challenge in both directions, and a peer
  * failing it is dropped. Proxies carry the address and authkey, so they can be passed to child processes as
- * arguments. The server exits when the manager is closed, and by itself when the process that started it dies.
+ * arguments. The server exits when the manager is closed or this JVM exits, and by itself when the process that
+ * started it dies (its control pipe reaches end of file); it then removes its socket and directory, so nothing is
+ * left in {@code /tmp} even after a SIGKILL of the owner. It is not a daemon process on purpose: a parent-death
+ * SIGKILL would leave the socket file behind.
  * Objects live as long as the manager (CPython counts references instead).
  */
 public final class Manager implements AutoCloseable {
-    private static final int O_CLOEXEC = 02000000;
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
-    private final Child server;
+    private final MpProcess server;
     private final OutputStream control;
     private final Path socket;
     private final byte[] authkey;
+    private Thread onExit;
     private boolean closed;
 
-    /** Python's {@code Manager()}: starts the server process and returns once it accepts connections. */
+    /**
+     * Python's {@code Manager()}: starts the server process (a SPAWN process) and returns once it accepts
+     * connections.
+     *
+     * @throws IllegalStateException if the server ended before it was ready
+     */
     public Manager() {
         this.authkey = Handshake.newAuthkey();
-        int[] control = new int[2];
-        int[] ready = new int[2];
-        pipe(control);
+        PipeEnd[] control;
+        PipeEnd[] ready;
         try {
-            pipe(ready);
-        } catch (RuntimeException e) {
-            close(control);
-            throw e;
+            control = PipeEnd.pipe();
+            ready = PipeEnd.pipe();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the manager's pipes", e);
         }
-        Child child = null;
+        MpProcess process = new MpProcess(Target.of(ManagerServerMain::run, new PipeEnd[] {control[0], ready[1]}),
+                "SyncManager").daemon(false).startMethod(StartMethod.SPAWN);
         try {
-            List<String> argv = new ArrayList<>(SpawnLauncher.javaCommand());
-            argv.add(ManagerServerMain.class.getName());
-            argv.add(Integer.toString(control[0]));
-            argv.add(Integer.toString(ready[1]));
-            child = Spawn.command(argv).passFds(control[0], ready[1]).exec();
-            this.control = new FileOutputStream(SpawnLauncher.procFd(control[1]));
-            FileInputStream readyIn = new FileInputStream(SpawnLauncher.procFd(ready[0]));
-            close(control[0], control[1], ready[1], ready[0]);
+            try {
+                process.start();
+            } finally {
+                control[0].close();
+                ready[1].close();
+            }
+            this.control = control[1].openOutput();
+            control[1].close();
+            InputStream readyIn = ready[0].openInput();
+            ready[0].close();
             this.control.write(authkey);
             this.control.flush();
             String line;
@@ -93,20 +97,20 @@ public final class Manager implements AutoCloseable {
                 line = r.readLine();
             }
             if (line == null) {
-                String status = child.waitFor(STOP_GRACE).map(Object::toString).orElse("still running");
-                throw new IllegalStateException("the manager's server process " + child.pid()
-                        + " ended before it was ready (" + status + "); see its stderr");
+                process.join(STOP_GRACE);
+                throw new IllegalStateException("the manager's server process " + process.pid()
+                        + " ended before it was ready (exit code " + process.exitCode() + "); see its stderr");
             }
             this.socket = Path.of(line);
-            this.server = child;
+            this.server = process;
+            this.onExit = new Thread(this::close, "forkj-manager-shutdown");
+            Runtime.getRuntime().addShutdownHook(onExit);
         } catch (IOException e) {
-            if (child != null) {
-                child.kill(Signal.SIGKILL);
-            }
+            process.kill();
             throw new UncheckedIOException("could not start the manager's server process", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            child.kill(Signal.SIGKILL);
+            process.kill();
             throw new IllegalStateException("interrupted while starting the manager", e);
         }
     }
@@ -194,6 +198,13 @@ public final class Manager implements AutoCloseable {
             }
             closed = true;
         }
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is shutting down; the hook runs or ran
+            }
+        }
         ManagerClient.closeAll(socket);
         try {
             control.close();
@@ -201,15 +212,13 @@ public final class Manager implements AutoCloseable {
             // the server is gone already
         }
         try {
-            if (server.waitFor(STOP_GRACE).isEmpty()) {
-                server.kill(Signal.SIGKILL);
-                server.waitFor();
+            if (!server.join(STOP_GRACE)) {
+                server.kill();
+                server.join();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            server.kill(Signal.SIGKILL);
-        } catch (IllegalStateException | PosixException alreadyReaped) {
-            // nothing left to stop
+            server.kill();
         }
         try {
             Files.deleteIfExists(socket);
@@ -233,17 +242,5 @@ public final class Manager implements AutoCloseable {
     public static void checkAuthkey(Path address, byte[] authkey) throws IOException {
         ManagerClient.Conn c = ManagerClient.open(address, authkey, ProcessHandle.current().pid());
         ManagerClient.closeConnection(c);
-    }
-
-    private static void pipe(int[] fds) {
-        if (Native.libc().pipe2(fds, O_CLOEXEC) != 0) {
-            throw new PosixException("pipe2", Native.errno());
-        }
-    }
-
-    private static void close(int... fds) {
-        for (int fd : fds) {
-            Native.libc().close(fd);
-        }
     }
 }

@@ -4,7 +4,7 @@ import io.forkj.multiprocessing.internal.pool.PoolCore;
 import io.forkj.multiprocessing.internal.pool.PoolSupport;
 import io.forkj.multiprocessing.internal.pool.PoolWorker;
 import io.forkj.multiprocessing.internal.pool.Serial;
-import io.forkj.multiprocessing.internal.pool.SpawnLauncher;
+import io.forkj.multiprocessing.internal.pool.MpLauncher;
 import io.forkj.multiprocessing.internal.pool.WorkerLauncher;
 
 import java.util.ArrayList;
@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A pool of worker processes: Python's {@code multiprocessing.Pool}. Workers are reused JVMs (the SPAWN start
- * method); tasks and their results cross as serialized objects, so task functions are
+ * A pool of worker processes: Python's {@code multiprocessing.Pool}. Workers are reused processes started with
+ * the default start method (SPAWN: fresh JVMs) or the one given ({@link StartMethod#STANDBY}, {@link StartMethod#FORK});
+ * they are daemon processes, so they end with this one. Tasks and their results cross as serialized objects, so task functions are
  * {@link SerializableFunction}s, {@link SerializableCallable}s or {@link SerializableBiFunction}s, and one that
  * cannot be serialized is refused when it is submitted, naming its class.
  *
@@ -74,7 +75,19 @@ public final class Pool implements AutoCloseable {
      *                                  cannot be serialized
      */
     public Pool(int processes, SerializableRunnable initializer, int maxTasksPerChild) {
-        this(processes, initializer, maxTasksPerChild, SpawnLauncher.poolWorkers());
+        this(processes, initializer, maxTasksPerChild, Multiprocessing.getStartMethod());
+    }
+
+    /**
+     * Python's {@code get_context(method).Pool(processes, initializer, maxtasksperchild)}: workers started with
+     * {@code method}. SPAWN (the default) and STANDBY workers are whole JVMs and suit any task. FORK workers are
+     * forked copies of this JVM with no garbage collector: they suit short tasks that allocate little, and a FORK
+     * worker lives at most its fork deadline (30 s, see {@link MpProcess}); a task it is running then fails with
+     * {@link WorkerDiedException} and a new worker takes over. Use {@code maxTasksPerChild} to keep each FORK worker
+     * within its allocation budget.
+     */
+    public Pool(int processes, SerializableRunnable initializer, int maxTasksPerChild, StartMethod method) {
+        this(processes, initializer, maxTasksPerChild, new MpLauncher(Objects.requireNonNull(method, "method")));
     }
 
     Pool(int processes, SerializableRunnable initializer, int maxTasksPerChild, WorkerLauncher launcher) {

@@ -2,7 +2,7 @@ package io.forkj.multiprocessing;
 
 import io.forkj.multiprocessing.internal.pool.PoolCore;
 import io.forkj.multiprocessing.internal.pool.Serial;
-import io.forkj.multiprocessing.internal.pool.SpawnLauncher;
+import io.forkj.multiprocessing.internal.pool.MpLauncher;
 import io.forkj.multiprocessing.internal.pool.WorkerLauncher;
 
 import java.io.Serializable;
@@ -67,7 +67,16 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
      * @param maxTasksPerChild tasks a worker runs before a fresh one replaces it; 0 for no limit
      */
     public ProcessPoolExecutor(int maxWorkers, SerializableRunnable initializer, int maxTasksPerChild) {
-        this(maxWorkers, initializer, maxTasksPerChild, SpawnLauncher.poolWorkers());
+        this(maxWorkers, initializer, maxTasksPerChild, Multiprocessing.getStartMethod());
+    }
+
+    /**
+     * Python's {@code ProcessPoolExecutor(max_workers, mp_context=get_context(method), ...)}; see
+     * {@link Pool#Pool(int, SerializableRunnable, int, StartMethod)} for what FORK workers may do.
+     */
+    public ProcessPoolExecutor(int maxWorkers, SerializableRunnable initializer, int maxTasksPerChild,
+                               StartMethod method) {
+        this(maxWorkers, initializer, maxTasksPerChild, new MpLauncher(Objects.requireNonNull(method, "method")));
     }
 
     ProcessPoolExecutor(int maxWorkers, SerializableRunnable initializer, int maxTasksPerChild, WorkerLauncher launcher) {

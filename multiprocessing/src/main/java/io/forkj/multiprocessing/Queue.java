@@ -76,9 +76,8 @@ public class Queue<E> implements Serializable, AutoCloseable {
      * @throws IllegalStateException    if this process closed the queue
      */
     public void put(E item, boolean block, long timeout, TimeUnit unit) {
-        byte[] record = Items.encode(item);
         long nanos = !block ? 0 : timeout < 0 ? -1 : Math.max(1, unit.toNanos(timeout));
-        if (!ring.put(record, nanos, countsTasks())) {
+        if (!Items.put(ring, item, nanos, countsTasks())) {
             throw new Full(block ? "queue still full after " + timeout + " " + unit.name().toLowerCase() : "queue is full");
         }
     }

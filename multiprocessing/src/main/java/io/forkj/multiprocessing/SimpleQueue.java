@@ -29,7 +29,7 @@ public final class SimpleQueue<E> implements Serializable, AutoCloseable {
 
     /** Python's {@code put(obj)}: waits only if the 1 MiB ring is full. */
     public void put(E item) {
-        ring.put(Items.encode(item), -1, false);
+        Items.put(ring, item, -1, false);
     }
 
     /** Python's {@code get()}: waits for an item. */

@@ -1,11 +1,10 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.pool.ParentWatch;
-import io.forkj.multiprocessing.internal.pool.SpawnLauncher;
+import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
 import java.io.DataInputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,27 +13,29 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The entry point of a manager's server process: {@code ManagerServerMain <controlFd> <readyFd>}. Reads the authkey
- * from the control pipe, listens on a unix socket in a new private directory (mode 0700), writes the socket's path
- * to the ready pipe, and serves until the control pipe reaches end of file: the owner closed the manager, or died.
+ * The body of a manager's server process: reads the authkey from the control pipe, listens on a unix socket in a
+ * new private directory (mode 0700), writes the socket's path to the ready pipe, and serves until the control pipe
+ * reaches end of file: the owner closed the manager, or died.
  */
 public final class ManagerServerMain {
     private ManagerServerMain() {
     }
 
-    /** Runs the server. */
-    public static void main(String[] args) throws Exception {
-        ParentWatch.start();
-        FileInputStream control = new FileInputStream(SpawnLauncher.procFd(Integer.parseInt(args[0])));
+    /** Runs the server on {@code [control read end, ready write end]}; returns when the owner is gone. */
+    public static void run(PipeEnd[] ends) throws IOException {
+        InputStream control = ends[0].openInput();
         byte[] authkey = new byte[32];
         new DataInputStream(control).readFully(authkey);
         Path dir = Files.createTempDirectory("forkj-manager-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("listener");
+        ParentWatch.start(() -> removeQuietly(socket, dir));
         ManagerServer server = new ManagerServer(socket, authkey);
-        try (OutputStream ready = new FileOutputStream(SpawnLauncher.procFd(Integer.parseInt(args[1])))) {
+        try (OutputStream ready = ends[1].openOutput()) {
             ready.write((socket + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        // The inherited fds are not closed here: that would load the native binding, seconds of start-up under
+        // load, for nothing (they close when the server exits).
         Thread serving = new Thread(server::serve, "forkj-manager-accept");
         serving.setDaemon(true);
         serving.start();
@@ -46,9 +47,16 @@ public final class ManagerServerMain {
             // same as end of file
         }
         server.close();
-        Files.deleteIfExists(socket);
-        Files.deleteIfExists(dir);
+        removeQuietly(socket, dir);
         System.out.flush();
-        Runtime.getRuntime().halt(0);
+    }
+
+    private static void removeQuietly(Path socket, Path dir) {
+        try {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // the owner removes them too
+        }
     }
 }

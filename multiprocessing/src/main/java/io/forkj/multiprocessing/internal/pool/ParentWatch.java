@@ -13,6 +13,11 @@ public final class ParentWatch {
 
     /** Starts the daemon watcher thread. */
     public static void start() {
+        start(() -> { });
+    }
+
+    /** Starts the daemon watcher thread; {@code cleanup} runs before this process halts. */
+    public static void start(Runnable cleanup) {
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
         Thread t = new Thread(() -> {
             while (true) {
@@ -23,9 +28,11 @@ public final class ParentWatch {
                 }
                 long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
                 if (now != parent) {
-                    System.err.println("forkj: parent process " + parent + " is gone; helper "
-                            + ProcessHandle.current().pid() + " exits");
-                    Runtime.getRuntime().halt(1);
+                    try {
+                        cleanup.run();
+                    } finally {
+                        Runtime.getRuntime().halt(1);
+                    }
                 }
             }
         }, "forkj-parent-watch");

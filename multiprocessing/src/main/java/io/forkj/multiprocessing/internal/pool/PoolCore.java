@@ -1,6 +1,7 @@
 package io.forkj.multiprocessing.internal.pool;
 
 import io.forkj.multiprocessing.WorkerDiedException;
+import io.forkj.multiprocessing.internal.queue.Items;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -161,8 +162,7 @@ public final class PoolCore {
         List<byte[]> payloads = new ArrayList<>();
         for (int start = 0; start < items.size(); start += chunksize) {
             int end = Math.min(items.size(), start + chunksize);
-            payloads.add(Serial.checkedValue(items.subList(start, end).toArray(),
-                    "an argument among items " + start + ".." + (end - 1)));
+            payloads.add(encodeItems(items.subList(start, end).toArray(), start, end - 1));
         }
         lock.lock();
         try {
@@ -248,7 +248,13 @@ public final class PoolCore {
         try {
             if (state != State.TERMINATED) {
                 state = State.TERMINATED;
-                for (Chunk c : pending) {
+                List<Chunk> notStarted = new ArrayList<>(pending);
+                for (Slot s : slots) {
+                    // a worker runs only the first chunk it holds; those queued behind it never started
+                    notStarted.addAll(new ArrayList<>(s.outstanding).subList(Math.min(1, s.outstanding.size()),
+                            s.outstanding.size()));
+                }
+                for (Chunk c : notStarted) {
                     if (c.job instanceof CallJob && !c.job.finished) {
                         neverStarted.add(((CallJob) c.job).origin);
                     }
@@ -641,7 +647,7 @@ public final class PoolCore {
                     Object[] values = null;
                     Throwable error = null;
                     if (type == PoolWorker.OK) {
-                        values = (Object[]) Serial.read(PoolWorker.readBytes(in), "a task's result");
+                        values = Items.decodeArray(PoolWorker.readBytes(in));
                     } else if (type == PoolWorker.ERR) {
                         in.readInt();
                         error = decodeThrowable(PoolWorker.readBytes(in));
@@ -679,6 +685,15 @@ public final class PoolCore {
             } finally {
                 unlock();
             }
+        }
+    }
+
+    private static byte[] encodeItems(Object[] items, int first, int last) {
+        try {
+            return Items.encodeArray(items);
+        } catch (java.io.NotSerializableException e) {
+            throw new IllegalArgumentException("an argument among items " + first + ".." + last
+                    + " cannot be serialized: " + e.getMessage() + " is not Serializable", e);
         }
     }
 
@@ -892,8 +907,7 @@ public final class PoolCore {
             }
             int start = nextItem;
             nextItem += items.size();
-            byte[] payload = Serial.checkedValue(items.toArray(),
-                    "an argument among items " + start + ".." + (nextItem - 1));
+            byte[] payload = encodeItems(items.toArray(), start, nextItem - 1);
             return new Chunk(this, chunksCreated++, start, items.size(), payload);
         }
 

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing.internal.pool;
 
 import io.forkj.multiprocessing.RemoteException;
 import io.forkj.multiprocessing.ResultEncodingException;
+import io.forkj.multiprocessing.internal.queue.Items;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -122,11 +123,10 @@ public final class PoolWorker {
             if (function instanceof RuntimeException) {
                 throw (RuntimeException) function;
             }
-            Object decoded = Serial.read(itemBytes, "the task's arguments");
             if (kind == CALL) {
-                results = new Object[] {((Callable<Object>) decoded).call()};
+                results = new Object[] {((Callable<Object>) Serial.read(itemBytes, "the task")).call()};
             } else {
-                Object[] items = (Object[]) decoded;
+                Object[] items = Items.decodeArray(itemBytes);
                 results = new Object[items.length];
                 for (; index < items.length; index++) {
                     if (kind == MAP_KIND) {
@@ -143,7 +143,7 @@ public final class PoolWorker {
         }
         byte[] encoded;
         try {
-            encoded = Serial.toBytes(results);
+            encoded = Items.encodeArray(results);
         } catch (NotSerializableException e) {
             error(out, id, -1, new ResultEncodingException("the task's result cannot be sent back: "
                     + e.getMessage() + " is not Serializable (CPython: MaybeEncodingError)"));
@@ -187,6 +187,69 @@ public final class PoolWorker {
         byte[] b = new byte[n];
         in.readFully(b);
         return b;
+    }
+
+    private static volatile boolean warm;
+
+    /**
+     * Runs the whole worker loop once in this process, on a thread, over an in-memory pipe: a map chunk, a call, a
+     * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
+     * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
+     */
+    static synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        try {
+            java.io.ByteArrayOutputStream script = new java.io.ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(script);
+            out.writeByte(INIT);
+            out.writeInt(0);
+            writeBytes(out, new byte[0]);
+            out.writeByte(FN);
+            out.writeLong(1);
+            writeBytes(out, Serial.toBytes((Function<Object, Object> & java.io.Serializable) x -> x));
+            out.writeByte(CHUNK);
+            out.writeLong(2);
+            out.writeLong(1);
+            out.writeByte(MAP_KIND);
+            writeBytes(out, Items.encodeArray(new Object[] {1, "two", null}));
+            out.writeByte(CHUNK);
+            out.writeLong(3);
+            out.writeLong(0);
+            out.writeByte(CALL);
+            writeBytes(out, Serial.toBytes((Callable<Object> & java.io.Serializable) () -> {
+                throw new IllegalStateException("warm-up");
+            }));
+            out.writeByte(CHUNK);
+            out.writeLong(4);
+            out.writeLong(0);
+            out.writeByte(CALL);
+            writeBytes(out, Serial.toBytes((Callable<Object> & java.io.Serializable) Object::new));
+            out.writeByte(DROP);
+            out.writeLong(1);
+            out.flush();
+            java.io.ByteArrayOutputStream answers = new java.io.ByteArrayOutputStream();
+            serve(new java.io.ByteArrayInputStream(script.toByteArray()), answers, 0);
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(answers.toByteArray()));
+            if (in.read() != READY) {
+                throw new IllegalStateException("warm-up: no READY");
+            }
+            in.readInt();
+            for (int i = 0; i < 3; i++) {
+                int type = in.read();
+                in.readLong();
+                if (type == ERR) {
+                    in.readInt();
+                    Serial.fromBytes(readBytes(in));
+                } else {
+                    Items.decodeArray(readBytes(in));
+                }
+            }
+            warm = true;
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("the pool worker's warm-up failed", e);
+        }
     }
 
     static int readRecordType(DataInputStream in) throws IOException {

@@ -119,9 +119,21 @@ public final class Ring {
      * @throws IllegalArgumentException if the record can never fit in this ring
      */
     public boolean put(byte[] record, long timeoutNanos, boolean countTask) {
-        int need = 4 + ((record.length + 3) & ~3);
+        return put(record, (byte) 0, 0L, record.length, timeoutNanos, countTask);
+    }
+
+    /**
+     * Puts a record of {@code 1 + length} bytes, {@code tag} then the low {@code length} bytes of {@code bits}
+     * big-endian, with no allocation at all: what a FORK child, which has no garbage collector, can afford.
+     */
+    public boolean putSmall(byte tag, long bits, int length, long timeoutNanos, boolean countTask) {
+        return put(null, tag, bits, 1 + length, timeoutNanos, countTask);
+    }
+
+    private boolean put(byte[] record, byte tag, long bits, int recordLength, long timeoutNanos, boolean countTask) {
+        int need = 4 + ((recordLength + 3) & ~3);
         if (need > capacity) {
-            throw new IllegalArgumentException("a queue item of " + record.length + " bytes does not fit in the queue's"
+            throw new IllegalArgumentException("a queue item of " + recordLength + " bytes does not fit in the queue's"
                     + " ring of " + capacity + " bytes: pass a larger capacity to the Queue (items are messages;"
                     + " share big data through SharedMemory)");
         }
@@ -135,7 +147,11 @@ public final class Ring {
             int max = buf.getInt(MAXSIZE);
             if (capacity - (tail - head) >= need && (max == 0 || count < max)) {
                 buf.putInt(DIRTY, 1);
-                copyIn(tail, record);
+                if (record != null) {
+                    copyIn(tail, record);
+                } else {
+                    copySmallIn(tail, tag, bits, recordLength);
+                }
                 buf.putLong(TAIL, tail + need);
                 Words.INT.setVolatile(buf, COUNT, count + 1);
                 if (countTask) {
@@ -325,6 +341,17 @@ public final class Ring {
         buf.put(DATA + from, record, 0, first);
         if (first < record.length) {
             buf.put(DATA, record, first, record.length - first);
+        }
+    }
+
+    private void copySmallIn(long offset, byte tag, long bits, int length) {
+        int at = (int) (offset % capacity);
+        buf.putInt(DATA + at, length);
+        int to = (at + 4) % capacity;
+        buf.put(DATA + to, tag);
+        for (int i = 1; i < length; i++) {
+            to = (to + 1) % capacity;
+            buf.put(DATA + to, (byte) (bits >>> (8 * (length - 1 - i))));
         }
     }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# forkj's Queue, Pool, ProcessPoolExecutor and Manager against CPython's multiprocessing, in the same run,
+# interleaved (forkj round, CPython round, ...), each round in a fresh process: forkj after three untimed rounds
+# (its JVMs reach compiled steady state, as a long-lived pool does), CPython after one.
+# Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
+#   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jar="${1:-$root/benchmarks/target/forkj-benchmarks.jar}"
+rounds="${ROUNDS:-5}"
+java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+if [ ! -f "$jar" ]; then
+  (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
+fi
+flags=()
+version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
+  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+fi
+
+py() {  # MODE N: one warm-up round, then one measured round, ops/s
+python3 - "$1" "$2" <<'PY'
+import sys, time, multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+def ident(x): return x
+def consumer(q, control, n):
+    control.put("ready")
+    for _ in range(n): q.get()
+    control.put("done")
+def main(mode, n):
+    if mode == "queue":
+        for r in range(2):
+            q, control = mp.Queue(), mp.Queue()
+            p = mp.Process(target=consumer, args=(q, control, n)); p.start(); control.get()
+            t = time.perf_counter()
+            for i in range(n): q.put(i)
+            control.get(); dt = time.perf_counter() - t; p.join()
+    elif mode in ("pool-map", "imap"):
+        with mp.Pool(2) as pool:
+            for r in range(2):
+                t = time.perf_counter()
+                if mode == "pool-map": out = pool.map(ident, range(n))
+                else: out = list(pool.imap(ident, range(n), 1))
+                dt = time.perf_counter() - t
+                assert len(out) == n
+    elif mode == "executor":
+        with ProcessPoolExecutor(2) as ex:
+            for r in range(2):
+                t = time.perf_counter()
+                fs = [ex.submit(ident, i) for i in range(n)]
+                s = sum(f.result() for f in fs)
+                dt = time.perf_counter() - t
+                assert s == n * (n - 1) // 2
+    elif mode == "manager":
+        with mp.Manager() as m:
+            d = m.dict()
+            for r in range(2):
+                t = time.perf_counter()
+                for i in range(n): d[i] = i
+                dt = time.perf_counter() - t
+    print(int(n / dt))
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
+PY
+}
+fj() { "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.MpThroughput "$1" "$2" 1 | tail -1; }
+
+stats() {  # median and spread (min..max) of numbers on stdin
+  sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%d %d %d\n", m, a[1], a[NR]}'
+}
+human() { awk -v n="$1" 'BEGIN {if (n >= 1e6) printf "%.2f M/s", n/1e6; else if (n >= 1e3) printf "%.1f k/s", n/1e3; else printf "%d /s", n}'; }
+
+rows=()
+measure() {  # MODE N LABEL TARGET_RATIO
+  local a=() b=()
+  for ((r = 0; r < rounds; r++)); do
+    a+=("$(fj "$1" "$2")")
+    b+=("$(py "$1" "$2")")
+  done
+  read -r fm fmin fmax < <(printf '%s\n' "${a[@]}" | stats)
+  read -r pm pmin pmax < <(printf '%s\n' "${b[@]}" | stats)
+  local ratio verdict
+  ratio=$(awk -v a="$fm" -v b="$pm" 'BEGIN {printf "%.2f", a / b}')
+  verdict=$(awk -v r="$ratio" -v t="$4" 'BEGIN {print (t == "" ? "(reported)" : (r >= t ? "met" : "missed"))}')
+  rows+=("| $3 | $(human "$fm") ($(human "$fmin")..$(human "$fmax")) | CPython 3 multiprocessing: $(human "$pm") ($(human "$pmin")..$(human "$pmax")) | ${ratio}× CPython | ${4:+≥ ${4}× CPython: }$verdict |")
+}
+
+echo "mp: Queue one way..." >&2
+measure queue 200000 "\`Queue\` one way, small ints, 1 producer → 1 SPAWN consumer" 3
+echo "mp: Pool.map..." >&2
+measure pool-map 100000 "\`Pool(2).map\`, 100,000 tiny tasks, default chunksize" 1
+echo "mp: imap..." >&2
+measure imap 20000 "\`Pool(2).imap\`, chunksize 1, 20,000 tiny tasks" 2
+echo "mp: executor..." >&2
+measure executor 10000 "\`ProcessPoolExecutor(2).submit\`, 10,000 tiny tasks" 2
+echo "mp: manager..." >&2
+measure manager 5000 "\`Manager\` dict put round trips from another process" ""
+
+if [ "${QUEUE_SH_ROWS_ONLY:-}" = 1 ]; then
+  printf '%s\n' "${rows[@]}"
+else
+  echo "Medians of $rounds interleaved rounds (spread min..max), $(nproc) cores, $("$java_bin" -version 2>&1 | head -1), $(python3 --version)."
+  echo
+  echo "| row | forkj | baseline (same run) | ratio | target |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+fi

@@ -1,0 +1,141 @@
+package io.forkj.benchmarks;
+
+import io.forkj.multiprocessing.Manager;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Pool;
+import io.forkj.multiprocessing.ProcessPoolExecutor;
+import io.forkj.multiprocessing.Queue;
+import io.forkj.multiprocessing.SerializableCallable;
+import io.forkj.multiprocessing.StartMethod;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Throughput of forkj's Queue, Pool, ProcessPoolExecutor and Manager, the rows benchmarks/mp/queue.sh compares
+ * with CPython's multiprocessing. {@code MpThroughput MODE N ROUNDS}: three warm-up rounds, then one line per round,
+ * operations per second. Process start-up is outside every timed region, as in the Python twin.
+ */
+public final class MpThroughput {
+    /**
+     * Untimed rounds first: the JVMs (this one and the workers) reach their compiled steady state, as a pool that
+     * lives for a while does; CPython has no JIT to warm.
+     */
+    private static final int WARMUP = 3;
+
+    private MpThroughput() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        int n = Integer.parseInt(args[1]);
+        int rounds = Integer.parseInt(args[2]);
+        switch (mode) {
+            case "queue":
+                queue(n, rounds);
+                break;
+            case "pool-map":
+                try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
+                    List<Integer> items = range(n);
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        List<Integer> out = pool.map((Integer x) -> x, items);
+                        report(r, n, t, out.size() == n);
+                    }
+                }
+                break;
+            case "imap":
+                try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
+                    List<Integer> items = range(n);
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        int count = 0;
+                        Iterator<Integer> it = pool.imap((Integer x) -> x, items, 1);
+                        while (it.hasNext()) {
+                            it.next();
+                            count++;
+                        }
+                        report(r, n, t, count == n);
+                    }
+                }
+                break;
+            case "executor":
+                try (ProcessPoolExecutor executor = new ProcessPoolExecutor(2, null, 0, StartMethod.SPAWN)) {
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        List<CompletableFuture<Integer>> fs = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            int v = i;
+                            fs.add(executor.submit((SerializableCallable<Integer>) () -> v));
+                        }
+                        long sum = 0;
+                        for (CompletableFuture<Integer> f : fs) {
+                            sum += f.get();
+                        }
+                        report(r, n, t, sum == (long) n * (n - 1) / 2);
+                    }
+                }
+                break;
+            case "manager":
+                try (Manager manager = new Manager()) {
+                    Map<Integer, Integer> d = manager.dict();
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        for (int i = 0; i < n; i++) {
+                            d.put(i, i);
+                        }
+                        report(r, n, t, d.size() == n);
+                    }
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("mode " + mode + ": queue, pool-map, imap, executor or manager");
+        }
+        System.exit(0);
+    }
+
+    /** One producer (this process) puts n small ints; one SPAWN consumer gets them; timed until it says done. */
+    private static void queue(int n, int rounds) throws Exception {
+        for (int r = -WARMUP; r < rounds; r++) {
+            Queue<Integer> q = new Queue<>();
+            Queue<String> control = new Queue<>();
+            MpProcess consumer = new MpProcess(() -> {
+                control.put("ready");
+                for (int i = 0; i < n; i++) {
+                    q.get();
+                }
+                control.put("done");
+            }).startMethod(StartMethod.SPAWN);
+            consumer.start();
+            control.get();
+            long t = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            boolean ok = "done".equals(control.get());
+            report(r, n, t, ok);
+            consumer.join();
+            q.close();
+            control.close();
+        }
+    }
+
+    private static void report(int round, int n, long startNanos, boolean ok) {
+        long elapsed = System.nanoTime() - startNanos;
+        if (!ok) {
+            throw new IllegalStateException("wrong result in round " + round);
+        }
+        if (round >= 0) {
+            System.out.println((long) (n / (elapsed / 1e9)));
+        }
+    }
+
+    private static List<Integer> range(int n) {
+        return IntStream.range(0, n).boxed().collect(Collectors.toList());
+    }
+}

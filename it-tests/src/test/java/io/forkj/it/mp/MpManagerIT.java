@@ -1,0 +1,163 @@
+package io.forkj.it.mp;
+
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.AuthenticationException;
+import io.forkj.multiprocessing.Manager;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.Namespace;
+import io.forkj.multiprocessing.SerializableBiFunction;
+import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.ValueProxy;
+import io.forkj.posix.internal.Native;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A Manager's server process used by child processes of every start method. */
+@Timeout(300)
+class MpManagerIT {
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    @Test
+    void tenProcessesMutateOneDictAndListWithNoLostUpdate() throws Exception {
+        int server;
+        try (Manager manager = new Manager()) {
+            server = manager.pid();
+            Map<Object, Object> d = manager.dict();
+            List<Integer> l = manager.list();
+            Namespace ns = manager.namespace();
+            ValueProxy<Integer> v = manager.value(0);
+            d.put("count", 0);
+            List<MpProcess> ps = new ArrayList<>();
+            StartMethod[] methods = {StartMethod.SPAWN, StartMethod.STANDBY};
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                MpProcess p = Multiprocessing.getContext(methods[i % 2]).process(() -> {
+                    for (int k = 0; k < 20; k++) {
+                        d.merge("count", 1, (SerializableBiFunction<Object, Object, Object>)
+                                (a, b) -> (Integer) a + (Integer) b);
+                        v.update(x -> x + 1);
+                    }
+                    d.put(n, "p" + n);
+                    l.add(n);
+                    ns.set("last", n);
+                });
+                p.start();
+                ps.add(p);
+            }
+            for (MpProcess p : ps) {
+                assertThat(p.join(LONG)).isTrue();
+                assertThat(p.exitCode().orElseThrow()).isZero();
+            }
+            assertThat(d.get("count")).isEqualTo(200);
+            assertThat(v.get()).isEqualTo(200);
+            assertThat(d).hasSize(11);
+            assertThat(l).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+            assertThat((Integer) ns.get("last")).isBetween(0, 9);
+        }
+        assertThat(Kernel.state(server)).as("the server ended with the manager").isEmpty();
+    }
+
+    @Test
+    void serverExceptionsReachTheCallingChildAndQueuesAndLocksWork() throws Exception {
+        try (Manager manager = new Manager()) {
+            List<Integer> l = manager.list();
+            BlockingQueue<String> q = manager.queue();
+            MpProcess p = new MpProcess(() -> {
+                try {
+                    l.get(5);
+                    q.put("no exception");
+                } catch (IndexOutOfBoundsException expected) {
+                    q.put("IndexOutOfBoundsException: " + expected.getMessage());
+                }
+            });
+            p.start();
+            assertThat(q.take()).startsWith("IndexOutOfBoundsException").contains("5");
+            assertThat(p.join(LONG)).isTrue();
+            assertThat(p.exitCode().orElseThrow()).isZero();
+        }
+    }
+
+    @Test
+    void aLockHeldByAProcessThatDiesIsReleased() throws Exception {
+        try (Manager manager = new Manager()) {
+            var lock = manager.lock();
+            MpProcess holder = new MpProcess(() -> {
+                lock.acquire();
+                Thread.sleep(600_000);
+            });
+            holder.start();
+            assertThat(Kernel.await(LONG, () -> !lock.acquire(false) || releaseAndFalse(lock))).isTrue();
+            holder.kill();
+            assertThat(holder.join(LONG)).isTrue();
+            assertThat(lock.acquire(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            lock.release();
+        }
+    }
+
+    private static boolean releaseAndFalse(io.forkj.multiprocessing.AcquirerProxy lock) {
+        lock.release();
+        return false;
+    }
+
+    @Test
+    void aPeerWithoutTheAuthkeyIsRejected() throws Exception {
+        try (Manager manager = new Manager()) {
+            assertThatThrownBy(() -> Manager.checkAuthkey(manager.address(), "wrong".getBytes()))
+                    .isInstanceOf(AuthenticationException.class);
+            assertThat(Files.getPosixFilePermissions(manager.address().getParent()))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Map<String, Integer> d = manager.dict();
+            d.put("ok", 1);
+            assertThat(d).containsEntry("ok", 1);
+        }
+    }
+
+    @Test
+    void theServerEndsWhenItsOwnerIsKilled() throws Exception {
+        Path file = Files.createTempFile("forkj-manager-owner", ".pid");
+        String path = file.toString();
+        try {
+            MpProcess owner = new MpProcess(() -> {
+                Manager manager = new Manager();
+                Files.writeString(Path.of(path), manager.pid() + " " + manager.address());
+                Thread.sleep(600_000);
+            });
+            owner.start();
+            assertThat(Kernel.await(LONG, () -> {
+                try {
+                    return Files.readString(file).contains(" ");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            })).isTrue();
+            String[] parts = Files.readString(file).split(" ");
+            int serverPid = Integer.parseInt(parts[0]);
+            assertThat(Kernel.state(serverPid)).isPresent();
+            Native.posix().kill(owner.pid(), 9);
+            assertThat(owner.join(LONG)).isTrue();
+            assertThat(Kernel.await(LONG, () -> Kernel.state(serverPid).isEmpty()))
+                    .as("the server %d ended with its owner", serverPid).isTrue();
+            assertThat(Kernel.await(LONG, () -> !Files.exists(Path.of(parts[1])))).isTrue();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.forkj.it.mp;
+
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.ImapIterator;
+import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.Pool;
+import io.forkj.multiprocessing.ProcessPoolExecutor;
+import io.forkj.multiprocessing.ResultEncodingException;
+import io.forkj.multiprocessing.SerializableCallable;
+import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.WorkerDiedException;
+import io.forkj.posix.internal.Native;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Pool and ProcessPoolExecutor with real worker processes: every method, dead workers, terminate, leaks. */
+@Timeout(300)
+class MpPoolIT {
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    private static List<Integer> range(int n) {
+        return IntStream.range(0, n).boxed().collect(Collectors.toList());
+    }
+
+    /** A task that records its worker's pid in {@code file} and then sleeps until killed. */
+    private static SerializableCallable<String> sleeper(Path file) {
+        String path = file.toString();
+        return () -> {
+            Files.writeString(Path.of(path), Long.toString(ProcessHandle.current().pid()));
+            Thread.sleep(600_000);
+            return "not reached";
+        };
+    }
+
+    private static int awaitPid(Path file) {
+        assertThat(Kernel.await(LONG, () -> {
+            try {
+                return Files.exists(file) && !Files.readString(file).isEmpty();
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        })).as("the task wrote its worker's pid").isTrue();
+        try {
+            return Integer.parseInt(Files.readString(file).trim());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Standby JVMs waiting for work are children too, so tests check the pool's own workers are gone. */
+    private static void assertGone(List<Integer> pids) {
+        for (int pid : pids) {
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).isEmpty()))
+                    .as("worker %d is gone", pid).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void everyMapFlavourGivesItsResults(StartMethod method) throws Exception {
+        int fds = Kernel.openFds(Kernel.self()).size();
+        List<Integer> workers;
+        try (Pool pool = new Pool(2, null, 0, method)) {
+            assertThat(pool.map((Integer x) -> x * x, range(200))).isEqualTo(
+                    range(200).stream().map(x -> x * x).collect(Collectors.toList()));
+            assertThat(pool.map((Integer x) -> x + 1, range(10), 3)).isEqualTo(range(11).subList(1, 11));
+            List<Integer> imap = new ArrayList<>();
+            pool.imap((Integer x) -> -x, range(50)).forEachRemaining(imap::add);
+            assertThat(imap).isEqualTo(range(50).stream().map(x -> -x).collect(Collectors.toList()));
+            List<Integer> unordered = new ArrayList<>();
+            pool.imapUnordered((Integer x) -> x, range(50), 4).forEachRemaining(unordered::add);
+            assertThat(unordered).containsExactlyInAnyOrderElementsOf(range(50));
+            assertThat(pool.starmap((Integer a, Integer b) -> a + b, List.of(Map.entry(1, 2), Map.entry(3, 4))))
+                    .containsExactly(3, 7);
+            // ProcessHandle.current() caches the pid at JVM start, so a FORK child would report its parent's
+            int where = pool.apply(() -> Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/self")).toString()));
+            assertThat(where).isNotEqualTo(Kernel.self()).isIn(pool.workerPids());
+            assertThat(pool.workerPids()).hasSize(2).allMatch(pid -> Kernel.ppid(pid).orElse(-1) == Kernel.self());
+            workers = pool.workerPids();
+        }
+        assertGone(workers);
+        if (method != StartMethod.STANDBY) {
+            // (the standby pool keeps fds for the idle JVMs it starts to replace the ones it handed out)
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.openFds(Kernel.self()).size() <= fds))
+                    .as("no fd left: %s", Kernel.openFds(Kernel.self())).isTrue();
+        }
+    }
+
+    @Test
+    void aWorkerSigkilledMidTaskFailsThatTaskAndThePoolKeepsServing() throws Exception {
+        Path file = Files.createTempFile("forkj-pool-it", ".pid");
+        Files.writeString(file, "");
+        try (Pool pool = new Pool(2)) {
+            CompletableFuture<String> doomed = pool.applyAsync(sleeper(file));
+            int pid = awaitPid(file);
+            assertThat(pool.workerPids()).contains(pid);
+            Native.posix().kill(pid, 9);
+            assertThatThrownBy(() -> doomed.get(120, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(WorkerDiedException.class)
+                    .hasMessageContaining("pid " + pid).hasMessageContaining("-9").hasMessageContaining("SIGKILL");
+            WorkerDiedException died = (WorkerDiedException) doomed.handle((v, e) -> e).get();
+            assertThat(died.pid()).isEqualTo(pid);
+            assertThat(died.exitCode()).isEqualTo(-9);
+            List<CompletableFuture<Integer>> next = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                int n = i;
+                next.add(pool.applyAsync(() -> n * 2));
+            }
+            for (int i = 0; i < 100; i++) {
+                assertThat(next.get(i).get(120, TimeUnit.SECONDS)).isEqualTo(i * 2);
+            }
+            assertThat(Kernel.await(LONG, () -> pool.workerPids().size() == 2)).isTrue();
+            assertThat(pool.workerPids()).doesNotContain(pid);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void aTaskThatThrowsAndAResultThatCannotBeSerializedFailOnlyThemselves() throws Exception {
+        try (Pool pool = new Pool(1)) {
+            assertThatThrownBy(() -> pool.apply(() -> {
+                throw new IllegalArgumentException("bad input 42");
+            })).isInstanceOf(IllegalArgumentException.class).hasMessage("bad input 42");
+            assertThatThrownBy(() -> pool.apply(Thread::currentThread)).isInstanceOf(ResultEncodingException.class)
+                    .hasMessageContaining("java.lang.Thread");
+            assertThat(pool.apply(() -> 7)).isEqualTo(7);
+            Object lock = new Object();
+            assertThatThrownBy(() -> pool.applyAsync(() -> lock.hashCode()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.Object");
+        }
+    }
+
+    @Test
+    void terminateWhileTasksRunLeavesNoProcess() throws Exception {
+        Pool pool = new Pool(2);
+        List<CompletableFuture<Integer>> running = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            running.add(pool.applyAsync(() -> {
+                Thread.sleep(600_000);
+                return 1;
+            }));
+        }
+        assertThat(Kernel.await(LONG, () -> pool.workerPids().size() == 2)).isTrue();
+        List<Integer> pids = pool.workerPids();
+        pool.terminate();
+        for (CompletableFuture<Integer> f : running) {
+            assertThat(f).isCompletedExceptionally();
+            assertThatThrownBy(f::get).isInstanceOf(CancellationException.class);
+        }
+        assertGone(pids);
+        pool.join();
+    }
+
+    @Test
+    void maxTasksPerChildReplacesWorkerProcesses() throws Exception {
+        try (Pool pool = new Pool(1, null, 2)) {
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                pids.add(pool.apply(() -> ProcessHandle.current().pid()));
+            }
+            assertThat(pids.stream().distinct().count()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theExecutorIsAPlainExecutorServiceThatSurvivesADeadWorker() throws Exception {
+        Path file = Files.createTempFile("forkj-executor-it", ".pid");
+        Files.writeString(file, "");
+        List<Integer> workers = new ArrayList<>();
+        try (ProcessPoolExecutor executor = new ProcessPoolExecutor(2)) {
+            CompletableFuture<Integer> f = executor.submit((SerializableCallable<Integer>) () -> 6 * 7);
+            CompletableFuture<String> callback = new CompletableFuture<>();
+            f.whenComplete((r, e) -> callback.complete("done " + r));
+            assertThat(f.get(120, TimeUnit.SECONDS)).isEqualTo(42);
+            assertThat(callback.get(10, TimeUnit.SECONDS)).isEqualTo("done 42");
+            List<Callable<Integer>> tasks = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                tasks.add((SerializableCallable<Integer>) () -> n);
+            }
+            List<Integer> all = new ArrayList<>();
+            for (Future<Integer> each : executor.invokeAll(tasks)) {
+                all.add(each.get());
+            }
+            assertThat(all).isEqualTo(range(10));
+            assertThat(executor.invokeAny(tasks)).isBetween(0, 9);
+            List<Integer> mapped = new ArrayList<>();
+            executor.map((Integer x) -> x * 3, range(5)).forEachRemaining(mapped::add);
+            assertThat(mapped).containsExactly(0, 3, 6, 9, 12);
+            assertThatThrownBy(() -> executor.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("not Serializable");
+
+            CompletableFuture<String> doomed = executor.submit(sleeper(file));
+            int pid = awaitPid(file);
+            Native.posix().kill(pid, 9);
+            assertThatThrownBy(() -> doomed.get(120, TimeUnit.SECONDS)).cause().isInstanceOf(WorkerDiedException.class)
+                    .hasMessageContaining("pid " + pid);
+            assertThat(executor.submit((SerializableCallable<String>) () -> "alive").get(120, TimeUnit.SECONDS))
+                    .isEqualTo("alive");
+            workers.addAll(executor.workerPids());
+            executor.shutdown();
+            assertThat(executor.isShutdown()).isTrue();
+            assertThatThrownBy(() -> executor.submit((SerializableCallable<Integer>) () -> 1))
+                    .isInstanceOf(RejectedExecutionException.class);
+            assertThat(executor.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(executor.isTerminated()).isTrue();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        assertGone(workers);
+    }
+
+    @Test
+    void shutdownNowStopsRunningTasksAndReturnsTheOthers() throws Exception {
+        Path file = Files.createTempFile("forkj-shutdown-now-it", ".pid");
+        Files.writeString(file, "");
+        ProcessPoolExecutor executor = new ProcessPoolExecutor(1);
+        CompletableFuture<String> running = executor.submit(sleeper(file));
+        List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(executor.submit((SerializableCallable<Integer>) () -> 2));
+        }
+        int pid = awaitPid(file);
+        List<Runnable> never = executor.shutdownNow();
+        assertThat(never).hasSize(3);
+        assertThat(running).isCompletedExceptionally();
+        for (CompletableFuture<Integer> f : waiting) {
+            assertThat(f).isCompletedExceptionally();
+        }
+        assertThat(executor.isTerminated()).isTrue();
+        assertGone(List.of(pid));
+        Files.deleteIfExists(file);
+    }
+}

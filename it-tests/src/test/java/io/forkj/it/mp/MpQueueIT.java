@@ -1,0 +1,213 @@
+package io.forkj.it.mp;
+
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.JoinableQueue;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.Queue;
+import io.forkj.multiprocessing.SimpleQueue;
+import io.forkj.multiprocessing.StartMethod;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Queue, JoinableQueue and SimpleQueue between real processes of every start method. */
+@Timeout(300)
+class MpQueueIT {
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    private static MpProcess start(StartMethod method, io.forkj.multiprocessing.Target target) {
+        MpProcess p = Multiprocessing.getContext(method).process(target);
+        p.start();
+        return p;
+    }
+
+    private static void finish(MpProcess p) throws InterruptedException {
+        assertThat(p.join(LONG)).as("%s ends", p).isTrue();
+        assertThat(p.exitCode().orElseThrow()).as("exit code of %s", p).isZero();
+    }
+
+    @Test
+    void aHundredThousandItemsFromProducersOfEveryStartMethodArriveOnceEach() throws Exception {
+        int n = 100_000;
+        Multiprocessing.shutdownStandby();
+        int fds = Kernel.openFds(Kernel.self()).size();
+        // A FORK child has no garbage collector: it puts integers boxed here, and put() allocates nothing for them.
+        Integer[] forkItems = IntStream.range(99_000, n).boxed().toArray(Integer[]::new);
+        Queue<Integer> items = new Queue<>(1000);
+        Queue<Object> reports = new Queue<>();
+        List<MpProcess> producers = new ArrayList<>();
+        producers.add(start(StartMethod.SPAWN, () -> {
+            for (int i = 0; i < 60_000; i++) {
+                items.put(i);
+            }
+        }));
+        producers.add(start(StartMethod.STANDBY, () -> {
+            for (int i = 60_000; i < 99_000; i++) {
+                items.put(i);
+            }
+        }));
+        producers.add(start(StartMethod.FORK, () -> {
+            for (int i = 0; i < forkItems.length; i++) {
+                items.put(forkItems[i]);
+            }
+        }));
+        List<MpProcess> consumers = new ArrayList<>();
+        for (StartMethod method : List.of(StartMethod.SPAWN, StartMethod.STANDBY)) {
+            consumers.add(start(method, () -> {
+                BitSet seen = new BitSet();
+                int count = 0;
+                while (true) {
+                    int v = items.get();
+                    if (v < 0) {
+                        break;
+                    }
+                    count++;
+                    seen.set(v);
+                }
+                reports.put(seen);
+                reports.put(count);
+            }));
+        }
+        for (MpProcess p : producers) {
+            finish(p);
+        }
+        items.put(-1);
+        items.put(-1);
+        for (MpProcess c : consumers) {
+            finish(c);
+        }
+        BitSet all = new BitSet();
+        int total = 0;
+        for (int i = 0; i < 2; i++) {
+            Object a = reports.get(true, 60, TimeUnit.SECONDS);
+            Object b = reports.get(true, 60, TimeUnit.SECONDS);
+            BitSet seen = (BitSet) (a instanceof BitSet ? a : b);
+            int count = (Integer) (a instanceof Integer ? a : b);
+            assertThat(seen.cardinality()).as("no duplicate within a consumer").isEqualTo(count);
+            assertThat(all.intersects(seen)).as("no item got by both consumers").isFalse();
+            all.or(seen);
+            total += count;
+        }
+        assertThat(total).isEqualTo(n);
+        assertThat(all.cardinality()).isEqualTo(n);
+        assertThat(items.empty()).isTrue();
+        items.close();
+        reports.close();
+        Multiprocessing.shutdownStandby();
+        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.openFds(Kernel.self()).size() <= fds))
+                .as("no fd left: %s", Kernel.openFds(Kernel.self())).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(StartMethod.class)
+    void aProducerExitsAsSoonAsPutReturnsWithNobodyConsuming(StartMethod method) throws Exception {
+        Queue<Integer> q = new Queue<>();
+        Integer[] boxed = IntStream.range(1000, 2000).boxed().toArray(Integer[]::new);
+        MpProcess producer = start(method, () -> {
+            for (int i = 0; i < boxed.length; i++) {
+                q.put(boxed[i]);
+            }
+        });
+        finish(producer);
+        assertThat(q.qsize()).isEqualTo(1000);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(q.get()).isEqualTo(1000 + i);
+        }
+        q.close();
+    }
+
+    @Test
+    void fullAndEmptyAcrossProcesses() throws Exception {
+        Queue<Integer> q = new Queue<>(2);
+        Queue<String> verdict = new Queue<>();
+        q.put(1);
+        q.put(2);
+        MpProcess child = start(StartMethod.SPAWN, () -> {
+            try {
+                q.put(3, true, 100, TimeUnit.MILLISECONDS);
+                verdict.put("no Full");
+            } catch (Queue.Full expected) {
+                verdict.put("Full " + q.full());
+            }
+            q.get();
+            q.get();
+            try {
+                q.getNowait();
+                verdict.put("no Empty");
+            } catch (Queue.Empty expected) {
+                verdict.put("Empty " + q.empty());
+            }
+        });
+        finish(child);
+        assertThat(verdict.get()).isEqualTo("Full true");
+        assertThat(verdict.get()).isEqualTo("Empty true");
+        assertThatThrownBy(q::getNowait).isInstanceOf(Queue.Empty.class);
+        q.close();
+        verdict.close();
+    }
+
+    @Test
+    void joinableQueueJoinReturnsWhenDaemonConsumersMarkedEveryTaskDone() throws Exception {
+        JoinableQueue<Integer> tasks = new JoinableQueue<>();
+        Queue<Integer> results = new Queue<>();
+        List<MpProcess> consumers = new ArrayList<>();
+        for (StartMethod method : List.of(StartMethod.SPAWN, StartMethod.STANDBY)) {
+            MpProcess c = Multiprocessing.getContext(method).process(() -> {
+                while (true) {
+                    int t = tasks.get();
+                    results.put(t * t);
+                    tasks.taskDone();
+                }
+            });
+            c.daemon(true);
+            c.start();
+            consumers.add(c);
+        }
+        for (int i = 0; i < 200; i++) {
+            tasks.put(i);
+        }
+        assertThat(tasks.join(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(tasks.unfinishedTasks()).isZero();
+        long sum = 0;
+        for (int i = 0; i < 200; i++) {
+            sum += results.get(true, 60, TimeUnit.SECONDS);
+        }
+        assertThat(sum).isEqualTo(2_646_700L);
+        for (MpProcess c : consumers) {
+            c.terminate();
+            assertThat(c.join(LONG)).isTrue();
+            assertThat(c.exitCode().orElseThrow()).isEqualTo(-15);
+        }
+        tasks.close();
+        results.close();
+    }
+
+    @Test
+    void simpleQueueBetweenProcesses() throws Exception {
+        SimpleQueue<String> q = new SimpleQueue<>();
+        MpProcess child = start(StartMethod.SPAWN, () -> q.put(q.get() + " back"));
+        q.put("there and");
+        finish(child);
+        assertThat(q.get()).isEqualTo("there and back");
+        assertThat(q.empty()).isTrue();
+        q.close();
+    }
+}

@@ -1,0 +1,155 @@
+package io.forkj.multiprocessing.internal.pool;
+
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.Target;
+import io.forkj.posix.ForkStallException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+
+/**
+ * Starts pool workers as daemon {@link MpProcess}es with the given start method; each gets its task pipe's read end
+ * and its result pipe's write end with its target. A FORK worker is watched by a thread that waits on it, so that
+ * its fork deadline is enforced: a FORK worker that stalls (a GC it cannot run) is killed at the deadline instead of
+ * hanging its task.
+ */
+public final class MpLauncher implements WorkerLauncher {
+    private final StartMethod method;
+
+    /** @param method how workers start */
+    public MpLauncher(StartMethod method) {
+        this.method = method;
+    }
+
+    /** The start method. */
+    public StartMethod method() {
+        return method;
+    }
+
+    @Override
+    public Link launch() throws IOException {
+        if (method == StartMethod.FORK) {
+            PoolWorker.warmUp();
+        }
+        PipeEnd[] tasks = PipeEnd.pipe();
+        PipeEnd[] results;
+        try {
+            results = PipeEnd.pipe();
+        } catch (IOException e) {
+            tasks[0].close();
+            tasks[1].close();
+            throw e;
+        }
+        PipeEnd taskIn = tasks[0];
+        PipeEnd resultOut = results[1];
+        MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
+                "PoolWorker").daemon(true).startMethod(method);
+        try {
+            worker.start();
+            OutputStream toWorker = tasks[1].openOutput();
+            InputStream fromWorker = results[0].openInput();
+            ProcessLink link = new ProcessLink(worker, toWorker, fromWorker);
+            if (method == StartMethod.FORK) {
+                link.watchDeadline();
+            }
+            return link;
+        } catch (RuntimeException e) {
+            throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
+        } finally {
+            taskIn.close();
+            resultOut.close();
+            tasks[1].close();
+            results[0].close();
+        }
+    }
+
+    /** The worker's body, in the child. */
+    static void serve(PipeEnd[] ends) throws IOException {
+        // The inherited fds stay open beside the streams until the worker exits: closing them would be the
+        // child's first native call of that kind, which a FORK child should not make.
+        try (InputStream in = ends[0].openInput(); OutputStream out = ends[1].openOutput()) {
+            PoolWorker.serve(in, out, 0);
+        }
+        System.out.flush();
+    }
+
+    /** A worker process and its two pipes. */
+    static final class ProcessLink implements Link {
+        private final MpProcess process;
+        private final OutputStream tasks;
+        private final InputStream results;
+
+        ProcessLink(MpProcess process, OutputStream tasks, InputStream results) {
+            this.process = process;
+            this.tasks = tasks;
+            this.results = results;
+        }
+
+        void watchDeadline() {
+            Thread t = new Thread(() -> {
+                try {
+                    while (!process.join(Duration.ofSeconds(1))) {
+                        // each bounded join enforces the fork deadline
+                    }
+                } catch (ForkStallException stalled) {
+                    // killed; the reader sees the pipe close and reports the task
+                } catch (InterruptedException | RuntimeException e) {
+                    // nothing more to watch
+                }
+            }, "forkj-pool-fork-watch-" + process.pid());
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public int pid() {
+            return process.pid();
+        }
+
+        @Override
+        public OutputStream tasks() {
+            return tasks;
+        }
+
+        @Override
+        public InputStream results() {
+            return results;
+        }
+
+        @Override
+        public int awaitExit() throws InterruptedException {
+            try {
+                process.join();
+            } catch (ForkStallException stalled) {
+                return -9;
+            }
+            return process.exitCode().orElse(Integer.MIN_VALUE);
+        }
+
+        @Override
+        public void terminate(long graceMillis) {
+            try {
+                if (!process.isAlive()) {
+                    return;
+                }
+                process.terminate();
+                if (!process.join(Duration.ofMillis(graceMillis))) {
+                    process.kill();
+                }
+            } catch (InterruptedException e) {
+                process.kill();
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException alreadyGone) {
+                // reaped meanwhile
+            }
+        }
+
+        @Override
+        public boolean exited() {
+            return !process.isAlive();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.forkj.multiprocessing.internal.pool;
+
+import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.FdExport;
+import io.forkj.posix.internal.Native;
+
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectStreamException;
+import java.io.OutputStream;
+import java.io.Serializable;
+
+/**
+ * One end of a pipe that a pool worker or a manager's server gets with its target: FORK children inherit it as is;
+ * for SPAWN and standby children it is replaced by its fd number under {@link FdExport}'s contract and re-opened
+ * from the fd the child received. Streams are opened through {@code /proc/self/fd/N}, which for a pipe reaches the
+ * same pipe, so no native call is needed on either side.
+ */
+public final class PipeEnd implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final int O_CLOEXEC = 02000000;
+
+    private final transient int fd;
+
+    private PipeEnd(int fd) {
+        this.fd = fd;
+    }
+
+    /** A new pipe (close-on-exec): {@code [read end, write end]}. */
+    public static PipeEnd[] pipe() throws IOException {
+        int[] fds = new int[2];
+        if (Native.libc().pipe2(fds, O_CLOEXEC) != 0) {
+            throw new IOException(new PosixException("pipe2", Native.errno()).getMessage());
+        }
+        return new PipeEnd[] {new PipeEnd(fds[0]), new PipeEnd(fds[1])};
+    }
+
+    /** Opens a reading stream on this end (a new fd for the same pipe). */
+    public InputStream openInput() throws FileNotFoundException {
+        return new FileInputStream("/proc/self/fd/" + fd);
+    }
+
+    /** Opens a writing stream on this end. */
+    public OutputStream openOutput() throws FileNotFoundException {
+        return new FileOutputStream("/proc/self/fd/" + fd);
+    }
+
+    /** Closes this fd in this process (after its stream was opened, or once a child has its copy). */
+    public void close() {
+        Native.libc().close(fd);
+    }
+
+    private Object writeReplace() throws ObjectStreamException {
+        return new Exported(FdExport.export(fd, "pipe"));
+    }
+
+    /** The serialized form. */
+    private static final class Exported implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int fd;
+
+        Exported(int fd) {
+            this.fd = fd;
+        }
+
+        private Object readResolve() {
+            return new PipeEnd(FdExport.imported(fd));
+        }
+    }
+}

@@ -171,7 +171,6 @@ final class Registry {
             // Idle standby JVMs need nothing: the parent-death signal and end-of-file on their socket end them.
             if (!inForkedChild) {
                 get().exitChildren();
-                io.forkj.multiprocessing.internal.JvmCommand.awaitDump(java.time.Duration.ofSeconds(60));
             }
         }
     }

@@ -6,11 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -28,41 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MpQueueDemosIT {
     private static final int PR_SET_CHILD_SUBREAPER = 36;
 
-    /**
-     * Issue 13's JvmCommand starts a background JVM that dumps a class-data archive (-XX:ArchiveClassesAtExit) when
-     * a SPAWN child is started from a runnable jar; it outlives the short demo JVM and is adopted here. Those
-     * dumpers, recognised by their command line while they run, are waited for and reaped before the leftover
-     * check; any other adopted process still fails it.
-     */
-    private static final Set<Integer> ARCHIVE_DUMPERS = new HashSet<>();
-
     @BeforeAll
     static void becomeSubreaper() {
         assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)).isZero();
     }
 
-    private static void noteArchiveDumpers() {
-        for (int pid : io.forkj.it.Kernel.children(io.forkj.it.Kernel.self())) {
-            try {
-                String cmd = Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"));
-                if (cmd.contains("-XX:ArchiveClassesAtExit")) {
-                    ARCHIVE_DUMPERS.add(pid);
-                }
-            } catch (java.io.IOException gone) {
-                // exited meanwhile
-            }
-        }
-    }
-
-    static void reapArchiveDumpers() {
-        for (int pid : ARCHIVE_DUMPERS) {
-            Native.posix().waitpid(pid, new int[1], 0);
-        }
-    }
-
     @AfterAll
     static void stopBeingSubreaper() {
-        reapArchiveDumpers();
         Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
     }
 
@@ -70,7 +38,6 @@ class MpQueueDemosIT {
         Cli.Result r = Cli.run(Duration.ofSeconds(240), "demo", name);
         assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
         assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING").doesNotContain("Exception");
-        noteArchiveDumpers();
         return r.out();
     }
 

@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
  * {@code terminate()} ends it with exit code -15 as it does a Python child (a JVM otherwise catches SIGTERM and
  * exits with 143). {@code -XX:-UsePerfData} saves the hsperfdata file (the child does not show in {@code jps}).
  *
- * <p>Application class-data sharing: when every class path entry is a jar, the first child start launches, in
- * the background, one JVM that runs the child path with {@code -XX:ArchiveClassesAtExit} (JDK 13+) into a
- * temporary file, renamed into {@code $XDG_CACHE_HOME/forkj} (else {@code ~/.cache/forkj}) under a name hashed
- * from the JDK, the class path and the options. Later children map it with {@code -XX:SharedArchiveFile}. One
- * dump runs at a time across processes (a {@code .lock} file), and the JVM that started it waits for it at exit
- * (at most a minute), so it never outlives its parent. A failed dump leaves a {@code .failed} file with its
+ * <p>Application class-data sharing: when every class path entry is a jar, the first child start ever made with
+ * that class path first runs one JVM that runs the child path with {@code -XX:ArchiveClassesAtExit} (JDK 13+) into
+ * a temporary file, renamed into {@code $XDG_CACHE_HOME/forkj} (else {@code ~/.cache/forkj}) under a name hashed
+ * from the JDK, the class path and the options: that one start costs a few seconds more, once per machine and
+ * class path. Later children map it with {@code -XX:SharedArchiveFile}. One dump runs at a time across processes
+ * (a {@code .lock} file; a start that finds another process dumping goes without the archive). A failed dump leaves a {@code .failed} file with its
  * output and is not retried. Directories on the class path
  * (a Maven test run) rule the archive out: the JVM only archives classes from jars.
  */
@@ -37,7 +37,6 @@ public final class JvmCommand {
     private static final Object ARCHIVE_LOCK = new Object();
     private static volatile Path archive;
     private static volatile boolean archiveChecked;
-    private static volatile Thread dumpThread;
 
     private JvmCommand() {
     }
@@ -111,21 +110,18 @@ public final class JvmCommand {
             if (!claim(dir, lock)) {
                 return null; // another process is making it
             }
-            Thread dumper = new Thread(() -> {
+            // In the caller, not in the background: a dump running behind a short-lived parent (every `forkj demo`)
+            // was orphaned with the parent's exit, never published, and started again by the next run.
+            try {
+                dump(dir, file);
+            } finally {
                 try {
-                    dump(dir, file);
-                } finally {
-                    try {
-                        Files.deleteIfExists(lock);
-                    } catch (IOException ignored) {
-                        // a stale lock expires
-                    }
+                    Files.deleteIfExists(lock);
+                } catch (IOException ignored) {
+                    // a stale lock expires
                 }
-            }, "forkj-cds-dump");
-            dumper.setDaemon(true);
-            dumpThread = dumper;
-            dumper.start();
-            return null;
+            }
+            return archive;
         }
     }
 
@@ -150,21 +146,6 @@ public final class JvmCommand {
             }
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /**
-     * Waits at most {@code timeout} for a class-data-sharing dump this JVM started, so that it does not outlive
-     * this JVM (called at exit; the dump takes a few seconds, once per class path).
-     */
-    public static void awaitDump(java.time.Duration timeout) {
-        Thread t = dumpThread;
-        if (t != null) {
-            try {
-                t.join(timeout.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -6,7 +6,8 @@ import java.util.List;
 
 /** The multiprocessing demos of the seed lessons: processes, start methods and Pipe (issue 13), in tour order. */
 public final class ProcessDemos {
-    private static final List<Demo> ALL = List.of();
+    private static final List<Demo> ALL = List.of(
+            new PipeDemo());
 
     private ProcessDemos() {
     }

@@ -153,3 +153,6 @@ Measured $(date -u +%Y-%m-%d) on $cores cores, Linux $kernel, $jdk; medians of $
 |---|---|---|---|---|
 $(printf '%s\n' "${rows[@]}")
 TABLE
+
+# 7. multiprocessing Pipe, one way, against CPython (its own table)
+"$here/mp/pipe.sh"

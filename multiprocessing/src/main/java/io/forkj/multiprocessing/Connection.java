@@ -250,7 +250,9 @@ public final class Connection implements AutoCloseable, Serializable {
 
     /**
      * Closes this end: Python's {@code close()}. Idempotent. The peer sees end of file once every process holding
-     * this end has closed it (a FORK or SPAWN child holds its own copy).
+     * this end has closed it (a FORK or SPAWN child holds its own copy). Releases the fd and the connection's
+     * native buffers (128 KiB per direction); unlike CPython's, an unreachable connection is not closed by the
+     * garbage collector (a cleaner would take locks a FORK child may find held), so close what you open.
      */
     @Override
     public void close() {

@@ -288,6 +288,15 @@ class MpPipeIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theMpPipeDemoPrintsTheSeedsConversation() throws Exception {
+        io.forkj.it.Cli.Result r = io.forkj.it.Cli.run(Duration.ofMinutes(3), "demo", "mp-pipe");
+        assertThat(r.exitCode()).as("exit code; stderr: %s", r.err()).isZero();
+        assertThat(r.out().lines().toList()).containsSubsequence(
+                "管道2传给管道1的数据 肥水不流外人田",
+                "管道1传给管道2的数据 跟你说句悄悄话");
+    }
+
     /** An object of io.forkj.it.mp.PipeSecreu: PipeSecret's bytecode renamed, defined in a loader of its own. */
     static Object classOnlyInThisProcess() throws Exception {
         byte[] code;

@@ -143,6 +143,10 @@ for mode in "idle nogc ${STALL_IDLE:-10000}" "idle gc ${STALL_IDLE:-10000}" "bus
   row "guarded-fork stalls, $1 parent, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, 2 s deadline)" "$stalls stalls (${per10k} per 10,000), all detected; median fork+wait $p50" "—" "—" "0 undetected: met"
 done
 
+# 7. multiprocessing: MpProcess start + join per start method vs CPython's multiprocessing (interleaved)
+log "multiprocessing process start + join (benchmarks/mp/process.sh)..."
+while IFS= read -r line; do rows+=("$line"); done < <("$here/mp/process.sh" "$jar" "${MP_ROUNDS:-5}")
+
 cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)

@@ -5,6 +5,7 @@ import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.posix.Child;
 import io.forkj.posix.ChildBody;
+import io.forkj.posix.ChildContext;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.internal.Native;
@@ -30,13 +31,10 @@ final class ForkStart {
         warmUp();
         int parentPid = Native.posix().getpid();
         MpProcess parentView = new MpProcess(Registry.get().current().name(), parentPid, true);
-        Registry prepared = Registry.prepareForkedChild(process, parentView);
-        PrintStream out = childStream(1);
-        PrintStream err = childStream(2);
-        boolean daemon = process.daemon();
+        Body body = new Body(Registry.prepareForkedChild(process, parentView), childStream(1), childStream(2),
+                process.daemon(), parentPid, true);
         ForkOptions options = ForkOptions.defaults().deadline(process.forkDeadline());
-        ChildBody body = ctx -> ctx.exit(childPath(prepared, ctx.getpid(), out, err, daemon, parentPid, true));
-        if (daemon) {
+        if (process.daemon()) {
             // The parent-death signal follows the thread that forked: fork daemons from a thread that never ends.
             return Starter.call(() -> Fork.run(options, body));
         }
@@ -44,17 +42,46 @@ final class ForkStart {
     }
 
     /**
-     * The child's side, up to its exit code. {@code inChild} false is the parent-side warm-up: same calls on
-     * harmless arguments.
+     * The child's body, a class rather than a lambda so that the parent's warm-up runs this very method: a
+     * method's first run allocates its counters in metaspace, under a lock a JIT thread of the parent may have
+     * held at the moment of the fork.
+     */
+    private static final class Body implements ChildBody {
+        private final Registry prepared;
+        private final PrintStream out;
+        private final PrintStream err;
+        private final boolean daemon;
+        private final int parentPid;
+        private final boolean inChild;
+
+        Body(Registry prepared, PrintStream out, PrintStream err, boolean daemon, int parentPid, boolean inChild) {
+            this.prepared = prepared;
+            this.out = out;
+            this.err = err;
+            this.daemon = daemon;
+            this.parentPid = parentPid;
+            this.inChild = inChild;
+        }
+
+        @Override
+        public void run(ChildContext ctx) {
+            int code = childPath(prepared, Native.posix().getpid(), out, err, daemon, parentPid, inChild);
+            if (inChild) {
+                Native.libc()._exit(code);
+            }
+        }
+    }
+
+    /**
+     * The child's side, up to its exit code. {@code inChild} false is the parent-side warm-up: the same methods,
+     * with the process-wide effects left out.
      */
     static int childPath(Registry prepared, int pid, PrintStream out, PrintStream err, boolean daemon, int parentPid,
                          boolean inChild) {
-        if (inChild) {
-            Registry.installForkedChild(prepared, pid);
-            System.setOut(out);
-            System.setErr(err);
-        }
-        if (daemon) {
+        Registry.installForkedChild(prepared, pid, inChild);
+        System.setOut(inChild ? out : System.out);
+        System.setErr(inChild ? err : System.err);
+        if (daemon && inChild) {
             ParentDeath.arm(parentPid, Signal.SIGKILL);
         }
         int code = ChildRun.run(prepared.current(), err);
@@ -97,7 +124,7 @@ final class ForkStart {
                 for (int round = 0; round < 3; round++) {
                     for (Target t : targets) {
                         MpProcess p = new MpProcess(t, "warm-up", "0");
-                        childPath(Registry.prepareForkedChild(p, parentView), 0, out, out, false, 0, false);
+                        new Body(Registry.prepareForkedChild(p, parentView), out, out, false, 0, false).run(null);
                         out.println("warm-up " + p.name() + " " + round);
                     }
                 }

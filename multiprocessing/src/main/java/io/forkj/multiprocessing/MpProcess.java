@@ -47,9 +47,11 @@ import java.util.concurrent.CompletableFuture;
  * collector, JIT compiler or VM thread runs in it. So a FORK target may:
  * <ul>
  *   <li>read anything, compute, and change memory it owns (its changes stay in the child);</li>
- *   <li>allocate up to the young generation's free space at fork time ({@link io.forkj.posix.Fork#allocationBudget()}:
- *       measured 20 to 250 MB with a default heap on the project's 2-core VM, JDK 17, G1; largest right after a
- *       collection). The first allocation beyond it needs a GC that cannot run, and the child blocks;</li>
+ *   <li>allocate up to the young generation's free space at fork time ({@link io.forkj.posix.Fork#allocationBudget()},
+ *       read it before {@code start()}). Measured on the project's 2-core VM, JDK 17, in a small program: 0 to
+ *       12 MiB with the default G1 heap (G1 sizes eden to what the program has been allocating, and shrinks it
+ *       after a collection), 50 to 98 MiB with {@code -XX:+UseSerialGC}, 176 to 241 MiB with {@code -Xmn256m}.
+ *       The first allocation beyond it needs a GC that cannot run, and the child blocks until its deadline;</li>
  *   <li>print with {@code System.out} and {@code System.err}: in the child they are fresh streams prepared in
  *       the parent that write straight to fds 1 and 2, so a stream lock another thread held at the moment of the
  *       fork cannot block the child;</li>
@@ -57,9 +59,12 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  * It must not: start threads, run code this JVM never ran (a class loaded for the first time or a lambda
  * bootstrapped in the child can wait for ever on a lock another thread held at fork time), run for long (a
- * compilation request can stall it), or call {@code System.exit} (the JVM's exit sequence waits for the VM
- * thread the child does not have: forkj ends such a child with exit code 1 and says so on its stderr; use
- * {@code throw new SystemExit(n)}). A child that stalls is killed at its deadline and {@link #join()} throws
+ * compilation request can stall it), or call {@code System.exit}: the JVM's exit sequence waits for the VM
+ * thread the child does not have. forkj's shutdown hook ends such a child with exit code 1 and says why on its
+ * stderr when the JVM starts that hook first; when it starts another application hook first, starting that
+ * hook's thread can block the child until its deadline. Use {@code throw new SystemExit(n)}. Nor should it use
+ * {@code ProcessHandle.current()}, which the JDK caches: in a FORK child it still names the parent (use
+ * {@code Multiprocessing.currentProcess().pid()}). A child that stalls is killed at its deadline and {@link #join()} throws
  * {@link ForkStallException}. The deadline is 30 s by default ({@link #forkDeadline(Duration)} changes it):
  * until forkj recognises a stalled child as it happens, the deadline is the only way a stall ends, so it is
  * long enough for any target that suits FORK and short enough that a stall is reported. Long or allocating work

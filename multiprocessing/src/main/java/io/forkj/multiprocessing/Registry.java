@@ -56,11 +56,16 @@ final class Registry {
         return new Registry(process, parentView);
     }
 
-    /** In a FORK child: installs the registry prepared before the fork. */
-    static void installForkedChild(Registry r, int pid) {
-        inForkedChild = true;
+    /**
+     * In a FORK child: installs the registry prepared before the fork. {@code forReal} false is the parent's
+     * warm-up of this path, which changes only the prepared objects.
+     */
+    static void installForkedChild(Registry r, int pid, boolean forReal) {
         r.current.becomeCurrent(pid);
-        instance = r;
+        if (forReal) {
+            inForkedChild = true;
+            instance = r;
+        }
     }
 
     MpProcess current() {
@@ -166,6 +171,7 @@ final class Registry {
             // Idle standby JVMs need nothing: the parent-death signal and end-of-file on their socket end them.
             if (!inForkedChild) {
                 get().exitChildren();
+                io.forkj.multiprocessing.internal.JvmCommand.awaitDump(java.time.Duration.ofSeconds(60));
             }
         }
     }

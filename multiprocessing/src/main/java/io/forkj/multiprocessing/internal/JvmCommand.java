@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Application class-data sharing: when every class path entry is a jar, the first child start launches, in
  * the background, one JVM that runs the child path with {@code -XX:ArchiveClassesAtExit} (JDK 13+) into a
  * temporary file, renamed into {@code $XDG_CACHE_HOME/forkj} (else {@code ~/.cache/forkj}) under a name hashed
- * from the JDK, the class path and the options. Later children map it with {@code -XX:SharedArchiveFile}. A
- * failed dump leaves a {@code .failed} file with its output and is not retried. Directories on the class path
+ * from the JDK, the class path and the options. Later children map it with {@code -XX:SharedArchiveFile}. One
+ * dump runs at a time across processes (a {@code .lock} file), and the JVM that started it waits for it at exit
+ * (at most a minute), so it never outlives its parent. A failed dump leaves a {@code .failed} file with its
+ * output and is not retried. Directories on the class path
  * (a Maven test run) rule the archive out: the JVM only archives classes from jars.
  */
 public final class JvmCommand {
@@ -35,6 +37,7 @@ public final class JvmCommand {
     private static final Object ARCHIVE_LOCK = new Object();
     private static volatile Path archive;
     private static volatile boolean archiveChecked;
+    private static volatile Thread dumpThread;
 
     private JvmCommand() {
     }
@@ -104,10 +107,64 @@ public final class JvmCommand {
             if (Files.exists(dir.resolve(file.getFileName() + ".failed"))) {
                 return null;
             }
-            Thread dumper = new Thread(() -> dump(dir, file), "forkj-cds-dump");
+            Path lock = dir.resolve(file.getFileName() + ".lock");
+            if (!claim(dir, lock)) {
+                return null; // another process is making it
+            }
+            Thread dumper = new Thread(() -> {
+                try {
+                    dump(dir, file);
+                } finally {
+                    try {
+                        Files.deleteIfExists(lock);
+                    } catch (IOException ignored) {
+                        // a stale lock expires
+                    }
+                }
+            }, "forkj-cds-dump");
             dumper.setDaemon(true);
+            dumpThread = dumper;
             dumper.start();
             return null;
+        }
+    }
+
+    /**
+     * Creates the lock file of a dump (one dump at a time across processes); a lock older than two minutes is
+     * from a process that died while dumping and is taken over.
+     */
+    private static boolean claim(Path dir, Path lock) {
+        try {
+            Files.createDirectories(dir);
+            try {
+                Files.createFile(lock);
+                return true;
+            } catch (java.nio.file.FileAlreadyExistsException held) {
+                long age = System.currentTimeMillis() - Files.getLastModifiedTime(lock).toMillis();
+                if (age > 120_000) {
+                    Files.deleteIfExists(lock);
+                    Files.createFile(lock);
+                    return true;
+                }
+                return false;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for a class-data-sharing dump this JVM started, so that it does not outlive
+     * this JVM (called at exit; the dump takes a few seconds, once per class path).
+     */
+    public static void awaitDump(java.time.Duration timeout) {
+        Thread t = dumpThread;
+        if (t != null) {
+            try {
+                t.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

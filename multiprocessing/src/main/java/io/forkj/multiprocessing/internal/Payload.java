@@ -164,7 +164,7 @@ public final class Payload {
 
     /** Limits for a process object of {@code length} bytes: nothing can make the reader allocate much more. */
     static ObjectInputFilter filter(int length) {
-        return ObjectInputFilter.Config.createFilter("maxbytes=" + length + ";maxdepth=2000;maxrefs=" + Math.max(10_000, length)
+        return ObjectInputFilter.Config.createFilter("maxbytes=" + length + ";maxdepth=1000;maxrefs=" + Math.max(10_000, length)
                 + ";maxarray=" + Math.max(10_000, length));
     }
 

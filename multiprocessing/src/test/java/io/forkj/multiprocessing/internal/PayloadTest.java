@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.InvalidClassException;
 import java.io.Serializable;
 import java.io.StreamCorruptedException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 
@@ -126,19 +125,22 @@ class PayloadTest {
 
     @Test
     void theFilterBoundsNestingDepth() throws Exception {
-        Object deep = null;
-        for (int i = 0; i < 3000; i++) {
-            List<Object> l = new ArrayList<>();
-            l.add(deep);
-            deep = l;
-        }
-        byte[] frame;
-        try {
-            frame = Payload.of(new Holder(deep), "P").frame();
-        } catch (StackOverflowError tooDeepToWrite) {
-            return; // writing it overflowed first: nothing to read
-        }
-        assertThatThrownBy(() -> roundTrip(frame)).isInstanceOf(InvalidClassException.class)
-                .hasMessageContaining("REJECTED");
+        // Serialization recurses per level: a deep thread stack lets the writer produce what a hostile sender could.
+        Throwable[] readError = new Throwable[1];
+        Thread deepStack = new Thread(null, () -> {
+            Object deep = null;
+            for (int i = 0; i < 1100; i++) {
+                deep = new Holder(deep);
+            }
+            byte[] frame = Payload.of(deep, "P").frame();
+            try {
+                roundTrip(frame);
+            } catch (Throwable t) {
+                readError[0] = t;
+            }
+        }, "deep-stack", 512L << 20);
+        deepStack.start();
+        deepStack.join();
+        assertThat(readError[0]).isInstanceOf(InvalidClassException.class).hasMessageContaining("REJECTED");
     }
 }

@@ -104,6 +104,11 @@ class MpPipeIT {
     }
 
     private static MpProcess start(StartMethod method, Target target) {
+        if (method == StartMethod.FORK) {
+            // A FORK child can allocate only what eden has free at the fork (Fork.allocationBudget()); these tests
+            // allocate 64 MiB messages between children, so they empty eden first rather than risk a stalled child.
+            System.gc();
+        }
         MpProcess p = Multiprocessing.getContext(method).process(target);
         p.start();
         return p;

@@ -4,12 +4,15 @@
 # A sending child, a receiving parent; msgs/s over each round. Prints Markdown rows (median, min-max spread).
 #   benchmarks/mp/pipe.sh             # 7 rounds
 #   ROUNDS=3 benchmarks/mp/pipe.sh
+#   ONLY="object" benchmarks/mp/pipe.sh   # some rows: small, bytes1m, object
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 rounds="${ROUNDS:-7}"
 small_n="${SMALL_N:-200000}"
 big_n="${BIG_N:-1000}"
+object_n="${OBJECT_N:-50000}"
+only=" ${ONLY:-small bytes1m object} "
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 jar="$root/benchmarks/target/forkj-benchmarks.jar"
 if [ ! -f "$jar" ]; then
@@ -74,6 +77,7 @@ row() {  # mode count label python-call target
 echo >&2 "Pipe one way, $rounds interleaved rounds each..."
 echo "| Pipe one way (duplex, child sends, parent receives) | forkj | baseline (same run) | ratio | target |"
 echo "|---|---|---|---|---|"
-row small "$small_n" "small objects: \`send\`/\`recv\` of a short String ($small_n per round)" "\`send\`/\`recv\` of a short str" 2
-row bytes1m "$big_n" "1 MiB messages: \`sendBytes\`/\`recvBytes\` ($big_n per round)" "\`send_bytes\`/\`recv_bytes\`" 2
-row object "$small_n" "small records (Java serialization path): \`send\`/\`recv\`" "\`send\`/\`recv\` of a small tuple (pickle)" ""
+[[ "$only" == *" small "* ]] && row small "$small_n" "small objects: \`send\`/\`recv\` of a short String ($small_n per round)" "\`send\`/\`recv\` of a short str" 2
+[[ "$only" == *" bytes1m "* ]] && row bytes1m "$big_n" "1 MiB messages: \`sendBytes\`/\`recvBytes\` ($big_n per round)" "\`send_bytes\`/\`recv_bytes\`" 2
+[[ "$only" == *" object "* ]] && row object "$object_n" "small records (Java serialization path): \`send\`/\`recv\` ($object_n per round)" "\`send\`/\`recv\` of a small tuple (pickle)" ""
+true

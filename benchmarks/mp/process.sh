@@ -18,8 +18,8 @@ jrun() { "$java_bin" "${flags[@]}" -cp "$jar" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-py() {
-  python3 - "$1" "$2" "$3" <<'PY'
+# spawn and forkserver children re-import __main__, so the CPython side must be a file, not stdin.
+cat >"$tmp/mp_process.py" <<'PY'
 import multiprocessing as mp, sys, time
 def empty():
     pass
@@ -36,7 +36,7 @@ if __name__ == "__main__":
         if i >= warmup:
             print(ns)
 PY
-}
+py() { python3 "$tmp/mp_process.py" "$1" "$2" "$3"; }
 
 # The SPAWN children of the shaded jar use a class-data-sharing archive made once in the background; make it
 # before measuring, as a user's second run would find it.

@@ -172,6 +172,7 @@ public final class JvmCommand {
     private static void dump(Path dir, Path file) {
         try {
             Files.createDirectories(dir);
+            removeStale(dir);
             Path tmp = Files.createTempFile(dir, "forkj-child-", ".jsa.tmp");
             Files.delete(tmp);
             List<String> command = new ArrayList<>();
@@ -202,6 +203,25 @@ public final class JvmCommand {
             // No archive: children start without it, as the JVM would.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Deletes the temporary files of dumps that a JVM killed or ended mid-dump left behind (older than ten
+     * minutes; a dump takes seconds).
+     */
+    private static void removeStale(Path dir) {
+        long cutoff = System.currentTimeMillis() - 600_000;
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (n.startsWith("forkj-child-") && (n.endsWith(".jsa.tmp") || n.endsWith(".log"))
+                        && Files.getLastModifiedTime(f).toMillis() < cutoff) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: the cache works without it
         }
     }
 

@@ -88,18 +88,19 @@ class MpPipeIT {
 
     /**
      * Counted, not compared as a set: a standby JVM started in the background to replace the one a test used
-     * holds as many fds as its predecessor, under other numbers.
+     * holds as many fds as its predecessor, under other numbers, and the standby machinery may close one of its
+     * own meanwhile; a connection left open would make the count grow.
      */
     @AfterEach
     void noFdLeft() {
-        assertThat(Kernel.await(Duration.ofSeconds(20), () -> fds().size() == fdsBefore))
-                .as("%d fds after the test (%s), as many as before (%d)", fds().size(), fds(), fdsBefore).isTrue();
+        assertThat(Kernel.await(Duration.ofSeconds(20), () -> fds().size() <= fdsBefore))
+                .as("%d fds after the test (%s), at most as many as before (%d)", fds().size(), fds(), fdsBefore).isTrue();
     }
 
     private static Set<String> fds() {
         Set<String> result = new HashSet<>(Kernel.openFds(Kernel.self()));
         // The JDK opens these lazily for itself.
-        result.removeIf(s -> s.contains("random") || s.contains(".jar") || s.contains("anon_inode"));
+        result.removeIf(s -> s.contains("random") || s.contains(".jar") || s.contains("anon_inode") || s.contains("/proc/"));
         return result;
     }
 

@@ -212,3 +212,6 @@ ratios, with their min–max; a target whose pairs fall on both sides of it gets
 |---|---|---|---|---|
 $(printf '%s\n' "${rows[@]}")
 TABLE
+
+# 7. multiprocessing Pipe, one way, against CPython (its own table)
+"$here/mp/pipe.sh"

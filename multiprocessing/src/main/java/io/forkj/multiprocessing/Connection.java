@@ -81,6 +81,9 @@ public final class Connection implements AutoCloseable, Serializable {
     private final transient byte[] sendHeader = new byte[4];
     private final transient byte[] header = new byte[8];
     private volatile int fd;
+    /** Native buffers for each direction this end has (0 for the other), freed with the fd. */
+    private transient long sendBuffer;
+    private transient long recvBuffer;
     private volatile int maxMessageSize = defaultMaxMessageSize();
     private volatile ObjectInputFilter objectFilter;
 
@@ -94,6 +97,8 @@ public final class Connection implements AutoCloseable, Serializable {
         this.fd = fd;
         this.readable = readable;
         this.writable = writable;
+        this.sendBuffer = writable ? FdIo.allocateBuffer() : 0;
+        this.recvBuffer = readable ? FdIo.allocateBuffer() : 0;
     }
 
     /**
@@ -235,7 +240,7 @@ public final class Connection implements AutoCloseable, Serializable {
         recvLock.lock();
         try {
             int local = open("poll on", readable, "send-only");
-            return FdIo.awaitReady(local, (short) 1 /* POLLIN */, millis);
+            return FdIo.awaitReady(recvBuffer, local, (short) 1 /* POLLIN */, millis);
         } catch (PosixException e) {
             throw failure("poll", e);
         } finally {
@@ -245,7 +250,9 @@ public final class Connection implements AutoCloseable, Serializable {
 
     /**
      * Closes this end: Python's {@code close()}. Idempotent. The peer sees end of file once every process holding
-     * this end has closed it (a FORK or SPAWN child holds its own copy).
+     * this end has closed it (a FORK or SPAWN child holds its own copy). Releases the fd and the connection's
+     * native buffers (128 KiB per direction); unlike CPython's, an unreachable connection is not closed by the
+     * garbage collector (a cleaner would take locks a FORK child may find held), so close what you open.
      */
     @Override
     public void close() {
@@ -329,9 +336,9 @@ public final class Connection implements AutoCloseable, Serializable {
             int local = open("send on", writable, "receive-only");
             if (addHeader) {
                 MessageCodec.putInt(sendHeader, 0, length);
-                FdIo.writeFully(local, sendHeader, 4, data, offset, length);
+                FdIo.writeFully(sendBuffer, local, sendHeader, 4, data, offset, length);
             } else {
-                FdIo.writeFully(local, sendHeader, 0, data, offset, length);
+                FdIo.writeFully(sendBuffer, local, sendHeader, 0, data, offset, length);
             }
         } catch (PosixException e) {
             throw failure("send", e);
@@ -344,7 +351,7 @@ public final class Connection implements AutoCloseable, Serializable {
         recvLock.lock();
         try {
             int local = open("recv on", readable, "send-only");
-            int got = readUpTo(local, header, 0, 4);
+            int got = readUpTo(recvBuffer, local, header, 0, 4);
             if (got == 0) {
                 throw new ConnectionEofException("end of file on " + this + ": the other end is closed");
             }
@@ -353,7 +360,7 @@ public final class Connection implements AutoCloseable, Serializable {
             }
             long size = MessageCodec.getInt(header, 0);
             if (size == -1) {
-                int more = readUpTo(local, header, 0, 8);
+                int more = readUpTo(recvBuffer, local, header, 0, 8);
                 if (more < 8) {
                     throw truncated(4 + more, 12, "8-byte length header");
                 }
@@ -377,7 +384,7 @@ public final class Connection implements AutoCloseable, Serializable {
                 if (filled == body.length) {
                     body = Arrays.copyOf(body, (int) Math.min(length, (long) body.length + ALLOCATE_AHEAD));
                 }
-                int n = FdIo.read(local, body, filled, body.length - filled);
+                int n = FdIo.read(recvBuffer, local, body, filled, body.length - filled);
                 if (n == 0) {
                     throw truncated(filled, length, "message body");
                 }
@@ -392,10 +399,10 @@ public final class Connection implements AutoCloseable, Serializable {
     }
 
     /** Reads until {@code length} bytes or end of file; returns how many arrived. */
-    private static int readUpTo(int fd, byte[] into, int offset, int length) {
+    private static int readUpTo(long buffer, int fd, byte[] into, int offset, int length) {
         int filled = 0;
         while (filled < length) {
-            int n = FdIo.read(fd, into, offset + filled, length - filled);
+            int n = FdIo.read(buffer, fd, into, offset + filled, length - filled);
             if (n == 0) {
                 return filled;
             }
@@ -466,6 +473,10 @@ public final class Connection implements AutoCloseable, Serializable {
                 int local = fd;
                 if (local >= 0) {
                     fd = -1;
+                    FdIo.freeBuffer(sendBuffer);
+                    FdIo.freeBuffer(recvBuffer);
+                    sendBuffer = 0;
+                    recvBuffer = 0;
                     FdIo.close(local);
                 }
             } finally {

@@ -58,7 +58,8 @@ public final class ProcessDemos {
                     "Look for locked=true in the child, and a lock held by another thread that nobody in the child can release."),
             demo("mp-spawn-refusal", ProcessDemos::spawnRefusal,
                     "SPAWN serializes the target (Python pickles it): a file object or a thread lock cannot cross, and is named.",
-                    "Look for java.io.FileWriter and java.util.concurrent.locks.ReentrantLock named in the refusals."));
+                    "Look for java.io.FileWriter and java.util.concurrent.locks.ReentrantLock named in the refusals."),
+            new PipeDemo());
 
     /** Python's module-level {@code a = 1} of 001's mp-copy program. */
     static int a = 1;

@@ -3,22 +3,23 @@ package io.forkj.multiprocessing.internal;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import com.kenai.jffi.MemoryIO;
 
 /**
- * The system calls under a {@code Connection}: whole-buffer writes and reads on a pipe or socket fd through one
- * native buffer per thread, with {@code EINTR} retried, partial writes continued and {@code EAGAIN} (an fd some
- * process made non-blocking) waited out with {@code poll(2)}.
+ * The system calls under a {@code Connection}: whole-buffer writes and reads on a pipe or socket fd through a
+ * native buffer of the connection's, with {@code EINTR} retried, partial writes continued and {@code EAGAIN} (an
+ * fd some process made non-blocking) waited out with {@code poll(2)}.
  *
  * <p>Why a native buffer and raw addresses: jnr's {@code byte[]} parameters copy the whole array into temporary
  * native memory on every call (and back, for reads), whatever the count; here each byte is copied once between
- * the Java array and the buffer, and a call costs one jnr downcall. Measured in {@code benchmarks/mp/pipe.sh}.
+ * the Java array and the buffer, and a call costs one jnr downcall. The buffer is plain {@code malloc} memory
+ * allocated when the connection is made and freed when it is closed: a FORK child that uses an inherited
+ * connection allocates nothing native and registers nothing with the garbage collector (a cleaner or finalizer
+ * registration takes a lock another thread may have held at fork time).
  */
 public final class FdIo {
-    /** Bytes moved per system call at most: the per-thread native buffer's size. */
-    public static final int CHUNK = 256 * 1024;
+    /** Bytes moved per system call at most: the size of a connection's buffer for one direction. */
+    public static final int CHUNK = 128 * 1024;
 
     static final int EINTR = 4;
     static final int EAGAIN = 11;
@@ -28,25 +29,37 @@ public final class FdIo {
     static final short POLLOUT = 0x4;
 
     private static final LinuxLibC LIBC = Native.libc();
-    private static final Runtime RUNTIME = Runtime.getSystemRuntime();
-    /** The pollfd record lives in the last 8 bytes, after the data area. */
-    private static final ThreadLocal<Pointer> BUFFER = ThreadLocal.withInitial(() -> Memory.allocateDirect(RUNTIME, CHUNK + 8));
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
     private FdIo() {
     }
 
+    /** A buffer for one direction: {@link #CHUNK} bytes of data, then one {@code struct pollfd}. */
+    public static long allocateBuffer() {
+        long address = MEMORY.allocateMemory(CHUNK + 8, false);
+        if (address == 0) {
+            throw new OutOfMemoryError("malloc(" + (CHUNK + 8) + ") for a connection buffer failed");
+        }
+        return address;
+    }
+
+    /** Frees a buffer from {@link #allocateBuffer()}; 0 is ignored. */
+    public static void freeBuffer(long address) {
+        if (address != 0) {
+            MEMORY.freeMemory(address);
+        }
+    }
+
     /**
-     * Writes {@code head[0..headLength)} followed by {@code body[offset..offset+length)} to {@code fd}, all of it:
+     * Writes, through the buffer at {@code address}, {@code head[0..headLength)} followed by {@code body[offset..offset+length)} to {@code fd}, all of it:
      * one {@code write(2)} when the two fit in {@link #CHUNK}.
      *
      * @throws PosixException with EPIPE/ECONNRESET when no process holds the other end any more, or another errno
      */
-    public static void writeFully(int fd, byte[] head, int headLength, byte[] body, int offset, int length) {
-        Pointer buffer = BUFFER.get();
-        long address = buffer.address();
+    public static void writeFully(long address, int fd, byte[] head, int headLength, byte[] body, int offset, int length) {
         int filled = 0;
         if (headLength > 0) {
-            buffer.put(0, head, 0, headLength);
+            MEMORY.putByteArray(address, head, 0, headLength);
             filled = headLength;
         }
         int next = offset;
@@ -54,7 +67,7 @@ public final class FdIo {
         while (true) {
             int take = Math.min(CHUNK - filled, end - next);
             if (take > 0) {
-                buffer.put(filled, body, next, take);
+                MEMORY.putByteArray(address + filled, body, next, take);
                 next += take;
                 filled += take;
             }
@@ -70,7 +83,7 @@ public final class FdIo {
                     continue;
                 }
                 if (errno == EAGAIN) {
-                    awaitReady(fd, POLLOUT, -1);
+                    awaitReady(address, fd, POLLOUT, -1);
                     continue;
                 }
                 throw new PosixException("write(" + fd + ", " + (filled - done) + " bytes)", errno);
@@ -83,20 +96,18 @@ public final class FdIo {
     }
 
     /**
-     * One {@code read(2)} of at most {@code length} bytes (and at most {@link #CHUNK}) into {@code target}.
+     * One {@code read(2)}, through the buffer at {@code address}, of at most {@code length} bytes (and at most {@link #CHUNK}) into {@code target}.
      *
      * @return the bytes read, 0 at end of file; {@code ECONNRESET} (the peer died with data of ours unread) counts
      *         as end of file
      * @throws PosixException for any other errno but EINTR/EAGAIN, which are retried
      */
-    public static int read(int fd, byte[] target, int offset, int length) {
-        Pointer buffer = BUFFER.get();
-        long address = buffer.address();
+    public static int read(long address, int fd, byte[] target, int offset, int length) {
         int want = Math.min(length, CHUNK);
         while (true) {
             long n = LIBC.read(fd, address, want);
             if (n > 0) {
-                buffer.get(0, target, offset, (int) n);
+                MEMORY.getByteArray(address, target, offset, (int) n);
                 return (int) n;
             }
             if (n == 0) {
@@ -107,7 +118,7 @@ public final class FdIo {
                 continue;
             }
             if (errno == EAGAIN) {
-                awaitReady(fd, POLLIN, -1);
+                awaitReady(address, fd, POLLIN, -1);
                 continue;
             }
             if (errno == ECONNRESET) {
@@ -118,20 +129,19 @@ public final class FdIo {
     }
 
     /**
-     * {@code poll(2)} for {@code events} on {@code fd}.
+     * {@code poll(2)} for {@code events} on {@code fd}, with the {@code pollfd} in the buffer at {@code address}.
      *
      * @param timeoutMillis 0 to ask without waiting, negative to wait without limit
      * @return whether the fd is ready (readable data or end of file/hang-up/error, which the next read reports)
      */
-    public static boolean awaitReady(int fd, short events, long timeoutMillis) {
-        Pointer buffer = BUFFER.get();
-        long pollfd = buffer.address() + CHUNK;
+    public static boolean awaitReady(long address, int fd, short events, long timeoutMillis) {
+        long pollfd = address + CHUNK;
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
         long wait = timeoutMillis;
         while (true) {
-            buffer.putInt(CHUNK, fd);
-            buffer.putShort(CHUNK + 4, events);
-            buffer.putShort(CHUNK + 6, (short) 0);
+            MEMORY.putInt(pollfd, fd);
+            MEMORY.putShort(pollfd + 4, events);
+            MEMORY.putShort(pollfd + 6, (short) 0);
             int n = LIBC.poll(pollfd, 1, (int) Math.min(wait, Integer.MAX_VALUE));
             if (n > 0) {
                 return true;

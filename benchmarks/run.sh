@@ -143,6 +143,9 @@ for mode in "idle nogc ${STALL_IDLE:-10000}" "idle gc ${STALL_IDLE:-10000}" "bus
   row "guarded-fork stalls, $1 parent, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, 2 s deadline)" "$stalls stalls (${per10k} per 10,000), all detected; median fork+wait $p50" "—" "—" "0 undetected: met"
 done
 
+# 7. multiprocessing shared memory and locks vs CPython (issue 14): rows from benchmarks/mp/shm.sh
+while IFS= read -r line; do rows+=("$line"); done < <(ROUNDS="$rounds" "$here/mp/shm.sh" "$jar")
+
 cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)

@@ -86,6 +86,28 @@ public final class SharedMemoryDemos {
         };
     }
 
+    /** Children wait here until every one of them is ready, so they overlap however slowly JVMs start. */
+    private static final class Gate implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final RawValue ready = new RawValue('i', 0);
+        private final Event open = new Event();
+
+        void pass() throws InterruptedException {
+            ready.incrementAndGet();
+            if (!open.await(WAIT)) {
+                throw new IllegalStateException("the gate never opened");
+            }
+        }
+
+        void openWhenReady(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (ready.getLong() < n && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            open.set();
+        }
+    }
+
     private static List<MpProcess> startAll(List<Target> targets) {
         List<MpProcess> started = new ArrayList<>();
         for (Target t : targets) {
@@ -113,12 +135,12 @@ public final class SharedMemoryDemos {
 
     private static int printer(boolean locked) throws Exception {
         Lock mutex = new Lock();
-        Event go = new Event();
+        Gate go = new Gate();
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String name = "进程" + i;
             targets.add(() -> {
-                go.await(WAIT);
+                go.pass();
                 if (locked) {
                     mutex.acquire();
                 }
@@ -133,7 +155,7 @@ public final class SharedMemoryDemos {
             });
         }
         List<MpProcess> processes = startAll(targets);
-        go.set();
+        go.openWhenReady(targets.size());
         return joinAll(processes) ? 0 : 1;
     }
 
@@ -145,13 +167,13 @@ public final class SharedMemoryDemos {
         Files.writeString(db, "{\"count\": 1}");
         String dbPath = db.toString();
         Lock mutex = new Lock();
-        Event go = new Event();
+        Gate go = new Gate();
         RawValue sold = new RawValue('i', 0);
         List<Target> buyers = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             String name = "路人" + i;
             buyers.add(() -> {
-                go.await(WAIT);
+                go.pass();
                 search(name, dbPath);
                 if (locked) {
                     try (var held = mutex.hold()) {
@@ -164,7 +186,7 @@ public final class SharedMemoryDemos {
         }
         try {
             List<MpProcess> processes = startAll(buyers);
-            go.set();
+            go.openWhenReady(buyers.size());
             boolean ok = joinAll(processes);
             System.out.println("one ticket, sold " + sold.getInt() + " time(s); db.txt now says "
                     + Files.readString(db));
@@ -288,11 +310,11 @@ public final class SharedMemoryDemos {
         Semaphore sem = new Semaphore(3);
         RawValue working = new RawValue('i', 0);
         RawValue peak = new RawValue('i', 0);
-        Event go = new Event();
+        Gate go = new Gate();
         List<Target> tasks = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             tasks.add(() -> {
-                go.await(WAIT);
+                go.pass();
                 sem.acquire();
                 long now = working.incrementAndGet();
                 long seen = peak.getLong();
@@ -307,7 +329,7 @@ public final class SharedMemoryDemos {
             });
         }
         List<MpProcess> processes = startAll(tasks);
-        go.set();
+        go.openWhenReady(tasks.size());
         boolean ok = joinAll(processes);
         System.out.println("at most " + peak.getInt() + " worked at once; sem.getValue() = " + sem.getValue());
         return ok && peak.getInt() == 3 && sem.getValue() == 3 ? 0 : 1;

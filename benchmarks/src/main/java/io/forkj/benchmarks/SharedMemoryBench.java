@@ -20,8 +20,9 @@ import java.util.List;
  *   <li>{@code locked N} / {@code atomic N}: 2 SPAWN processes each add 1 to a shared {@code Value('i')} N times,
  *       under {@code getLock()} / with {@code getAndAdd}; increments per second from the start gate to the last
  *       one (each child first runs the same loop on a private value, so both measure warm code);</li>
- *   <li>{@code handoff N}: 2 SPAWN processes each take a contended {@code Lock} N times; lock hand-offs between
- *       the processes per second (an acquisition by the other process than the previous one).</li>
+ *   <li>{@code handoff N}: 2 SPAWN processes take N turns each, strictly alternating: a process takes the
+ *       {@code Lock} until a shared value says it is its turn, then passes the turn; turns (hand-offs of the lock
+ *       between the processes) per second.</li>
  * </ul>
  */
 public final class SharedMemoryBench {
@@ -115,12 +116,14 @@ public final class SharedMemoryBench {
         return 2.0 * n / (elapsed / 1e9);
     }
 
-    private static void takeTurns(Lock lock, RawValue last, RawValue handoffs, int me, int n) {
-        for (int i = 0; i < n; i++) {
+    /** Takes the lock until it has had {@code n} turns: a turn is the lock held while {@code turn} names it. */
+    private static void takeTurns(Lock lock, RawValue turn, int me, int other, int n) {
+        int done = 0;
+        while (done < n) {
             lock.acquire();
-            if (last.getLong() != me) {
-                handoffs.set(handoffs.getLong() + 1);
-                last.set(me);
+            if (turn.getLong() == me) {
+                turn.set(other);
+                done++;
             }
             lock.release();
         }
@@ -128,22 +131,17 @@ public final class SharedMemoryBench {
 
     private static double handoffs(int n) throws Exception {
         Lock lock = new Lock();
-        RawValue last = new RawValue('i', 0);
-        RawValue handoffs = new RawValue('q', 0);
+        RawValue turn = new RawValue('i', 1);
+        RawValue ids = new RawValue('i', 0);
         Event go = new Event();
         RawValue done = new RawValue('i', 0);
         RawValue ready = new RawValue('i', 0);
         Target child = () -> {
-            int me = (int) ProcessHandle.current().pid();
-            Lock mine = new Lock();
-            RawValue myLast = new RawValue('i', 0);
-            RawValue myCount = new RawValue('q', 0);
-            for (int round = 0; round < 4; round++) {
-                takeTurns(mine, myLast, myCount, me, n);
-            }
+            int me = (int) ids.incrementAndGet();
+            takeTurns(new Lock(), new RawValue('i', me), me, me, 4 * n);
             ready.getAndAdd(1);
             go.await(Duration.ofSeconds(120));
-            takeTurns(lock, last, handoffs, me, n);
+            takeTurns(lock, turn, me, 3 - me, n);
             done.getAndAdd(1);
         };
         List<MpProcess> children = start(child, 2);
@@ -153,7 +151,7 @@ public final class SharedMemoryBench {
         awaitCount(done, 2);
         long elapsed = System.nanoTime() - start;
         join(children);
-        return handoffs.getLong() / (elapsed / 1e9);
+        return 2.0 * n / (elapsed / 1e9);
     }
 
     private static List<MpProcess> start(Target target, int count) {

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MpSharedMemoryDemosIT {
 
     private static String demo(String name) throws Exception {
-        Cli.Result r = Cli.run("demo", name);
+        // Up to ten JVMs start at once for one demo: generous on a loaded 2-core machine.
+        Cli.Result r = Cli.run(java.time.Duration.ofMinutes(8), "demo", name);
         assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
         assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING");
         // After a failed first run the command runs the demo again (a "!!" line says so): check that run alone.
@@ -75,7 +76,8 @@ class MpSharedMemoryDemosIT {
         assertThat(all("(\\d+) 执行任务", out)).hasSize(5);
         assertThat(all("(\\d+) 执行完成", out)).hasSize(5);
         assertThat(out).contains("at most 3 worked at once; sem.getValue() = 3");
-        List<String> lines = out.lines().filter(l -> l.contains("执行")).toList();
+        List<String> lines = out.lines().filter(l -> l.matches("\\d+ 执行(任务|完成)")).toList();
+        assertThat(lines).hasSize(10);
         int working = 0;
         for (String line : lines) {
             working += line.contains("执行任务") ? 1 : -1;

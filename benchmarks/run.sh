@@ -200,6 +200,9 @@ while IFS= read -r line; do rows+=("$line"); done < <("$here/mp/process.sh" "$ja
 log "multiprocessing queue/pool/executor/manager vs CPython..."
 while IFS= read -r line; do rows+=("$line"); done < <(QUEUE_SH_ROWS_ONLY=1 ROUNDS="$rounds" "$here/mp/queue.sh" "$jar")
 
+# 9. multiprocessing shared memory and locks vs CPython (issue 14): rows from benchmarks/mp/shm.sh
+while IFS= read -r line; do rows+=("$line"); done < <(ROUNDS="$rounds" "$here/mp/shm.sh" "$jar")
+
 cores=$(nproc)
 kernel=$(uname -r)
 jdk=$("$java_bin" -version 2>&1 | head -1)

@@ -16,6 +16,31 @@ final class Children {
     private Children() {
     }
 
+    /**
+     * Runs {@code task} in this process {@code rounds} times in each of two threads at once, so that its whole
+     * path, contended branches included, is compiled before a FORK child runs it (a forked JVM that asks the JIT
+     * for a compilation or meets a never-taken branch can block for ever: MpProcess's FORK rules).
+     *
+     * @return how many times the task ran here (2 × rounds)
+     */
+    static int warmForFork(Target task, int rounds) throws Exception {
+        Thread helper = new Thread(() -> {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    task.run();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "warm-for-fork");
+        helper.start();
+        for (int i = 0; i < rounds; i++) {
+            task.run();
+        }
+        helper.join();
+        return 2 * rounds;
+    }
+
     static MpProcess start(StartMethod how, Target task) {
         MpProcess process = new MpProcess(task).startMethod(how);
         if (how == StartMethod.FORK) {

@@ -61,9 +61,22 @@ public final class JvmCommand {
         return command;
     }
 
-    /** This JVM's options that a child needs too: heap, properties, module opens; not agents or CDS settings. */
+    /**
+     * This JVM's options that a child needs too: heap, properties, module opens; not agents or CDS settings. On
+     * JDK 22+ also native access, and on 24+ jffi's use of {@code sun.misc.Unsafe}, granted explicitly: a parent
+     * started with {@code java -jar} gets native access from the jar's manifest, which a {@code -cp} child does
+     * not read, and would print the JDK's warnings on the child's stderr.
+     */
     static List<String> inheritedOptions() {
-        return filter(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> options = new ArrayList<>(filter(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        int feature = Runtime.version().feature();
+        if (feature >= 22 && options.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+            options.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (feature >= 24 && options.stream().noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+            options.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return List.copyOf(options);
     }
 
     /** {@code options} less debugger agents, class-data-sharing settings and the ones forkj sets itself. */

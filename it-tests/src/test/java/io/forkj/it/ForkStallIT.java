@@ -6,6 +6,7 @@ import io.forkj.posix.Child;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
+import io.forkj.posix.internal.JvmLocks;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
 import io.forkj.signals.ExitWatcher;
@@ -15,6 +16,8 @@ import jnr.ffi.Runtime;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 11, item 4: a stalled forked child is recognised from /proc long before its deadline (here 120 s, which
@@ -32,6 +36,7 @@ class ForkStallIT {
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final ForkOptions OPTIONS = ForkOptions.defaults().deadline(LONG);
     private static final String STALLS = "forkj.fork.testStartStalls";
+    private static final String LOCKS_HELD = "forkj.fork.testLocksHeld";
     static volatile Object sink;
 
     /** A GC needed in the child: it waits on a private condition variable (op 0x189) that nothing can signal. */
@@ -101,6 +106,52 @@ class ForkStallIT {
             System.clearProperty(STALLS);
         }
         assertThat(Kernel.children(Kernel.self())).isEmpty();
+    }
+
+    /**
+     * A child that finds one of HotSpot's VM locks held at the fork (here the test stand-in, always held) gives up
+     * before its body and is replaced; the caller sees one child that ran its body once.
+     */
+    @Test
+    void aJvmLockHeldAtTheForkIsRetriedBeforeTheBody() throws Exception {
+        Fork.run(OPTIONS, ctx -> { }).waitFor();
+        long before = Fork.retriedStarts();
+        System.setProperty(LOCKS_HELD, "3");
+        Child child;
+        try {
+            child = Fork.run(OPTIONS, ctx -> ctx.exit(6));
+        } finally {
+            System.clearProperty(LOCKS_HELD);
+        }
+        assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 6));
+        assertThat(Fork.retriedStarts() - before).as("three attempts found the lock held").isEqualTo(3);
+        assertThat(Kernel.children(Kernel.self())).as("the attempts that gave up were reaped").isEmpty();
+    }
+
+    @Test
+    void aJvmLockHeldAtEveryAttemptIsReportedByName() {
+        System.setProperty(LOCKS_HELD, "1000");
+        try {
+            assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { })).isInstanceOfSatisfying(ForkStallException.class, e ->
+                    assertThat(e.getMessage()).contains("the JVM lock TestStandIn_lock was held by another thread at the fork")
+                            .contains("50 attempts"));
+        } finally {
+            System.clearProperty(LOCKS_HELD);
+        }
+        assertThat(Kernel.children(Kernel.self())).isEmpty();
+    }
+
+    /** The locks a child checks are found in libjvm.so's symbol table, which the JDKs this project uses keep. */
+    @Test
+    void theVmLocksOfThisJdkAreFound() {
+        assumeTrue(JvmLocks.symbolsAvailable(), "libjvm.so of " + System.getProperty("java.home") + " has no .symtab");
+        JvmLocks locks = JvmLocks.ofThisJvm();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < locks.count(); i++) {
+            names.add(locks.name(i));
+        }
+        // (JDK 25 has no MethodData_lock or JNIHandleBlockFreeList_lock any more; these three are in 17 and 25)
+        assertThat(names).contains("MethodCompileQueue_lock", "SystemDictionary_lock", "Heap_lock");
     }
 
     /** Thread.sleep waits on a private futex too, but with a timeout (op 0x89): not a stall. */

@@ -148,4 +148,21 @@ public final class Kernel {
         }
         return result;
     }
+
+    /**
+     * This JVM's fds without the ones the JDK opens and closes on its own at any moment: cgroup files read by the
+     * container support (seen on a CI runner with cgroup v1: {@code /sys/fs/cgroup/memory/.../memory.stat}), /proc
+     * files, jars, the random devices and epoll instances. What is left is what the code under test opened.
+     */
+    public static List<String> ownFds() {
+        List<String> result = openFds(self());
+        result.removeIf(Kernel::openedByTheJdk);
+        return result;
+    }
+
+    private static boolean openedByTheJdk(String fd) {
+        String target = fd.substring(fd.indexOf(" -> ") + 4);
+        return target.startsWith("/sys/") || target.startsWith("/proc/") || target.endsWith(".jar")
+                || target.contains("random") || target.equals("anon_inode:[eventpoll]");
+    }
 }

@@ -5,6 +5,7 @@ import io.forkj.Signal;
 import io.forkj.posix.internal.AllocationBudget;
 import io.forkj.posix.internal.ForkedChild;
 import io.forkj.posix.internal.ForkedContext;
+import io.forkj.posix.internal.JvmLocks;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.Redirects;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The guarded way to run Java code in a forked child: Python's {@code os.fork()} with the child branch as a
@@ -75,7 +77,13 @@ public final class Fork {
     private static volatile boolean warm;
     /** Forks tried for one run: a child that stalls before its body is replaced, at most this many times less one. */
     static final int START_ATTEMPTS = 5;
+    /**
+     * Forks tried for one run whose children found a JVM lock held at the fork ({@code JvmLocks}): each costs one
+     * fork round trip and no probing, and beside a busy JIT one fork in several meets a held lock.
+     */
+    static final int LOCK_HELD_ATTEMPTS = 50;
     private static final int START_PROBE_MILLIS = 10;
+    private static final String LOCK_HELD_EVIDENCE = "the JVM lock ";
     private static final int O_CLOEXEC = 0x80000;
     private static final short POLLIN = 1;
     private static final AtomicLong RETRIED_STARTS = new AtomicLong();
@@ -84,6 +92,8 @@ public final class Fork {
      * private futex nothing wakes, so the recognition and the retry can be tested deterministically.
      */
     static final String STALL_PROPERTY = "forkj.fork.testStartStalls";
+    /** Fault injection for tests (internal, not API): the first N attempts of each run find a JVM lock held. */
+    static final String LOCK_HELD_PROPERTY = "forkj.fork.testLocksHeld";
     private static final Pointer STALL_FUTEX = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
 
     private Fork() {
@@ -148,15 +158,22 @@ public final class Fork {
             outFd = Redirects.openInParent(options.stdout());
             errFd = Redirects.openInParent(options.stderr());
             int[][] dups = dups(outFd, errFd);
+            int stalls = 0;
+            int locksHeld = 0;
             for (int attempt = 1; ; attempt++) {
                 Attempt result = forkOnce(attempt, options, body, budget, signals, dups);
                 if (result.stallEvidence == null) {
                     return result.child;
                 }
                 RETRIED_STARTS.incrementAndGet();
-                if (attempt == START_ATTEMPTS) {
+                boolean lockHeld = result.lockHeld;
+                if (lockHeld ? ++locksHeld == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
                     throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
-                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + START_ATTEMPTS + " attempts");
+                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts");
+                }
+                if (lockHeld) {
+                    // Whoever holds it in the parent releases it within microseconds once it gets a core again.
+                    LockSupport.parkNanos(100_000L * locksHeld);
                 }
             }
         } finally {
@@ -171,8 +188,10 @@ public final class Fork {
         final String stallEvidence;
         final long afterNanos;
         final String waitChannel;
+        final boolean lockHeld;
 
-        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel) {
+        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel, boolean lockHeld) {
+            this.lockHeld = lockHeld;
             this.child = child;
             this.stallEvidence = stallEvidence;
             this.afterNanos = afterNanos;
@@ -186,8 +205,9 @@ public final class Fork {
             throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
         }
         try {
+            JvmLocks locks = attempt <= Integer.getInteger(LOCK_HELD_PROPERTY, 0) ? JvmLocks.heldStandIn() : JvmLocks.ofThisJvm();
             ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
-                    started[1], attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);
+                    started[1], locks, attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);
             QuietCompiler.await(QUIET_WAIT_NANOS);
             long start = System.nanoTime();
             int pid = Native.posix().fork();
@@ -200,12 +220,13 @@ public final class Fork {
             Native.posix().close(started[1]);
             started[1] = -1;
             Child child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
-            String stalled = awaitStart(child, started[0], start + options.deadline().toNanos());
+            String stalled = awaitStart(child, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
             if (stalled != null) {
                 wchan = child.discardStalledStart();
             }
-            return new Attempt(child, stalled, System.nanoTime() - start, wchan);
+            return new Attempt(child, stalled, System.nanoTime() - start, wchan,
+                    stalled != null && stalled.startsWith(LOCK_HELD_EVIDENCE));
         } finally {
             Native.posix().close(started[0]);
             if (started[1] >= 0) {
@@ -220,7 +241,7 @@ public final class Fork {
      *
      * @return the stall evidence if it stalled before its body, else null
      */
-    private static String awaitStart(Child child, int startedFd, long deadlineNanos) {
+    private static String awaitStart(Child child, int startedFd, long deadlineNanos, JvmLocks locks) {
         Pointer pollfd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
         pollfd.putInt(0, startedFd);
         pollfd.putShort(4, POLLIN);
@@ -231,7 +252,11 @@ public final class Fork {
                 // One byte: the body starts. 0 (EOF): the child ended before (every copy of the write end closed).
                 // Either way no stall before the body; other concurrently forked children may hold the write end,
                 // so EOF can come late, which the probes below cover.
-                Native.libc().read(startedFd, one, 1);
+                if (Native.libc().read(startedFd, one, 1) == 1 && (one[0] & 0xff) >= ForkedChild.LOCK_HELD_BASE) {
+                    int lock = (one[0] & 0xff) - ForkedChild.LOCK_HELD_BASE;
+                    return LOCK_HELD_EVIDENCE + locks.name(lock) + " was held by another thread at the fork, "
+                            + "so the child would have blocked on it for ever; it exited before its body";
+                }
                 return null;
             }
             Optional<StatLine> stat = ProcStat.read(child.pid());

@@ -85,7 +85,7 @@ class MpPoolIT {
     @ParameterizedTest
     @EnumSource(StartMethod.class)
     void everyMapFlavourGivesItsResults(StartMethod method) throws Exception {
-        int fds = Kernel.openFds(Kernel.self()).size();
+        int fds = Kernel.ownFds().size();
         List<Integer> workers;
         try (Pool pool = new Pool(2, null, 0, method)) {
             assertThat(pool.map((Integer x) -> x * x, range(200))).isEqualTo(
@@ -111,8 +111,8 @@ class MpPoolIT {
         assertGone(workers);
         if (method != StartMethod.STANDBY) {
             // (the standby pool keeps fds for the idle JVMs it starts to replace the ones it handed out)
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.openFds(Kernel.self()).size() <= fds))
-                    .as("no fd left: %s", Kernel.openFds(Kernel.self())).isTrue();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.ownFds().size() <= fds))
+                    .as("no fd left: %s", Kernel.ownFds()).isTrue();
         }
     }
 

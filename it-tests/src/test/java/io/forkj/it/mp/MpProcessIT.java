@@ -240,7 +240,7 @@ class MpProcessIT {
         try {
             started(method, () -> { }).join(); // first-use setup (warm-up, watcher, pools) before the snapshot
             Multiprocessing.shutdownStandby();
-            Set<String> fdsBefore = new HashSet<>(Kernel.openFds(Kernel.self()));
+            Set<String> fdsBefore = new HashSet<>(Kernel.ownFds());
             int batch = method == StartMethod.FORK ? 20 : 3;
             int stalls = 0;
             for (int done = 0; done < count; done += batch) {
@@ -264,8 +264,8 @@ class MpProcessIT {
             assertThat(stalls).as("FORK children that stalled").isLessThanOrEqualTo(count / 50);
             assertThat(Kernel.children(Kernel.self())).as("children left").isEmpty();
             assertThat(Multiprocessing.activeChildren()).isEmpty();
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> new HashSet<>(Kernel.openFds(Kernel.self())).equals(fdsBefore)))
-                    .as("fds after the processes equal the fds before: %s vs %s", Kernel.openFds(Kernel.self()), fdsBefore)
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> new HashSet<>(Kernel.ownFds()).equals(fdsBefore)))
+                    .as("fds after the processes equal the fds before: %s vs %s", Kernel.ownFds(), fdsBefore)
                     .isTrue();
         } finally {
             Multiprocessing.setStandbyCount(1);

@@ -48,7 +48,7 @@ class MpQueueIT {
     void aHundredThousandItemsFromProducersOfEveryStartMethodArriveOnceEach() throws Exception {
         int n = 100_000;
         Multiprocessing.shutdownStandby();
-        int fds = Kernel.openFds(Kernel.self()).size();
+        int fds = Kernel.ownFds().size();
         // A FORK child has no garbage collector: it puts integers boxed here, and put() allocates nothing for them.
         Integer[] forkItems = IntStream.range(99_000, n).boxed().toArray(Integer[]::new);
         Queue<Integer> items = new Queue<>(1000);
@@ -112,8 +112,8 @@ class MpQueueIT {
         items.close();
         reports.close();
         Multiprocessing.shutdownStandby();
-        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.openFds(Kernel.self()).size() <= fds))
-                .as("no fd left: %s", Kernel.openFds(Kernel.self())).isTrue();
+        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.ownFds().size() <= fds))
+                .as("no fd left: %s", Kernel.ownFds()).isTrue();
     }
 
     @ParameterizedTest

@@ -1,7 +1,9 @@
 package io.forkj.posix.internal;
 
 import io.forkj.posix.ChildBody;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 
 /**
  * The code a guarded fork runs in the child, with everything it touches prepared in the parent: the
@@ -13,6 +15,13 @@ import jnr.ffi.Pointer;
 public final class ForkedChild {
     /** Exit code of a child whose body threw: {@code EX_SOFTWARE} from sysexits.h. */
     public static final int EXIT_THREW = 70;
+    /** Exit code of a child that found a JVM lock held at the fork and gave up before its body ({@code EX_TEMPFAIL}). */
+    public static final int EXIT_LOCK_HELD = 75;
+    /**
+     * The first byte value on the started pipe that means "JVM lock number (value - this) was held at the fork;
+     * the body did not start" rather than "the body starts" (1).
+     */
+    public static final int LOCK_HELD_BASE = 2;
     private static final int SIG_DFL = 0;
     private static final int SIG_UNBLOCK = 1;
 
@@ -23,8 +32,11 @@ public final class ForkedChild {
     private final int[] dupTo;
     private final int startedFd;
     private final Pointer stallBeforeStart;
+    private final JvmLocks locks;
+    private final byte[] lockHeld = new byte[1];
     private static final long FUTEX_WAIT_PRIVATE = 128;
     private static final byte[] STARTED = {1};
+    private static final Pointer STAND_IN_LOCK = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
 
     /**
      * @param context      what the body sees
@@ -44,16 +56,20 @@ public final class ForkedChild {
      */
     public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
                        int startedFd) {
-        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, null);
+        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, JvmLocks.ofThisJvm(), null);
     }
 
     /**
+     * @param locks            the JVM locks the child checks before its body (only with a started pipe): one held
+     *                         at the fork makes the child write {@link #LOCK_HELD_BASE} + its index instead of the
+     *                         started byte and exit with {@link #EXIT_LOCK_HELD}
      * @param stallBeforeStart fault injection for tests: if not null, the child waits for ever on this private
      *                         futex (an int 0 in memory) before it signals its start, as a child whose fork caught
      *                         a JVM lock held does
      */
     public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
-                       int startedFd, Pointer stallBeforeStart) {
+                       int startedFd, JvmLocks locks, Pointer stallBeforeStart) {
+        this.locks = locks;
         this.stallBeforeStart = stallBeforeStart;
         this.context = context;
         this.resetSignals = resetSignals;
@@ -89,6 +105,13 @@ public final class ForkedChild {
                 }
             }
             if (startedFd >= 0) {
+                int held = locks.firstHeld();
+                if (held >= 0) {
+                    lockHeld[0] = (byte) (LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE));
+                    Native.libc().write(startedFd, lockHeld, 1);
+                    Native.posix().close(startedFd);
+                    return EXIT_LOCK_HELD;
+                }
                 Native.libc().write(startedFd, STARTED, 1);
                 Native.posix().close(startedFd);
             }
@@ -154,22 +177,29 @@ public final class ForkedChild {
             byte[] scratch = new byte[24];
             io.forkj.Posix posix = io.forkj.Posix.get();
             long sink = 0;
+            JvmLocks real = JvmLocks.ofThisJvm();
             for (long i = 0; i < 20_000; i++) {
+                sink += real.firstHeld(); // whatever parent threads hold now: this only compiles the check
                 sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
                 sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();
             }
             if (sink == 42) {
                 Native.libc().write(devNull, scratch, 1); // keeps the loop from being optimized away
             }
+            // Both ways through the lock check, on a stand-in lock word: free (the body runs) and held.
+            Pointer word = Runtime.getSystemRuntime().getMemoryManager().newPointer(STAND_IN_LOCK.address());
+            JvmLocks standIn = JvmLocks.single("warm-up", word);
             for (int round = 0; round < 20; round++) {
                 if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
                     throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");
                 }
+                boolean held = round % 2 == 1;
+                word.putInt(0, held ? 1 : 0);
                 // The started signal's write and close, on a copy of /dev/null the close may consume.
                 int started = Native.posix().dup(devNull);
                 ForkedChild signalling = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull},
-                        new int[] {devNull}, started);
-                if (started < 0 || signalling.run(writes) != 0) {
+                        new int[] {devNull}, started, standIn, null);
+                if (started < 0 || signalling.run(writes) != (held ? EXIT_LOCK_HELD : 0)) {
                     throw new IllegalStateException("forkj warm-up: the child path with a started pipe did not give exit code 0");
                 }
             }

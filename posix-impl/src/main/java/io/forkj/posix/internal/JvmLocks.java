@@ -1,0 +1,281 @@
+package io.forkj.posix.internal;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * HotSpot's global VM locks ({@code MethodCompileQueue_lock}, {@code SystemDictionary_lock}, {@code Heap_lock},
+ * ...), found in the parent so that a forked child can tell, before its body starts, whether one of them was
+ * held by another thread at the fork. Such a lock stays held for ever in the child, since its owner was not
+ * copied; the child would block on it at its first JIT request or link resolution (seen with gdb on stalled
+ * children: 87 of 90 in-body stalls waited on {@code MethodCompileQueue_lock}, 3 on
+ * {@code SystemDictionary_lock}). A child that finds one held gives up before its body, and the parent forks again.
+ *
+ * <p>How they are found: the lock pointers are global symbols of {@code libjvm.so} (its ELF {@code .symtab}, which
+ * OpenJDK builds keep), relocated with the library's base from {@code /proc/self/maps}. Each {@code Mutex} object
+ * starts with its owner, then the {@code pthread_mutex_t} (whose first int is 0 when free), a
+ * {@code pthread_cond_t}, and a pointer to its name (JDK 17 to 25, x86-64 and aarch64 glibc). A lock is used
+ * only if its object, read through {@code /proc/self/mem} (which fails instead of crashing on a wrong address),
+ * carries its own symbol's name there; anything else (a stripped library, another layout) leaves the set empty
+ * and the fork as it was without this check.
+ */
+public final class JvmLocks {
+    /**
+     * The locks on the paths a child body can take without loading a class: a JIT request from a counter
+     * overflow (method data, the compile queue), call-site and adapter linking, JNI handle blocks (every jnr call),
+     * allocation beyond a TLAB, a safepoint poll. Not every VM lock: parent threads hold some of the others most
+     * of the time ({@code Compile_lock} while the JIT installs code, {@code PeriodicTask_lock}), and checking those
+     * made 40% of forks beside a busy JIT start again (measured, 8 forking threads and an allocating one).
+     */
+    private static final Set<String> CHILD_PATH_LOCKS = Set.of(
+            "MethodCompileQueue_lock", "MethodData_lock", "SystemDictionary_lock", "Heap_lock", "FreeList_lock",
+            "CodeCache_lock", "AdapterHandlerLibrary_lock", "SignatureHandlerLibrary_lock", "VtableStubs_lock",
+            "InlineCacheBuffer_lock", "CompiledIC_lock", "Patching_lock", "MultiArray_lock",
+            "JmethodIdCreation_lock", "JNIHandleBlockFreeList_lock", "RetData_lock", "OopMapCacheAlloc_lock",
+            "ExceptionCache_lock", "SymbolArena_lock", "Threads_lock");
+    private static final int MUTEX_WORD = 8;
+    private static final int NAME_POINTER = 96;
+    private static final int SHT_SYMTAB = 2;
+    private static final int STT_OBJECT = 1;
+    private static final JvmLocks NONE = new JvmLocks(List.of(), List.of());
+    private static volatile JvmLocks found;
+
+    private final String[] names;
+    private final Pointer[] words;
+
+    private JvmLocks(List<String> names, List<Pointer> words) {
+        this.names = names.toArray(new String[0]);
+        this.words = words.toArray(new Pointer[0]);
+    }
+
+    /** The locks of this JVM, found once; empty where they cannot be found safely. */
+    public static JvmLocks ofThisJvm() {
+        JvmLocks result = found;
+        if (result == null) {
+            synchronized (JvmLocks.class) {
+                result = found;
+                if (result == null) {
+                    result = find();
+                    found = result;
+                }
+            }
+        }
+        return result;
+    }
+
+    /** For tests of the retry: one lock, {@code TestStandIn_lock}, always held. */
+    public static JvmLocks heldStandIn() {
+        return HELD_STAND_IN;
+    }
+
+    /** For the warm-up: one "lock" on memory the caller controls (an int, 0 = free). */
+    static JvmLocks single(String name, Pointer word) {
+        return new JvmLocks(List.of(name), List.of(word));
+    }
+
+    private static final Pointer HELD_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+
+    private static final JvmLocks HELD_STAND_IN = single("TestStandIn_lock", heldWord());
+
+    /** The same kind of pointer as the real locks', so that the child's check sees one receiver class. */
+    private static Pointer heldWord() {
+        Pointer word = Runtime.getSystemRuntime().getMemoryManager().newPointer(HELD_MEMORY.address());
+        word.putInt(0, 1);
+        return word;
+    }
+
+    /** Whether this JVM's libjvm.so carries the symbol table the locks are found with. */
+    public static boolean symbolsAvailable() {
+        try {
+            MapsEntry jvm = libjvm();
+            return jvm != null && !lockSymbols(jvm.path).isEmpty();
+        } catch (IOException | RuntimeException unreadable) {
+            return false;
+        }
+    }
+
+    /** How many locks this checks. */
+    public int count() {
+        return words.length;
+    }
+
+    /**
+     * The index of the first lock held (its pthread mutex word not 0), or -1. Allocates nothing and calls
+     * nothing in the VM: it runs in a forked child before its body.
+     */
+    public int firstHeld() {
+        for (int i = 0; i < words.length; i++) {
+            if (words[i].getInt(0) != 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The symbol name of lock {@code index}, as {@link #firstHeld()} numbers them. */
+    public String name(int index) {
+        return names[index];
+    }
+
+    private static JvmLocks find() {
+        try {
+            MapsEntry jvm = libjvm();
+            if (jvm == null) {
+                return NONE;
+            }
+            List<String> names = new ArrayList<>();
+            List<Pointer> words = new ArrayList<>();
+            try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+                for (Symbol symbol : lockSymbols(jvm.path)) {
+                    long object = readLong(mem, jvm.base + symbol.value);
+                    if (object != 0 && symbol.name.equals(readName(mem, object))) {
+                        names.add(symbol.name);
+                        words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(object + MUTEX_WORD));
+                    }
+                }
+            }
+            return new JvmLocks(names, words);
+        } catch (IOException | RuntimeException unusable) {
+            return NONE;
+        }
+    }
+
+    private static final class MapsEntry {
+        final Path path;
+        final long base;
+
+        MapsEntry(Path path, long base) {
+            this.path = path;
+            this.base = base;
+        }
+    }
+
+    /** libjvm.so's path and load address: its private mapping at file offset 0 (the loader's, not a reader's). */
+    private static MapsEntry libjvm() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 6 && fields[5].endsWith("/libjvm.so") && fields[1].endsWith("p")
+                    && Long.parseLong(fields[2], 16) == 0) {
+                return new MapsEntry(Path.of(fields[5]), Long.parseUnsignedLong(fields[0].substring(0, fields[0].indexOf('-')), 16));
+            }
+        }
+        return null;
+    }
+
+    private static final class Symbol {
+        final String name;
+        final long value;
+
+        Symbol(String name, long value) {
+            this.name = name;
+            this.value = value;
+        }
+    }
+
+    /** The 8-byte data objects in the library's {@code .symtab} (ELF64 little-endian) that are child-path locks. */
+    private static List<Symbol> lockSymbols(Path library) throws IOException {
+        List<Symbol> result = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(library)) {
+            ByteBuffer header = read(channel, 0, 64);
+            if (header.getInt(0) != 0x464c457f || header.get(4) != 2 || header.get(5) != 1) {
+                return result;
+            }
+            long sectionTable = header.getLong(0x28);
+            int entrySize = Short.toUnsignedInt(header.getShort(0x3a));
+            int sections = Short.toUnsignedInt(header.getShort(0x3c));
+            ByteBuffer table = read(channel, sectionTable, entrySize * sections);
+            for (int s = 0; s < sections; s++) {
+                int at = s * entrySize;
+                if (table.getInt(at + 4) != SHT_SYMTAB) {
+                    continue;
+                }
+                ByteBuffer symbols = read(channel, table.getLong(at + 0x18), (int) table.getLong(at + 0x20));
+                int linked = table.getInt(at + 0x28) * entrySize;
+                ByteBuffer strings = read(channel, table.getLong(linked + 0x18), (int) table.getLong(linked + 0x20));
+                for (int sym = 0; sym + 24 <= symbols.limit(); sym += 24) {
+                    if ((symbols.get(sym + 4) & 0xf) == STT_OBJECT && symbols.getLong(sym + 16) == 8
+                            && symbols.getShort(sym + 6) != 0) {
+                        int name = symbols.getInt(sym);
+                        if (endsWithLock(strings, name)) {
+                            String text = cString(strings, name);
+                            if (CHILD_PATH_LOCKS.contains(text)) {
+                                result.add(new Symbol(text, symbols.getLong(sym + 8)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    private static final byte[] LOCK_SUFFIX = "_lock".getBytes(StandardCharsets.ISO_8859_1);
+
+    /** Whether the C string at {@code at} ends in "_lock", without making a String of each of ~57,000 symbols. */
+    private static boolean endsWithLock(ByteBuffer strings, int at) {
+        int end = at;
+        while (end < strings.limit() && strings.get(end) != 0) {
+            end++;
+        }
+        if (end - at < LOCK_SUFFIX.length) {
+            return false;
+        }
+        for (int i = 0; i < LOCK_SUFFIX.length; i++) {
+            if (strings.get(end - LOCK_SUFFIX.length + i) != LOCK_SUFFIX[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ByteBuffer read(FileChannel channel, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
+            // until full or end of file
+        }
+        return buffer.clear();
+    }
+
+    private static String cString(ByteBuffer buffer, int at) {
+        int end = at;
+        while (end < buffer.limit() && buffer.get(end) != 0 && end - at < 128) {
+            end++;
+        }
+        byte[] bytes = new byte[end - at];
+        buffer.get(at, bytes);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    private static long readLong(RandomAccessFile mem, long address) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        if (mem.getChannel().read(buffer, address) != 8) {
+            throw new IOException("short read at " + Long.toHexString(address));
+        }
+        return buffer.getLong(0);
+    }
+
+    /** The C string the object's name pointer leads to, or "" where nothing readable is there. */
+    private static String readName(RandomAccessFile mem, long object) {
+        try {
+            long name = readLong(mem, object + NAME_POINTER);
+            ByteBuffer buffer = ByteBuffer.allocate(64);
+            mem.getChannel().read(buffer, name);
+            return cString(buffer.flip(), 0);
+        } catch (IOException | IllegalArgumentException unreadable) {
+            return "";
+        }
+    }
+}

@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Stall rate of the guarded fork with an empty body. Usage: {@code ForkStallRate COUNT idle|threads8|busy gc|nogc}.
+ * Stall rate of the guarded fork. Usage: {@code ForkStallRate COUNT idle|threads8|busy|threads8busy gc|nogc [empty|work]}.
  * "threads8" forks from 8 threads at once (COUNT in all); "busy" runs one thread that allocates 4 KiB arrays
- * without pause beside the forking thread. Reports, per configuration: the stalls that reached the caller
+ * without pause beside the forking thread(s). The body is empty, or with "work" fills a 200-entry
+ * {@code HashMap} (code the parent has compiled first): interpreted and compiled code that crosses JIT counters
+ * and call-site links in the child, where a VM lock held at the fork shows. Reports, per configuration: the stalls that reached the caller
  * (ForkStallException: recognised early from /proc, or at the 10 s deadline), the stalls before the body that
  * {@code Fork.run} retried transparently ({@link Fork#retriedStarts()}), and the fork-to-reap latency percentiles.
  */
@@ -23,13 +25,26 @@ public final class ForkStallRate {
     private ForkStallRate() {
     }
 
+    private static int work() {
+        java.util.Map<String, Integer> map = new java.util.HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            map.put("k" + i, i);
+            sink = new int[64];
+        }
+        return map.size() == 200 ? 0 : 3;
+    }
+
     /** Runs the measurement; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         int count = Integer.parseInt(args[0]);
         String mode = args[1];
         boolean gc = args[2].equals("gc");
         ForkOptions options = ForkOptions.defaults().deadline(Duration.ofSeconds(10)).gcBeforeFork(gc);
-        ChildBody empty = ctx -> { };
+        boolean work = args.length > 3 && args[3].equals("work");
+        for (int i = 0; work && i < 20_000; i++) {
+            work();
+        }
+        ChildBody empty = work ? ctx -> ctx.exit(work()) : ctx -> { };
         AtomicBoolean stop = new AtomicBoolean();
         Thread allocator = new Thread(() -> {
             while (!stop.get()) {
@@ -37,12 +52,12 @@ public final class ForkStallRate {
             }
         });
         allocator.setDaemon(true);
-        if (mode.equals("busy")) {
+        if (mode.endsWith("busy")) {
             allocator.start();
         }
         Fork.run(options, empty).waitFor(); // the JVM's one-time warm-up, outside the count
         long retriedBefore = Fork.retriedStarts();
-        int threads = mode.equals("threads8") ? 8 : 1;
+        int threads = mode.startsWith("threads8") ? 8 : 1;
         long[] micros = new long[count];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger early = new AtomicInteger();
@@ -76,9 +91,9 @@ public final class ForkStallRate {
         long retried = Fork.retriedStarts() - retriedBefore;
         Arrays.sort(micros);
         System.out.print(seen);
-        System.out.printf("forks=%d mode=%s gcBeforeFork=%s stalls=%d (reached the caller: %d recognised early, %d at the "
+        System.out.printf("forks=%d mode=%s body=%s gcBeforeFork=%s stalls=%d (reached the caller: %d recognised early, %d at the "
                         + "deadline) retried=%d (stalled before the body, replaced) p50=%.2fms p99=%.2fms max=%.0fms total=%.0fs%n",
-                count, mode, gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried,
+                count, mode, work ? "work" : "empty", gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried,
                 micros[count / 2] / 1e3, micros[count * 99 / 100] / 1e3, micros[count - 1] / 1e3,
                 (System.nanoTime() - start) / 1e9);
     }

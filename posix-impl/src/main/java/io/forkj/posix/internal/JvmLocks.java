@@ -47,6 +47,12 @@ public final class JvmLocks {
             "JmethodIdCreation_lock", "JNIHandleBlockFreeList_lock", "RetData_lock", "OopMapCacheAlloc_lock",
             "ExceptionCache_lock", "SymbolArena_lock", "Threads_lock");
     private static final int MUTEX_WORD = 8;
+    private static final String NULL_CLD = "_ZN15ClassLoaderData27_the_null_class_loader_dataE";
+    private static final String CLD_HEAD = "_ZN20ClassLoaderDataGraph5_headE";
+    /** The name the class loader data's metaspace lock carries: JDK 17's, then JDK 21's and later. */
+    private static final Set<String> METASPACE_LOCK = Set.of("Metaspace allocation lock", "MetaspaceAllocation_lock");
+    private static final String[] PERMANENT_LOADERS = {"the boot", "the platform", "the application"};
+    private static final int CLD_SCAN_BYTES = 512;
     private static final int NAME_POINTER = 96;
     private static final int SHT_SYMTAB = 2;
     private static final int STT_OBJECT = 1;
@@ -139,17 +145,98 @@ public final class JvmLocks {
             List<String> names = new ArrayList<>();
             List<Pointer> words = new ArrayList<>();
             try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+                long nullCld = 0;
+                long head = 0;
                 for (Symbol symbol : lockSymbols(jvm.path)) {
                     long object = readLong(mem, jvm.base + symbol.value);
-                    if (object != 0 && symbol.name.equals(readName(mem, object))) {
+                    if (symbol.name.equals(NULL_CLD)) {
+                        nullCld = object;
+                    } else if (symbol.name.equals(CLD_HEAD)) {
+                        head = object;
+                    } else if (object != 0 && symbol.name.equals(readName(mem, object))) {
                         names.add(symbol.name);
                         words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(object + MUTEX_WORD));
                     }
+                }
+                long[] loaderLocks = permanentLoaderMetaspaceLocks(mem, nullCld, head);
+                for (int i = 0; i < loaderLocks.length; i++) {
+                    names.add("metaspace lock of " + PERMANENT_LOADERS[i] + " class loader");
+                    words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(loaderLocks[i] + MUTEX_WORD));
                 }
             }
             return new JvmLocks(names, words);
         } catch (IOException | RuntimeException unusable) {
             return NONE;
+        }
+    }
+
+    /**
+     * The metaspace locks of the boot, platform and application class loaders' {@code ClassLoaderData}: the
+     * first run of any method allocates its counters in its loader's metaspace under this lock, which JIT threads
+     * of the parent take too (a FORK target's first run in the child stalled on it in the test suite, JDK 17).
+     * Found by shape, every read through {@code /proc/self/mem}: the offset of the lock is where the boot loader's
+     * data points to a Mutex with that name; the offset of the next link is where the newest data points to
+     * another such data. The graph is a list with the newest first, so its last three are the boot loader's and
+     * the two built-in loaders', which live as long as the JVM: only their locks are kept, so the child never
+     * reads memory a class unloading may have freed.
+     *
+     * @return the lock objects' addresses, boot loader's first; none if anything does not look as expected
+     */
+    private static long[] permanentLoaderMetaspaceLocks(RandomAccessFile mem, long nullCld, long head) {
+        {
+            if (nullCld == 0 || head == 0) {
+                return new long[0];
+            }
+            int lockOffset = -1;
+            for (int offset = 0; offset < CLD_SCAN_BYTES && lockOffset < 0; offset += 8) {
+                if (METASPACE_LOCK.contains(readName(mem, peek(mem, nullCld + offset)))) {
+                    lockOffset = offset;
+                }
+            }
+            if (lockOffset < 0) {
+                return new long[0];
+            }
+            List<Long> list = new ArrayList<>();
+            list.add(head);
+            if (head != nullCld) {
+                int nextOffset = -1;
+                for (int offset = 0; offset < CLD_SCAN_BYTES && nextOffset < 0; offset += 8) {
+                    long candidate = peek(mem, head + offset);
+                    if (candidate != 0 && candidate != head && (candidate & 7) == 0
+                            && METASPACE_LOCK.contains(readName(mem, peek(mem, candidate + lockOffset)))) {
+                        nextOffset = offset;
+                    }
+                }
+                if (nextOffset < 0) {
+                    return new long[0];
+                }
+                for (long next = peek(mem, head + nextOffset); next != 0; next = peek(mem, next + nextOffset)) {
+                    list.add(next);
+                    if (list.size() > 100_000) {
+                        return new long[0];
+                    }
+                }
+            }
+            if (list.get(list.size() - 1) != nullCld || list.size() < PERMANENT_LOADERS.length) {
+                return new long[0];
+            }
+            long[] locks = new long[PERMANENT_LOADERS.length];
+            for (int i = 0; i < locks.length; i++) {
+                locks[i] = peek(mem, list.get(list.size() - 1 - i) + lockOffset);
+                if (!METASPACE_LOCK.contains(readName(mem, locks[i]))) {
+                    return new long[0];
+                }
+            }
+            return locks;
+        }
+    }
+
+    /** The 8 bytes at {@code address}, or 0 where nothing is mapped there. */
+    private static long peek(RandomAccessFile mem, long address) {
+        try {
+            return readLong(mem, address);
+        } catch (IOException | IllegalArgumentException unmapped) {
+            return 0;
         }
     }
 
@@ -209,9 +296,10 @@ public final class JvmLocks {
                     if ((symbols.get(sym + 4) & 0xf) == STT_OBJECT && symbols.getLong(sym + 16) == 8
                             && symbols.getShort(sym + 6) != 0) {
                         int name = symbols.getInt(sym);
-                        if (endsWithLock(strings, name)) {
+                        if (endsWith(strings, name, LOCK_SUFFIX) || endsWith(strings, name, CLD_SUFFIX)
+                                || endsWith(strings, name, HEAD_SUFFIX)) {
                             String text = cString(strings, name);
-                            if (CHILD_PATH_LOCKS.contains(text)) {
+                            if (CHILD_PATH_LOCKS.contains(text) || text.equals(NULL_CLD) || text.equals(CLD_HEAD)) {
                                 result.add(new Symbol(text, symbols.getLong(sym + 8)));
                             }
                         }
@@ -223,18 +311,20 @@ public final class JvmLocks {
     }
 
     private static final byte[] LOCK_SUFFIX = "_lock".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CLD_SUFFIX = "_dataE".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] HEAD_SUFFIX = "_headE".getBytes(StandardCharsets.ISO_8859_1);
 
-    /** Whether the C string at {@code at} ends in "_lock", without making a String of each of ~57,000 symbols. */
-    private static boolean endsWithLock(ByteBuffer strings, int at) {
+    /** Whether the C string at {@code at} ends in {@code suffix}, without making a String of each of ~57,000 symbols. */
+    private static boolean endsWith(ByteBuffer strings, int at, byte[] suffix) {
         int end = at;
         while (end < strings.limit() && strings.get(end) != 0) {
             end++;
         }
-        if (end - at < LOCK_SUFFIX.length) {
+        if (end - at < suffix.length) {
             return false;
         }
-        for (int i = 0; i < LOCK_SUFFIX.length; i++) {
-            if (strings.get(end - LOCK_SUFFIX.length + i) != LOCK_SUFFIX[i]) {
+        for (int i = 0; i < suffix.length; i++) {
+            if (strings.get(end - suffix.length + i) != suffix[i]) {
                 return false;
             }
         }

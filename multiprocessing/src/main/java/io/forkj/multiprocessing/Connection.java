@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.PollFds;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.FdIo;
@@ -240,7 +241,7 @@ public final class Connection implements AutoCloseable, Serializable {
         recvLock.lock();
         try {
             int local = open("poll on", readable, "send-only");
-            return FdIo.awaitReady(recvBuffer, local, (short) 1 /* POLLIN */, millis);
+            return FdIo.awaitReady(recvBuffer, local, PollFds.POLLIN, millis);
         } catch (PosixException e) {
             throw failure("poll", e);
         } finally {

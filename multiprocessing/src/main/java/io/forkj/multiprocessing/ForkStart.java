@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.Starter;
@@ -108,7 +109,7 @@ final class ForkStart {
                 return;
             }
             ParentDeath.warmUp();
-            int devNull = Native.posix().open("/dev/null", 1 | 0x80000, 0);
+            int devNull = Native.posix().open("/dev/null", 1 | LinuxLibC.Flags.O_CLOEXEC, 0);
             try {
                 PrintStream out = childStream(devNull);
                 MpProcess parentView = new MpProcess("warm-up", Native.posix().getpid(), true);

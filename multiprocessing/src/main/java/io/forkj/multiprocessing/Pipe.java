@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.Native;
 
@@ -22,7 +23,7 @@ import io.forkj.posix.internal.Native;
 public final class Pipe implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
-    private static final int CLOEXEC = 02000000;
+    private static final int CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final Connection conn1;
     private final Connection conn2;

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -38,7 +39,7 @@ public final class SharedMemory implements Serializable {
     private static final Pattern NAME = Pattern.compile("forkj_(\\d{1,10})_(\\d{1,10})_([0-9a-f]{16})");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int O_RDWR = 2;
-    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final transient SharedSegment segment;
     private final String name;

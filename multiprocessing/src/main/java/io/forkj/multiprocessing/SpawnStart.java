@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.ChildMain;
 import io.forkj.multiprocessing.internal.FdPassing;
@@ -20,7 +21,7 @@ import java.lang.ProcessBuilder.Redirect;
  * {@code /dev/null}.
  */
 final class SpawnStart {
-    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private SpawnStart() {
     }

@@ -1,5 +1,7 @@
 package io.forkj.posix;
 
+import io.forkj.posix.internal.PollFds;
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.posix.internal.AllocationBudget;
@@ -84,8 +86,7 @@ public final class Fork {
     static final int LOCK_HELD_ATTEMPTS = 50;
     private static final int START_PROBE_MILLIS = 10;
     private static final String LOCK_HELD_EVIDENCE = "the JVM lock ";
-    private static final int O_CLOEXEC = 0x80000;
-    private static final short POLLIN = 1;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static final AtomicLong RETRIED_STARTS = new AtomicLong();
     /**
      * Fault injection for tests (internal, not API): the first N attempts of each run stall before the body, on a
@@ -242,9 +243,7 @@ public final class Fork {
      * @return the stall evidence if it stalled before its body, else null
      */
     private static String awaitStart(Child child, int startedFd, long deadlineNanos, JvmLocks locks) {
-        Pointer pollfd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
-        pollfd.putInt(0, startedFd);
-        pollfd.putShort(4, POLLIN);
+        Pointer pollfd = PollFds.one(startedFd, PollFds.POLLIN);
         byte[] one = new byte[1];
         while (System.nanoTime() - deadlineNanos < 0) {
             int ready = Native.libc().poll(pollfd, 1, START_PROBE_MILLIS);

@@ -1,5 +1,7 @@
 package io.forkj.signals;
 
+import io.forkj.posix.internal.PollFds;
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.WaitStatus;
@@ -51,7 +53,7 @@ public final class ExitWatcher implements AutoCloseable {
 
     private static final int O_NONBLOCK = 0x800;
     private static final int STALL_LOOK_MILLIS = 50;
-    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static ExitWatcher shared;
 
     private final Mechanism mechanism;
@@ -295,7 +297,7 @@ public final class ExitWatcher implements AutoCloseable {
     private void runPidfd() {
         Pointer info = LinuxStructs.allocate(LinuxStructs.SIGINFO_SIZE);
         Entry[] polled = new Entry[0];
-        Pointer pollfds = LinuxStructs.pollfds(new int[] {wakeRead}, 1);
+        Pointer pollfds = PollFds.one(wakeRead, PollFds.POLLIN);
         int count = 1;
         byte[] drain = new byte[64];
         while (!closed) {
@@ -315,7 +317,7 @@ public final class ExitWatcher implements AutoCloseable {
                     fds[i + 1] = polled[i].pidfd;
                 }
                 count = fds.length;
-                pollfds = LinuxStructs.pollfds(fds, count);
+                pollfds = PollFds.of(fds, count, PollFds.POLLIN);
             }
             // A forked child that stalls never exits: look at the watched ones every 50 ms, through their handles,
             // which recognise a stall from /proc and enforce the deadline.
@@ -339,17 +341,17 @@ public final class ExitWatcher implements AutoCloseable {
                 }
                 throw new PosixException("poll(" + count + " fds)", errno);
             }
-            if (LinuxStructs.revents(pollfds, 0) != 0) {
+            if (PollFds.revents(pollfds, 0) != 0) {
                 while (Native.libc().read(wakeRead, drain, drain.length) > 0) {
                     // empty the wake pipe; the byte count means nothing
                 }
             }
             for (int i = 1; i < count; i++) {
-                if (LinuxStructs.revents(pollfds, i) != 0) {
+                if (PollFds.revents(pollfds, i) != 0) {
                     reapPidfd(polled[i - 1], info);
                 }
             }
-            LinuxStructs.clearRevents(pollfds, count);
+            PollFds.clearRevents(pollfds, count);
         }
     }
 
@@ -381,7 +383,7 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     private void runPolling() {
-        Pointer pollfds = LinuxStructs.pollfds(new int[] {wakeRead}, 1);
+        Pointer pollfds = PollFds.one(wakeRead, PollFds.POLLIN);
         byte[] drain = new byte[64];
         int timeout = (int) POLL_INTERVAL.toMillis();
         while (!closed) {
@@ -390,7 +392,7 @@ public final class ExitWatcher implements AutoCloseable {
                     // empty the wake pipe
                 }
             }
-            LinuxStructs.clearRevents(pollfds, 1);
+            PollFds.clearRevents(pollfds, 1);
             for (Entry e : entries.values()) {
                 reapByPid(e);
             }

@@ -3,6 +3,7 @@ package io.forkj.multiprocessing.internal;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.PollFds;
 import com.kenai.jffi.MemoryIO;
 
 /**
@@ -25,8 +26,8 @@ public final class FdIo {
     static final int EAGAIN = 11;
     static final int EPIPE = 32;
     static final int ECONNRESET = 104;
-    static final short POLLIN = 0x1;
-    static final short POLLOUT = 0x4;
+    static final short POLLIN = PollFds.POLLIN;
+    static final short POLLOUT = PollFds.POLLOUT;
 
     private static final LinuxLibC LIBC = Native.libc();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();

@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing.internal;
 
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.FdWrites;
 
 import java.io.OutputStream;
 
@@ -10,7 +10,6 @@ import java.io.OutputStream;
  * the parent, so a write in the child allocates nothing.
  */
 public final class FdOutputStream extends OutputStream {
-    private static final int EINTR = 4;
     private final int fd;
     private final byte[] scratch = new byte[8192];
 
@@ -40,20 +39,6 @@ public final class FdOutputStream extends OutputStream {
 
     /** Writes {@code scratch[0, n)} fully; output is best effort, as a dead terminal must not end the child. */
     private boolean drain(int n) {
-        int left = n;
-        while (left > 0) {
-            long written = Native.libc().write(fd, scratch, left);
-            if (written < 0) {
-                if (Native.errno() == EINTR) {
-                    continue;
-                }
-                return false;
-            }
-            left -= (int) written;
-            if (left > 0) {
-                System.arraycopy(scratch, (int) written, scratch, 0, left);
-            }
-        }
-        return true;
+        return FdWrites.writeFully(fd, scratch, n);
     }
 }

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.Native;
 import jnr.posix.CmsgHdr;
@@ -20,7 +21,7 @@ import java.nio.ByteOrder;
 public final class FdPassing {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOCK_CLOEXEC = LinuxLibC.Flags.SOCK_CLOEXEC;
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;

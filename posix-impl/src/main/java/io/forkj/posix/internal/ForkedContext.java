@@ -8,7 +8,6 @@ import io.forkj.posix.ChildContext;
  * take code paths (charset lookup, an encoder class) that the parent never ran.
  */
 public final class ForkedContext implements ChildContext {
-    private static final int EINTR = 4;
     private static final int CAPACITY = 4096;
 
     private final byte[] buffer = new byte[CAPACITY];
@@ -113,22 +112,7 @@ public final class ForkedContext implements ChildContext {
         drain(fd, n);
     }
 
-    /** Writes {@code buffer[0, n)} fully; a short write moves the rest to the front (no offset in the binding). */
     private boolean drain(int fd, int n) {
-        int left = n;
-        while (left > 0) {
-            long written = Native.libc().write(fd, buffer, left);
-            if (written < 0) {
-                if (Native.errno() == EINTR) {
-                    continue;
-                }
-                return false;
-            }
-            left -= (int) written;
-            if (left > 0) {
-                System.arraycopy(buffer, (int) written, buffer, 0, left);
-            }
-        }
-        return true;
+        return FdWrites.writeFully(fd, buffer, n);
     }
 }

@@ -38,8 +38,21 @@ public interface LinuxLibC {
         public static final long RT_SIGPROCMASK = ARM64 ? 135 : 14;
         /** {@code exit_group(2)}, what {@code _exit(3)} calls: see {@link #SETSID}. */
         public static final long EXIT_GROUP = ARM64 ? 94 : 231;
-        /** {@code futex(2)}: the stall probe reads it in /proc/PID/syscall; fault injection waits on one (issue 11). */
+        /** {@code futex(2)}: the stall probe reads it in /proc/PID/syscall; multiprocessing's locks wait on one. */
         public static final long FUTEX = ARM64 ? 98 : 202;
+        /** {@code mmap(2)}: shared memory maps a memfd with it (six arguments, through {@link #syscall}). */
+        public static final long MMAP = ARM64 ? 222 : 9;
+    }
+
+    /** Flags whose value is the same on x86-64 and arm64, written once. */
+    final class Flags {
+        private Flags() {
+        }
+
+        /** {@code O_CLOEXEC} for {@code open}, {@code pipe2}, {@code memfd_create}'s {@code MFD_CLOEXEC} is 1 instead. */
+        public static final int O_CLOEXEC = 02000000;
+        /** {@code SOCK_CLOEXEC} for {@code socket}/{@code socketpair}: the kernel defines it as {@code O_CLOEXEC}. */
+        public static final int SOCK_CLOEXEC = O_CLOEXEC;
     }
 
     /** {@code _exit(2)}. */

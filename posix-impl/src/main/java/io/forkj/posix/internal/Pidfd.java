@@ -2,9 +2,7 @@ package io.forkj.posix.internal;
 
 import io.forkj.Errno;
 import io.forkj.PosixException;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * Process file descriptors (Linux 5.3): a wait with a timeout that wakes when the child exits, and a signal
@@ -12,7 +10,6 @@ import jnr.ffi.Runtime;
  */
 public final class Pidfd {
     private static final int EINTR = 4;
-    private static final short POLLIN = 1;
     /** Returned by {@link #open} when the kernel has no pidfd_open (before 5.3). */
     public static final int UNSUPPORTED = -Errno.ENOSYS.number();
     /** Returned by {@link #open} when no process has the pid. */
@@ -47,9 +44,7 @@ public final class Pidfd {
      * @return true if the process has exited
      */
     public static boolean awaitExit(int pidfd, int millis) {
-        Pointer pollfd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
-        pollfd.putInt(0, pidfd);
-        pollfd.putShort(4, POLLIN);
+        Pointer pollfd = PollFds.one(pidfd, PollFds.POLLIN);
         while (true) {
             int ready = Native.libc().poll(pollfd, 1, millis);
             if (ready >= 0) {

@@ -16,7 +16,7 @@ public final class Redirects {
     static final int O_CREAT = 0100;
     static final int O_TRUNC = 01000;
     static final int O_APPEND = 02000;
-    static final int O_CLOEXEC = 02000000;
+    static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     static final int MODE_0666 = 0666;
 
     private Redirects() {

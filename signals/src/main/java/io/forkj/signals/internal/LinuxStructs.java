@@ -2,6 +2,7 @@ package io.forkj.signals.internal;
 
 import io.forkj.Signal;
 import io.forkj.WaitStatus;
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -15,10 +16,10 @@ import java.lang.ref.Reference;
  * load classes on first use, which a forked child cannot afford; so these are plain offsets into
  * {@link Memory}. Offsets are glibc's x86-64 and arm64 ones (LP64):
  * <pre>
- * struct sigaction (152 bytes)     siginfo_t for SIGCHLD (128 bytes)   struct pollfd (8 bytes)
- *   0  sa_handler  (8)               0  si_signo (int)                   0 fd      (int)
- *   8  sa_mask     (128, sigset_t)   4  si_errno (int)                   4 events  (short)
- * 136  sa_flags    (int) + 4 pad     8  si_code  (int)                   6 revents (short)
+ * struct sigaction (152 bytes)     siginfo_t for SIGCHLD (128 bytes)   (struct pollfd: PollFds)
+ *   0  sa_handler  (8)               0  si_signo (int)
+ *   8  sa_mask     (128, sigset_t)   4  si_errno (int)
+ * 136  sa_flags    (int) + 4 pad     8  si_code  (int)
  * 144  sa_restorer (8)              16  si_pid   (int)
  *                                   20  si_uid   (int)
  *                                   24  si_status(int)
@@ -35,11 +36,8 @@ public final class LinuxStructs {
     public static final int SIGACTION_SIZE = 152;
     /** {@code sizeof(siginfo_t)}. */
     public static final int SIGINFO_SIZE = 128;
-    /** {@code sizeof(struct pollfd)}. */
-    public static final int POLLFD_SIZE = 8;
 
     /** {@code rt_sigaction(2)}'s number: 13 on x86-64, 134 on arm64. */
-    static final long RT_SIGACTION = "aarch64".equals(System.getProperty("os.arch")) ? 134 : 13;
     private static final int K_HANDLER = 0;
     private static final int K_FLAGS = 8;
     private static final int K_RESTORER = 16;
@@ -77,8 +75,6 @@ public final class LinuxStructs {
     /** Leave the child waitable. */
     public static final int WNOWAIT = 0x01000000;
 
-    /** {@code POLLIN}. */
-    public static final short POLLIN = 1;
 
     private static final int CLD_EXITED = 1;
     private static final int CLD_KILLED = 2;
@@ -162,7 +158,7 @@ public final class LinuxStructs {
             kact.putLong(K_MASK, mask(act));
         }
         Pointer kold = oldact == null ? null : allocate(K_SIZE);
-        long r = Native.libc().syscall(RT_SIGACTION, signum, kact == null ? 0 : kact.address(),
+        long r = Native.libc().syscall(LinuxLibC.Sys.RT_SIGACTION, signum, kact == null ? 0 : kact.address(),
                 kold == null ? 0 : kold.address(), 8);
         // The memory must outlive the call: only raw addresses went down.
         Reference.reachabilityFence(kact);
@@ -208,28 +204,6 @@ public final class LinuxStructs {
             default:
                 throw new IllegalStateException("waitid reported si_code " + code + " for pid " + pid
                         + ", which is no CLD_* code");
-        }
-    }
-
-    /** Writes {@code fds} as an array of {@code struct pollfd} waiting for POLLIN. */
-    public static Pointer pollfds(int[] fds, int count) {
-        Pointer p = allocate(Math.max(1, count) * POLLFD_SIZE);
-        for (int i = 0; i < count; i++) {
-            p.putInt((long) i * POLLFD_SIZE, fds[i]);
-            p.putShort((long) i * POLLFD_SIZE + 4, POLLIN);
-        }
-        return p;
-    }
-
-    /** {@code revents} of entry {@code i}. */
-    public static short revents(Pointer pollfds, int i) {
-        return pollfds.getShort((long) i * POLLFD_SIZE + 6);
-    }
-
-    /** Clears every {@code revents} before the next poll. */
-    public static void clearRevents(Pointer pollfds, int count) {
-        for (int i = 0; i < count; i++) {
-            pollfds.putShort((long) i * POLLFD_SIZE + 6, (short) 0);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.pool;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.posix.internal.Native;
@@ -21,7 +22,7 @@ import java.io.Serializable;
  */
 public final class PipeEnd implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final int O_CLOEXEC = 02000000;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final transient int fd;
 

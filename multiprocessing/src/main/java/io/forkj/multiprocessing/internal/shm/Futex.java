@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.shm;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.Native;
 
@@ -9,8 +10,6 @@ import io.forkj.posix.internal.Native;
  * segment meets on the same word).
  */
 public final class Futex {
-    private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
-    private static final long SYS_FUTEX = ARM64 ? 98 : 202;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     private static final int EAGAIN = 11;
@@ -41,7 +40,7 @@ public final class Futex {
             return TIMED_OUT;
         }
         long[] timespec = {timeoutNanos / 1_000_000_000L, timeoutNanos % 1_000_000_000L};
-        long r = Native.libc().syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, timespec);
+        long r = Native.libc().syscall(LinuxLibC.Sys.FUTEX, address, FUTEX_WAIT, expected, timespec);
         if (r == 0) {
             return WOKEN;
         }
@@ -64,7 +63,7 @@ public final class Futex {
      * @return how many were woken
      */
     public static int wake(long address, int count) {
-        long r = Native.libc().syscall(SYS_FUTEX, address, FUTEX_WAKE, count, 0);
+        long r = Native.libc().syscall(LinuxLibC.Sys.FUTEX, address, FUTEX_WAKE, count, 0);
         if (r < 0) {
             throw new PosixException("futex(FUTEX_WAKE)", Native.errno());
         }

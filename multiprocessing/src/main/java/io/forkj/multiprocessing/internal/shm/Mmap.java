@@ -1,17 +1,16 @@
 package io.forkj.multiprocessing.internal.shm;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
 
 /** {@code mmap(2)} through the raw system call (see {@link io.forkj.posix.internal.LinuxLibC}'s six-argument syscall). */
 final class Mmap {
-    private static final long SYS_MMAP = "aarch64".equals(System.getProperty("os.arch")) ? 222 : 9;
-
     private Mmap() {
     }
 
     /** The mapping's address, or -1 with errno set. */
     static long mmap(long address, long length, int protection, int flags, int fd, long offset) {
-        long r = Native.libc().syscall(SYS_MMAP, address, length, protection, flags, fd, offset);
+        long r = Native.libc().syscall(LinuxLibC.Sys.MMAP, address, length, protection, flags, fd, offset);
         return r < 0 && r > -4096 ? -1 : r;
     }
 }

@@ -1,5 +1,6 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.PollFds;
 import io.forkj.Errno;
 import io.forkj.Posix;
 import io.forkj.PosixException;
@@ -59,7 +60,7 @@ public final class Launcher {
     /** The children's own binding instance: see the "daemon" block of {@link LinuxLibC}. */
     static final LinuxLibC CHILD = LinuxLibC.load();
     private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
-    private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static final int LOG_FLAGS = OpenFlags.O_WRONLY.intValue() | OpenFlags.O_APPEND.intValue()
             | OpenFlags.O_CREAT.intValue();
     /** The kernel's sigset_t: 64 signals, not glibc's 1024-bit one. */
@@ -224,9 +225,7 @@ public final class Launcher {
         byte[] buffer = new byte[64];
         byte[] chunk = new byte[64];
         int length = 0;
-        Pointer pollFd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
-        pollFd.putInt(0, readFd);
-        pollFd.putShort(4, (short) 1); // POLLIN
+        Pointer pollFd = PollFds.one(readFd, PollFds.POLLIN);
         boolean eof = false;
         while (!eof) {
             long now = System.nanoTime();

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 public final class Notify {
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOCK_CLOEXEC = LinuxLibC.Flags.SOCK_CLOEXEC;
     private static final int MSG_NOSIGNAL = 0x4000;
     /** {@code sizeof(sun_path)}. */
     private static final int PATH_MAX = 108;

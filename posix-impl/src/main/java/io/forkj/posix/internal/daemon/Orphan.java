@@ -1,5 +1,6 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.PollFds;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.Errno;
 import io.forkj.Posix;
@@ -118,9 +119,7 @@ public final class Orphan {
     /** Reads the grandchild's pid, reaps the child; a stall kills both (found by parent pid) and throws. */
     private static int awaitPid(int readFd, int middle, byte[] message) {
         long stall = System.nanoTime() + STALL_NANOS;
-        Pointer pollFd = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
-        pollFd.putInt(0, readFd);
-        pollFd.putShort(4, (short) 1); // POLLIN
+        Pointer pollFd = PollFds.one(readFd, PollFds.POLLIN);
         int length = 0;
         byte[] chunk = new byte[5];
         while (length < 5) {

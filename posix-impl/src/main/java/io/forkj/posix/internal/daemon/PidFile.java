@@ -1,5 +1,6 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.posix.DaemonException;
@@ -33,7 +34,7 @@ public final class PidFile {
     private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
     private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
     private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
-    private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
     /** btime (whole seconds) and the pid file's mtime are coarse; NTP may also move btime a little. */
     private static final long START_TIME_SLACK_SECONDS = 2;

@@ -28,7 +28,7 @@ final class ProcReader implements AutoCloseable {
     static final byte[] SCHEDSTAT = ascii("schedstat");
 
     private static final int AT_FDCWD = -100;
-    private static final int O_RDONLY_CLOEXEC = 0x80000; // O_CLOEXEC, same value on x86-64 and arm64
+    private static final int O_RDONLY_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static final int ENOENT = 2;
     private static final int ESRCH = 3;
     private static final int BUFFER = 16 * 1024;

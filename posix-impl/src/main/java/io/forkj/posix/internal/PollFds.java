@@ -1,0 +1,50 @@
+package io.forkj.posix.internal;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * {@code struct pollfd} arrays for {@link LinuxLibC#poll}: {@code int fd; short events; short revents;}, 8 bytes,
+ * the same on x86-64 and arm64. The one place that lays them out.
+ */
+public final class PollFds {
+    /** {@code sizeof(struct pollfd)}. */
+    public static final int SIZE = 8;
+    /** {@code POLLIN}: data to read, or end of file, or (on a pidfd) the process exited. */
+    public static final short POLLIN = 0x1;
+    /** {@code POLLOUT}: room to write. */
+    public static final short POLLOUT = 0x4;
+    private static final int EVENTS = 4;
+    private static final int REVENTS = 6;
+
+    private PollFds() {
+    }
+
+    /** One {@code pollfd} waiting for {@code events} on {@code fd}. */
+    public static Pointer one(int fd, short events) {
+        return of(new int[] {fd}, 1, events);
+    }
+
+    /** The first {@code count} of {@code fds}, each waiting for {@code events}. */
+    public static Pointer of(int[] fds, int count, short events) {
+        Pointer p = Memory.allocateDirect(Runtime.getSystemRuntime(), Math.max(1, count) * SIZE, true);
+        for (int i = 0; i < count; i++) {
+            p.putInt((long) i * SIZE, fds[i]);
+            p.putShort((long) i * SIZE + EVENTS, events);
+        }
+        return p;
+    }
+
+    /** {@code revents} of entry {@code i}. */
+    public static short revents(Pointer pollfds, int i) {
+        return pollfds.getShort((long) i * SIZE + REVENTS);
+    }
+
+    /** Clears every {@code revents} before the next poll. */
+    public static void clearRevents(Pointer pollfds, int count) {
+        for (int i = 0; i < count; i++) {
+            pollfds.putShort((long) i * SIZE + REVENTS, (short) 0);
+        }
+    }
+}

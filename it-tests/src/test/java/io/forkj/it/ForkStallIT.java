@@ -9,6 +9,7 @@ import io.forkj.posix.ForkStallException;
 import io.forkj.posix.internal.JvmLocks;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
+import io.forkj.signals.ChildSignals;
 import io.forkj.signals.ExitWatcher;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -127,6 +128,30 @@ class ForkStallIT {
         assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 6));
         assertThat(Fork.retriedStarts() - before).as("three attempts found the lock held").isGreaterThanOrEqualTo(3);
         assertThat(Kernel.children(Kernel.self())).as("the attempts that gave up were reaped").isEmpty();
+    }
+
+    /** With SIGCHLD ignored the kernel reaps the attempts that gave up as they exit: nothing to kill or reap then. */
+    @Test
+    void aJvmLockHeldAtTheForkIsRetriedWithSigchldIgnored() throws Exception {
+        Fork.run(OPTIONS, ctx -> { }).waitFor();
+        long before = Fork.retriedStarts();
+        ChildSignals.ignore();
+        try {
+            System.setProperty(LOCKS_HELD, "4");
+            Child child;
+            try {
+                child = Fork.run(OPTIONS, ctx -> ctx.exit(0));
+            } finally {
+                System.clearProperty(LOCKS_HELD);
+            }
+            int pid = child.pid();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).isEmpty()))
+                    .as("the child ran and the kernel reaped it").isTrue();
+        } finally {
+            ChildSignals.restore();
+        }
+        assertThat(Fork.retriedStarts() - before).isGreaterThanOrEqualTo(4);
+        assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.forkj.posix;
 
 import io.forkj.Posix;
+import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.ProcessIdentity;
 import io.forkj.Signal;
@@ -417,6 +418,19 @@ public final class Child {
      * @return false if it had exited on its own just before (then it is reaped and its status recorded as usual)
      */
     private boolean killAndReap() {
+        try {
+            return killAndReapOrFail();
+        } catch (PosixException gone) {
+            // ECHILD from waitpid, ESRCH from kill: the kernel reaped it already, because SIGCHLD is ignored (a
+            // child that gave up before its body because a JVM lock was held exits on its own).
+            if (gone.errno() == Errno.ECHILD.number() || gone.errno() == Errno.ESRCH.number()) {
+                return true;
+            }
+            throw gone;
+        }
+    }
+
+    private boolean killAndReapOrFail() {
         if (status != null) {
             return true;
         }

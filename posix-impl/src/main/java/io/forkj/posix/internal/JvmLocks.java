@@ -49,6 +49,13 @@ public final class JvmLocks {
     private static final int MUTEX_WORD = 8;
     private static final String NULL_CLD = "_ZN15ClassLoaderData27_the_null_class_loader_dataE";
     private static final String CLD_HEAD = "_ZN20ClassLoaderDataGraph5_headE";
+    /**
+     * {@code ThreadCritical}'s plain {@code pthread_mutex_t} (JDK 17 to 23; JDK 24 removed ThreadCritical): every
+     * arena chunk allocation takes it, such as a child's first {@code String.intern}. A FORK target's first
+     * {@code System.out.println} in a young JVM stalled on it in 2 of 40 tries (gdb: {@code ChunkPool::allocate}
+     * from {@code StringTable::intern}), the parent's compiler threads holding it at the fork.
+     */
+    private static final String THREAD_CRITICAL = "_ZL8tc_mutex";
     /** The name the class loader data's metaspace lock carries: JDK 17's, then JDK 21's and later. */
     private static final Set<String> METASPACE_LOCK = Set.of("Metaspace allocation lock", "MetaspaceAllocation_lock");
     private static final String[] PERMANENT_LOADERS = {"the boot", "the platform", "the application"};
@@ -153,6 +160,9 @@ public final class JvmLocks {
                         nullCld = object;
                     } else if (symbol.name.equals(CLD_HEAD)) {
                         head = object;
+                    } else if (symbol.name.equals(THREAD_CRITICAL)) {
+                        names.add("ThreadCritical (tc_mutex)");
+                        words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value));
                     } else if (object != 0 && symbol.name.equals(readName(mem, object))) {
                         names.add(symbol.name);
                         words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(object + MUTEX_WORD));
@@ -293,16 +303,20 @@ public final class JvmLocks {
                 int linked = table.getInt(at + 0x28) * entrySize;
                 ByteBuffer strings = read(channel, table.getLong(linked + 0x18), (int) table.getLong(linked + 0x20));
                 for (int sym = 0; sym + 24 <= symbols.limit(); sym += 24) {
-                    if ((symbols.get(sym + 4) & 0xf) == STT_OBJECT && symbols.getLong(sym + 16) == 8
-                            && symbols.getShort(sym + 6) != 0) {
-                        int name = symbols.getInt(sym);
-                        if (endsWith(strings, name, LOCK_SUFFIX) || endsWith(strings, name, CLD_SUFFIX)
-                                || endsWith(strings, name, HEAD_SUFFIX)) {
-                            String text = cString(strings, name);
-                            if (CHILD_PATH_LOCKS.contains(text) || text.equals(NULL_CLD) || text.equals(CLD_HEAD)) {
-                                result.add(new Symbol(text, symbols.getLong(sym + 8)));
-                            }
+                    if ((symbols.get(sym + 4) & 0xf) != STT_OBJECT || symbols.getShort(sym + 6) == 0) {
+                        continue;
+                    }
+                    long size = symbols.getLong(sym + 16);
+                    int name = symbols.getInt(sym);
+                    if (size == 8 && (endsWith(strings, name, LOCK_SUFFIX) || endsWith(strings, name, CLD_SUFFIX)
+                            || endsWith(strings, name, HEAD_SUFFIX))) {
+                        String text = cString(strings, name);
+                        if (CHILD_PATH_LOCKS.contains(text) || text.equals(NULL_CLD) || text.equals(CLD_HEAD)) {
+                            result.add(new Symbol(text, symbols.getLong(sym + 8)));
                         }
+                    } else if ((size == 40 || size == 48) && endsWith(strings, name, TC_MUTEX_SUFFIX)
+                            && cString(strings, name).equals(THREAD_CRITICAL)) {
+                        result.add(new Symbol(THREAD_CRITICAL, symbols.getLong(sym + 8)));
                     }
                 }
             }
@@ -313,6 +327,7 @@ public final class JvmLocks {
     private static final byte[] LOCK_SUFFIX = "_lock".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] CLD_SUFFIX = "_dataE".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] HEAD_SUFFIX = "_headE".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] TC_MUTEX_SUFFIX = "tc_mutex".getBytes(StandardCharsets.ISO_8859_1);
 
     /** Whether the C string at {@code at} ends in {@code suffix}, without making a String of each of ~57,000 symbols. */
     private static boolean endsWith(ByteBuffer strings, int at, byte[] suffix) {

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# How often a FORK child of a young JVM stalls in its body: N fresh JVMs (default 60), each starting one FORK
+# MpProcess that prints (io.forkj.benchmarks.YoungForkStall). Prints the count of each outcome and the starts
+# that Fork.run replaced because the child found a JVM lock held at the fork.
+#   benchmarks/fork-stalls-young.sh          # 60 JVMs
+#   N=200 benchmarks/fork-stalls-young.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+n="${N:-60}"
+java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+jar="$root/benchmarks/target/forkj-benchmarks.jar"
+if [ ! -f "$jar" ]; then
+  (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
+fi
+flags=()
+version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
+  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+fi
+results=$(for _ in $(seq 1 "$n"); do
+  "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.YoungForkStall | tail -1
+done)
+echo "JVMs: $n ($("$java_bin" -version 2>&1 | head -1))"
+echo "$results" | sed -E 's/ retried=.*//; s/^(stalled): .*/\1/' | sort | uniq -c
+echo "re-forked starts in all: $(echo "$results" | sed -E 's/.* retried=//' | awk '{s += $1} END {print s + 0}')"

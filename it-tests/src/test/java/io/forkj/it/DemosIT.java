@@ -1,8 +1,6 @@
 package io.forkj.it;
 
-import io.forkj.posix.internal.Native;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -17,30 +15,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * demonstrates. The test JVM is a subreaper while these run, so anything a demo leaked (an orphan or a zombie
  * of the demo JVM) is adopted here and fails the NoLeftoverChildren check.
  */
+@ExtendWith(Subreaper.class)
 class DemosIT {
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
-
-    @BeforeAll
-    static void becomeSubreaper() {
-        assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)).isZero();
-    }
-
-    @AfterAll
-    static void stopBeingSubreaper() {
-        Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    }
-
-    /**
-     * Runs a demo, which must show its fact on its first run: a line starting with "!!" (a stalled child, a
-     * fact that did not hold, a run repeated) fails the test, so a demo that fails half the time cannot hide.
-     */
     private static Cli.Result demo(String name) throws Exception {
-        Cli.Result r = Cli.run("demo", name);
-        assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
-        assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING");
-        assertThat(r.out().lines().filter(l -> l.startsWith("!!")).toList())
-                .as("demo %s must pass on its first run; output:%n%s", name, r.out()).isEmpty();
-        return r;
+        return DemoRun.run(name, java.time.Duration.ofMinutes(2));
     }
 
     private static List<String> all(Pattern p, String text) {

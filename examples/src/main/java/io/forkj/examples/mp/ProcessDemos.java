@@ -72,28 +72,8 @@ public final class ProcessDemos {
         return ALL;
     }
 
-    @FunctionalInterface
-    private interface Body {
-        int run() throws Exception;
-    }
-
-    private static Demo demo(String name, Body body, String what, String lookFor) {
-        return new Demo() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public List<String> explanation() {
-                return List.of(what, lookFor);
-            }
-
-            @Override
-            public int run() throws Exception {
-                return body.run();
-            }
-        };
+    private static Demo demo(String name, Demo.Body body, String what, String lookFor) {
+        return Demo.of(name, what, lookFor, body);
     }
 
     /** This process's pid; not {@code ProcessHandle.current()}, which a FORK child inherits cached from its parent. */

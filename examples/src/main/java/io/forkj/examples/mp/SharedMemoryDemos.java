@@ -30,28 +30,28 @@ import java.util.regex.Pattern;
 public final class SharedMemoryDemos {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final List<Demo> ALL = List.of(
-            demo("mp-printer", "Three processes print three lines each with pauses: the lines interleave.",
+            Demo.of("mp-printer", "Three processes print three lines each with pauses: the lines interleave.",
                     "Look for 进程0/1/2 taking turns line by line: the terminal is shared, nothing orders it.",
                     () -> printer(false)),
-            demo("mp-printer-lock", "The same three processes, each holding one Lock while it prints.",
+            Demo.of("mp-printer-lock", "The same three processes, each holding one Lock while it prints.",
                     "Look for each process's three lines together: the lock made them take turns whole.",
                     () -> printer(true)),
-            demo("mp-ticket", "Ten buyers see the one ticket in db.txt and all buy it (000's 抢票 without a lock).",
+            Demo.of("mp-ticket", "Ten buyers see the one ticket in db.txt and all buy it (000's 抢票 without a lock).",
                     "Look for 购票成功 ten times for one ticket: each read count=1 before anyone wrote.",
                     () -> ticket(false)),
-            demo("mp-ticket-lock", "The same ten buyers; buying happens under one Lock.",
+            Demo.of("mp-ticket-lock", "The same ten buyers; buying happens under one Lock.",
                     "Look for one 购票成功: the others read count=0 after the first buyer wrote it.",
                     () -> ticket(true)),
-            demo("mp-value", "001's Value('i', 5000): a man adds and a girl takes, 20,000 times each, both by 1.",
+            Demo.of("mp-value", "001's Value('i', 5000): a man adds and a girl takes, 20,000 times each, both by 1.",
                     "Look for a wrong balance without getLock() and exactly 5000 with it (and with atomic getAndAdd).",
                     SharedMemoryDemos::value),
-            demo("mp-array", "Array('i', [1,2,3]) and Array('c', b\"hello\") changed by a child.",
+            Demo.of("mp-array", "Array('i', [1,2,3]) and Array('c', b\"hello\") changed by a child.",
                     "Look for the parent seeing the child's changes: b'Hello'.",
                     SharedMemoryDemos::array),
-            demo("mp-semaphore", "Semaphore(3): five processes, each holding a permit while it works.",
+            Demo.of("mp-semaphore", "Semaphore(3): five processes, each holding a permit while it works.",
                     "Look for at most three 执行任务 before a 执行完成, and the peak count of 3.",
                     SharedMemoryDemos::semaphore),
-            demo("mp-dead-holder", "A process is killed (SIGKILL) while it holds a Lock: CPython deadlocks here.",
+            Demo.of("mp-dead-holder", "A process is killed (SIGKILL) while it holds a Lock: CPython deadlocks here.",
                     "Look for the next acquirer told the dead pid, and the lock working again.",
                     SharedMemoryDemos::deadHolder));
 
@@ -61,29 +61,6 @@ public final class SharedMemoryDemos {
     /** These demos in tour order. */
     public static List<Demo> all() {
         return ALL;
-    }
-
-    private interface Body {
-        int run() throws Exception;
-    }
-
-    private static Demo demo(String name, String what, String lookFor, Body body) {
-        return new Demo() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public List<String> explanation() {
-                return List.of(what, lookFor);
-            }
-
-            @Override
-            public int run() throws Exception {
-                return body.run();
-            }
-        };
     }
 
     /** Children wait here until every one of them is ready, so they overlap however slowly JVMs start. */

@@ -1,9 +1,9 @@
 package io.forkj.it.mp;
 
+import io.forkj.it.Subreaper;
+import io.forkj.it.DemoRun;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.forkj.it.Cli;
-import io.forkj.posix.internal.Native;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,24 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checked for what it demonstrates. The test JVM is a subreaper while they run, so a child a demo leaked is
  * adopted here and fails the NoLeftoverChildren check.
  */
+@ExtendWith(Subreaper.class)
 class MpProcessDemosIT {
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
-
-    @BeforeAll
-    static void becomeSubreaper() {
-        assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)).isZero();
-    }
-
-    @AfterAll
-    static void stopBeingSubreaper() {
-        Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    }
-
     private static String demo(String name) throws Exception {
-        Cli.Result r = Cli.run(Duration.ofMinutes(4), "demo", name);
-        assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
-        assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING");
-        return r.out();
+        return DemoRun.out(name, Duration.ofMinutes(4));
     }
 
     private static List<String> lines(String out) {

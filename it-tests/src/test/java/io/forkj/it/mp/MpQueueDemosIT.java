@@ -1,13 +1,12 @@
 package io.forkj.it.mp;
 
+import io.forkj.it.Subreaper;
+import io.forkj.it.DemoRun;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.forkj.it.Cli;
-import io.forkj.posix.internal.Native;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,33 +20,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * their output checked for the fact each demonstrates. The test JVM is a subreaper meanwhile, so a process a demo
  * leaked would be adopted here and fail the NoLeftoverChildren check.
  */
+@ExtendWith(Subreaper.class)
 class MpQueueDemosIT {
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
-
-    @BeforeAll
-    static void becomeSubreaper() {
-        assertThat(Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)).isZero();
-    }
-
-    @AfterAll
-    static void stopBeingSubreaper() {
-        Native.libc().prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
-    }
-
     private static String demo(String name) throws Exception {
-        Cli.Result r = Cli.run(Duration.ofSeconds(240), "demo", name);
-        assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
-        assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING").doesNotContain("Exception");
+        io.forkj.it.Cli.Result r = DemoRun.run(name, Duration.ofSeconds(240));
+        assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("Exception");
         return r.out();
     }
 
     private static List<String> all(String regex, String text) {
-        List<String> found = new ArrayList<>();
-        Matcher m = Pattern.compile(regex).matcher(text);
-        while (m.find()) {
-            found.add(m.group(1));
-        }
-        return found;
+        return DemoRun.all(regex, text);
     }
 
     @Test

@@ -1,35 +1,29 @@
 package io.forkj.it.mp;
 
-import io.forkj.it.Cli;
+import io.forkj.it.DemoRun;
+import io.forkj.it.Subreaper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The shared-memory and lock demos run as a user runs them ({@code forkj demo NAME}), their output checked. */
+/**
+ * The shared-memory and lock demos run as a user runs them ({@code forkj demo NAME}), their output checked. The
+ * test JVM is a subreaper meanwhile, so a process a demo leaked would be adopted here and fail the
+ * NoLeftoverChildren check.
+ */
+@ExtendWith(Subreaper.class)
 class MpSharedMemoryDemosIT {
 
     private static String demo(String name) throws Exception {
         // Up to ten JVMs start at once for one demo: generous on a loaded 2-core machine.
-        Cli.Result r = Cli.run(java.time.Duration.ofMinutes(8), "demo", name);
-        assertThat(r.exitCode()).as("exit code of demo %s; output:%n%s%n%s", name, r.out(), r.err()).isZero();
-        assertThat(r.err()).as("stderr of demo %s", name).doesNotContain("WARNING");
-        // After a failed first run the command runs the demo again (a "!!" line says so): check that run alone.
-        int rerun = r.out().lastIndexOf("\n!! ");
-        return rerun < 0 ? r.out() : r.out().substring(r.out().indexOf('\n', rerun + 1));
+        return DemoRun.out(name, java.time.Duration.ofMinutes(8));
     }
 
     private static List<String> all(String regex, String text) {
-        List<String> found = new ArrayList<>();
-        Matcher m = Pattern.compile(regex).matcher(text);
-        while (m.find()) {
-            found.add(m.group(1));
-        }
-        return found;
+        return DemoRun.all(regex, text);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.forkj.it.signals;
 
+import io.forkj.it.Subreaper;
 import io.forkj.Posix;
 import io.forkj.Signal;
 import io.forkj.WaitStatus;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PR_SET_PDEATHSIG from a forked child: a grandchild dies with its parent. The test JVM is a subreaper so the
  * grandchild is adopted by it and can be observed and reaped.
  */
-@ExtendWith(AsSubreaper.class)
+@ExtendWith(Subreaper.class)
 class ParentDeathIT {
     private static final Posix POSIX = Posix.get();
 

@@ -1,5 +1,6 @@
 package io.forkj.it.signals;
 
+import io.forkj.it.Subreaper;
 import io.forkj.Posix;
 import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The subreaper and the Reaper against the real kernel: orphans of our descendants are adopted by the test
  * JVM and reaped, while java.lang.Process children and forkj's own children keep their exit codes.
  */
-@ExtendWith(AsSubreaper.class)
+@ExtendWith(Subreaper.class)
 class ReaperIT {
     private static final Posix POSIX = Posix.get();
     @Test

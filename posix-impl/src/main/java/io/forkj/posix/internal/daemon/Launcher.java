@@ -1,5 +1,8 @@
 package io.forkj.posix.internal.daemon;
 
+import java.util.stream.Collectors;
+import io.forkj.posix.internal.proc.StatLine;
+import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.PollFds;
 import io.forkj.Errno;
 import io.forkj.Posix;
@@ -15,7 +18,6 @@ import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.posix.internal.StallProbe;
-import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -598,21 +600,7 @@ public final class Launcher {
 
     /** The processes, zombies included, whose session id is {@code sid}. */
     private static List<Integer> sessionMembers(int sid) {
-        List<Integer> members = new ArrayList<>();
-        try (var entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path entry : entries) {
-                try {
-                    if (ProcParser.stat(Files.readString(entry.resolve("stat"))).session() == sid) {
-                        members.add(Integer.parseInt(entry.getFileName().toString()));
-                    }
-                } catch (IOException gone) {
-                    // exited while listing
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return members;
+        return ProcStat.all().stream().filter(stat -> stat.session() == sid).map(StatLine::pid).collect(Collectors.toList());
     }
 
     static void sleepBriefly() {

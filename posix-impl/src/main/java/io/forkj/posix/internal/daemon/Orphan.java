@@ -1,5 +1,8 @@
 package io.forkj.posix.internal.daemon;
 
+import java.util.stream.Collectors;
+import io.forkj.posix.internal.proc.StatLine;
+import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.PollFds;
 import io.forkj.posix.internal.QuietCompiler;
 import io.forkj.Errno;
@@ -10,17 +13,12 @@ import io.forkj.posix.DaemonException;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
-import io.forkj.posix.internal.proc.ProcParser;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.forkj.posix.internal.daemon.Launcher.CHILD;
@@ -159,20 +157,6 @@ public final class Orphan {
 
     /** Processes whose parent is {@code ppid}, from /proc. */
     private static List<Integer> childrenOf(int ppid) {
-        List<Integer> result = new ArrayList<>();
-        try (var entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path entry : entries) {
-                try {
-                    if (ProcParser.stat(Files.readString(entry.resolve("stat"))).ppid() == ppid) {
-                        result.add(Integer.parseInt(entry.getFileName().toString()));
-                    }
-                } catch (IOException gone) {
-                    // exited while listing
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return result;
+        return ProcStat.all().stream().filter(stat -> stat.ppid() == ppid).map(StatLine::pid).collect(Collectors.toList());
     }
 }

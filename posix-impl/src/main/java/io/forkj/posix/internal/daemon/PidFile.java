@@ -8,7 +8,8 @@ import io.forkj.posix.DaemonStatus;
 import io.forkj.posix.DaemonStatus.State;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcLocks;
-import io.forkj.posix.internal.proc.ProcParser;
+import io.forkj.posix.internal.proc.LinuxProcessTable;
+import io.forkj.posix.internal.proc.ProcStat;
 import jnr.constants.platform.OpenFlags;
 import jnr.constants.platform.Sysconf;
 import jnr.posix.FileStat;
@@ -317,8 +318,8 @@ public final class PidFile {
     /** True for a process that exists and is not a zombie (a dead daemon its subreaper has not reaped yet). */
     private static boolean isLive(int pid) {
         try {
-            return ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat"))).state() != 'Z';
-        } catch (IOException | RuntimeException gone) {
+            return ProcStat.read(pid).map(stat -> stat.state() != 'Z').orElse(false);
+        } catch (RuntimeException unreadable) {
             return false;
         }
     }
@@ -407,16 +408,10 @@ public final class PidFile {
     /** Wall-clock start of {@code pid} in epoch seconds: /proc/stat btime plus /proc/PID/stat starttime. */
     private static long startEpochSeconds(int pid) {
         try {
-            long ticks = ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat"))).startTime();
-            long bootTime = 0;
-            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
-                if (line.startsWith("btime ")) {
-                    bootTime = ProcParser.parseLong(line.substring(6));
-                }
-            }
-            return bootTime + ticks / POSIX.sysconf(Sysconf._SC_CLK_TCK);
-        } catch (IOException e) {
-            return Long.MAX_VALUE; // gone: certainly not the process that wrote the file
+            return ProcStat.read(pid).map(stat -> LinuxProcessTable.startInstant(stat.startTime()).getEpochSecond())
+                    .orElse(Long.MAX_VALUE); // gone: certainly not the process that wrote the file
+        } catch (java.io.UncheckedIOException unreadable) {
+            return Long.MAX_VALUE;
         }
     }
 }

@@ -54,8 +54,8 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         throw new IllegalStateException("/proc/stat has no btime line");
     }
 
-    /** Wall-clock time of a start time in clock ticks after boot. */
-    static Instant startInstant(long ticks) {
+    /** Wall-clock time of a start time in clock ticks after boot ({@code starttime} of /proc/PID/stat). */
+    public static Instant startInstant(long ticks) {
         return Instant.ofEpochSecond(BOOT_EPOCH_SECONDS + ticks / CLOCK_TICKS,
                 (ticks % CLOCK_TICKS) * (1_000_000_000L / CLOCK_TICKS));
     }

@@ -116,31 +116,6 @@ class MpPoolIT {
         }
     }
 
-    /**
-     * A FORK worker lives as long as its pool: past the guarded fork's default deadline it is the same process,
-     * still serving (it used to be killed and replaced at 30 s, failing whatever task it ran).
-     */
-    @Test
-    void aForkWorkerOutlivesTheDefaultForkDeadline() throws Exception {
-        Duration outlive = io.forkj.posix.ForkOptions.defaults().deadline().plusSeconds(3);
-        try (Pool pool = new Pool(2, null, 0, StartMethod.FORK)) {
-            long started = System.nanoTime();
-            assertThat(pool.apply(() -> 6 * 7)).isEqualTo(42);
-            assertThat(Kernel.await(Duration.ofSeconds(30), () -> pool.workerPids().size() == 2)).isTrue();
-            List<Integer> workers = pool.workerPids();
-            // The condition is time itself: the deadline must have passed while the workers were idle.
-            long left = outlive.toNanos() - (System.nanoTime() - started);
-            if (left > 0) {
-                TimeUnit.NANOSECONDS.sleep(left);
-            }
-            for (int i = 0; i < 4; i++) {
-                assertThat(pool.apply(() -> 6 * 7)).isEqualTo(42);
-            }
-            assertThat(pool.workerPids()).as("the same worker processes").containsExactlyInAnyOrderElementsOf(workers);
-            assertThat(workers).allMatch(pid -> Kernel.state(pid).isPresent());
-        }
-    }
-
     @Test
     void aWorkerSigkilledMidTaskFailsThatTaskAndThePoolKeepsServing() throws Exception {
         Path file = Files.createTempFile("forkj-pool-it", ".pid");

@@ -40,6 +40,16 @@ class ForkStallIT {
     private static final String LOCKS_HELD = "forkj.fork.testLocksHeld";
     static volatile Object sink;
 
+    /** Runs {@code call} with fault injection {@code property} set to {@code attempts}, and clears it after. */
+    private static <T> T injected(String property, int attempts, java.util.concurrent.Callable<T> call) throws Exception {
+        System.setProperty(property, Integer.toString(attempts));
+        try {
+            return call.call();
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
     /** A GC needed in the child: it waits on a private condition variable (op 0x189) that nothing can signal. */
     @Test
     void aBodyThatNeedsAGcIsReportedAtOnceWithWhatWasSeen() {
@@ -82,13 +92,7 @@ class ForkStallIT {
     void aStallBeforeTheBodyIsRetriedAndTheCallerNeverSeesIt() throws Exception {
         Fork.run(OPTIONS, ctx -> { }).waitFor(); // the JVM's one warm-up fork first, so it does not stall too
         long before = Fork.retriedStarts();
-        System.setProperty(STALLS, "2");
-        Child child;
-        try {
-            child = Fork.run(OPTIONS, ctx -> ctx.exit(5));
-        } finally {
-            System.clearProperty(STALLS);
-        }
+        Child child = injected(STALLS, 2, () -> Fork.run(OPTIONS, ctx -> ctx.exit(5)));
         assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 5));
         // At least: a real VM lock held at one of the forks adds its own retry (JvmLocks).
         assertThat(Fork.retriedStarts() - before).as("two stalled attempts replaced").isGreaterThanOrEqualTo(2);
@@ -96,17 +100,13 @@ class ForkStallIT {
     }
 
     @Test
-    void aStartThatStallsEveryTimeIsReportedAndLeavesNothing() {
-        System.setProperty(STALLS, "100");
-        try {
-            assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { })).isInstanceOfSatisfying(ForkStallException.class, e -> {
-                assertThat(e.recognisedEarly()).isTrue();
-                assertThat(e.getMessage()).contains("stalled before its body started (every attempt)").contains("5 attempts");
-                assertThat(e.evidence()).contains("FUTEX_WAIT|FUTEX_PRIVATE_FLAG, no timeout");
-            });
-        } finally {
-            System.clearProperty(STALLS);
-        }
+    void aStartThatStallsEveryTimeIsReportedAndLeavesNothing() throws Exception {
+        injected(STALLS, 100, () -> assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { }))
+                .isInstanceOfSatisfying(ForkStallException.class, e -> {
+                    assertThat(e.recognisedEarly()).isTrue();
+                    assertThat(e.getMessage()).contains("stalled before its body started (every attempt)").contains("5 attempts");
+                    assertThat(e.evidence()).contains("FUTEX_WAIT|FUTEX_PRIVATE_FLAG, no timeout");
+                }));
         assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 
@@ -118,13 +118,7 @@ class ForkStallIT {
     void aJvmLockHeldAtTheForkIsRetriedBeforeTheBody() throws Exception {
         Fork.run(OPTIONS, ctx -> { }).waitFor();
         long before = Fork.retriedStarts();
-        System.setProperty(LOCKS_HELD, "3");
-        Child child;
-        try {
-            child = Fork.run(OPTIONS, ctx -> ctx.exit(6));
-        } finally {
-            System.clearProperty(LOCKS_HELD);
-        }
+        Child child = injected(LOCKS_HELD, 3, () -> Fork.run(OPTIONS, ctx -> ctx.exit(6)));
         assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 6));
         assertThat(Fork.retriedStarts() - before).as("three attempts found the lock held").isGreaterThanOrEqualTo(3);
         assertThat(Kernel.children(Kernel.self())).as("the attempts that gave up were reaped").isEmpty();
@@ -137,14 +131,7 @@ class ForkStallIT {
         long before = Fork.retriedStarts();
         ChildSignals.ignore();
         try {
-            System.setProperty(LOCKS_HELD, "4");
-            Child child;
-            try {
-                child = Fork.run(OPTIONS, ctx -> ctx.exit(0));
-            } finally {
-                System.clearProperty(LOCKS_HELD);
-            }
-            int pid = child.pid();
+            int pid = injected(LOCKS_HELD, 4, () -> Fork.run(OPTIONS, ctx -> ctx.exit(0))).pid();
             assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).isEmpty()))
                     .as("the child ran and the kernel reaped it").isTrue();
         } finally {
@@ -155,15 +142,11 @@ class ForkStallIT {
     }
 
     @Test
-    void aJvmLockHeldAtEveryAttemptIsReportedByName() {
-        System.setProperty(LOCKS_HELD, "1000");
-        try {
-            assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { })).isInstanceOfSatisfying(ForkStallException.class, e ->
-                    assertThat(e.getMessage()).contains("the JVM lock TestStandIn_lock was held by another thread at the fork")
-                            .contains("50 attempts"));
-        } finally {
-            System.clearProperty(LOCKS_HELD);
-        }
+    void aJvmLockHeldAtEveryAttemptIsReportedByName() throws Exception {
+        injected(LOCKS_HELD, 1000, () -> assertThatThrownBy(() -> Fork.run(OPTIONS, ctx -> { }))
+                .isInstanceOfSatisfying(ForkStallException.class, e ->
+                        assertThat(e.getMessage()).contains("the JVM lock TestStandIn_lock was held by another thread at the fork")
+                                .contains("50 attempts")));
         assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 

@@ -8,16 +8,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 n="${N:-60}"
-java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 jar="$root/benchmarks/target/forkj-benchmarks.jar"
 if [ ! -f "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
 fi
-flags=()
-version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
+. "$here/jvm-flags.sh"
 results=$(for _ in $(seq 1 "$n"); do
   "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.YoungForkStall | tail -1
 done)

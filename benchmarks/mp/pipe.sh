@@ -13,16 +13,11 @@ small_n="${SMALL_N:-200000}"
 big_n="${BIG_N:-1000}"
 object_n="${OBJECT_N:-50000}"
 only=" ${ONLY:-small bytes1m object} "
-java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 jar="$root/benchmarks/target/forkj-benchmarks.jar"
 if [ ! -f "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
 fi
-flags=()
-version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
+. "$here/../jvm-flags.sh"
 
 py() {
   python3 - "$1" "$2" <<'PY'

@@ -8,12 +8,7 @@
 set -euo pipefail
 jar="$1"
 rounds="${2:-5}"
-java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-flags=()
-version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
+. "$(dirname "$0")/../jvm-flags.sh"
 jrun() { "$java_bin" "${flags[@]}" -cp "$jar" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -9,15 +9,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 jar="${1:-$root/benchmarks/target/forkj-benchmarks.jar}"
 rounds="${ROUNDS:-5}"
-java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 if [ ! -f "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
 fi
-flags=()
-version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
+. "$here/../jvm-flags.sh"
 
 py() {  # MODE N: one warm-up round, then one measured round, ops/s
 python3 - "$1" "$2" <<'PY'

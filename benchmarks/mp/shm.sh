@@ -7,12 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 jar="${1:-$here/../target/forkj-benchmarks.jar}"
 rounds="${ROUNDS:-5}"
-java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-flags=()
-version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
+. "$here/../jvm-flags.sh"
 jrun() { "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.SharedMemoryBench "$@"; }
 
 py() {

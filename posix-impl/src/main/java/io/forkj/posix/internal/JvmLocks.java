@@ -65,6 +65,8 @@ public final class JvmLocks {
     private static final int STT_OBJECT = 1;
     private static final JvmLocks NONE = new JvmLocks(List.of(), List.of());
     private static volatile JvmLocks found;
+    /** Whether the search met libjvm.so's symbols at all (set before {@link #found}, read after it). */
+    private static volatile boolean symbolsSeen;
 
     private final String[] names;
     private final Pointer[] words;
@@ -112,12 +114,8 @@ public final class JvmLocks {
 
     /** Whether this JVM's libjvm.so carries the symbol table the locks are found with. */
     public static boolean symbolsAvailable() {
-        try {
-            MapsEntry jvm = libjvm();
-            return jvm != null && !lockSymbols(jvm.path).isEmpty();
-        } catch (IOException | RuntimeException unreadable) {
-            return false;
-        }
+        ofThisJvm();
+        return symbolsSeen;
     }
 
     /** How many locks this checks. */
@@ -154,7 +152,9 @@ public final class JvmLocks {
             try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
                 long nullCld = 0;
                 long head = 0;
-                for (Symbol symbol : lockSymbols(jvm.path)) {
+                List<Symbol> symbols = lockSymbols(jvm.path);
+                symbolsSeen = !symbols.isEmpty();
+                for (Symbol symbol : symbols) {
                     long object = readLong(mem, jvm.base + symbol.value);
                     if (symbol.name.equals(NULL_CLD)) {
                         nullCld = object;

@@ -164,6 +164,8 @@ class ForkStallIT {
                 "metaspace lock of the boot class loader", "metaspace lock of the application class loader");
         if (java.lang.Runtime.version().feature() <= 23) {
             assertThat(names).contains("ThreadCritical (tc_mutex)"); // JDK 24 removed ThreadCritical
+        } else {
+            assertThat(names).contains("ChunkPool (GlobalChunkPoolMutex)"); // and gave arena chunks this lock
         }
     }
 

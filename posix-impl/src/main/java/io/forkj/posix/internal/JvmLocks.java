@@ -56,6 +56,17 @@ public final class JvmLocks {
      * from {@code StringTable::intern}), the parent's compiler threads holding it at the fork.
      */
     private static final String THREAD_CRITICAL = "_ZL8tc_mutex";
+    /**
+     * What replaced {@code tc_mutex} for arena chunks in JDK 24: a pointer to a {@code PlatformMutex} (a plain
+     * {@code pthread_mutex_t} first). A FORK child's first class linking ({@code Rewriter} growing its arena)
+     * stalled on it in 4 of 100 young JDK 25 JVMs (gdb: {@code ChunkPool::allocate_chunk} from
+     * {@code Rewriter::Rewriter}), the parent's compiler threads holding it at the fork.
+     */
+    private static final String CHUNK_POOL_MUTEX = "_ZL20GlobalChunkPoolMutex";
+    /** glibc's {@code pthread_mutex_t.__kind}: the mutex kinds HotSpot's PlatformMutex can have. */
+    private static final int MUTEX_KIND = 16;
+    /** glibc's {@code PTHREAD_MUTEX_ELISION_NP | PTHREAD_MUTEX_NO_ELISION_NP} bits of the kind (JDK 25's has 0x200). */
+    private static final int MUTEX_ELISION_FLAGS = 0x300;
     /** The name the class loader data's metaspace lock carries: JDK 17's, then JDK 21's and later. */
     private static final Set<String> METASPACE_LOCK = Set.of("Metaspace allocation lock", "MetaspaceAllocation_lock");
     private static final String[] PERMANENT_LOADERS = {"the boot", "the platform", "the application"};
@@ -163,6 +174,11 @@ public final class JvmLocks {
                     } else if (symbol.name.equals(THREAD_CRITICAL)) {
                         names.add("ThreadCritical (tc_mutex)");
                         words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value));
+                    } else if (symbol.name.equals(CHUNK_POOL_MUTEX)) {
+                        if (looksLikePthreadMutex(mem, object)) {
+                            names.add("ChunkPool (GlobalChunkPoolMutex)");
+                            words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(object));
+                        }
                     } else if (object != 0 && symbol.name.equals(readName(mem, object))) {
                         names.add(symbol.name);
                         words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(object + MUTEX_WORD));
@@ -309,9 +325,10 @@ public final class JvmLocks {
                     long size = symbols.getLong(sym + 16);
                     int name = symbols.getInt(sym);
                     if (size == 8 && (endsWith(strings, name, LOCK_SUFFIX) || endsWith(strings, name, CLD_SUFFIX)
-                            || endsWith(strings, name, HEAD_SUFFIX))) {
+                            || endsWith(strings, name, HEAD_SUFFIX) || endsWith(strings, name, CHUNK_POOL_SUFFIX))) {
                         String text = cString(strings, name);
-                        if (CHILD_PATH_LOCKS.contains(text) || text.equals(NULL_CLD) || text.equals(CLD_HEAD)) {
+                        if (CHILD_PATH_LOCKS.contains(text) || text.equals(NULL_CLD) || text.equals(CLD_HEAD)
+                                || text.equals(CHUNK_POOL_MUTEX)) {
                             result.add(new Symbol(text, symbols.getLong(sym + 8)));
                         }
                     } else if ((size == 40 || size == 48) && endsWith(strings, name, TC_MUTEX_SUFFIX)
@@ -328,6 +345,28 @@ public final class JvmLocks {
     private static final byte[] CLD_SUFFIX = "_dataE".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] HEAD_SUFFIX = "_headE".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] TC_MUTEX_SUFFIX = "tc_mutex".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] CHUNK_POOL_SUFFIX = "ChunkPoolMutex".getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * Whether {@code object} can be read as an initialised glibc {@code pthread_mutex_t}: mapped, 8-aligned, and
+     * its kind one of normal, recursive, error-checking or adaptive (process-private, not robust). The mutex has no name to check as the
+     * {@code Mutex} objects do; this keeps a stray pointer from being read in the child.
+     */
+    private static boolean looksLikePthreadMutex(RandomAccessFile mem, long object) {
+        if (object == 0 || (object & 7) != 0) {
+            return false;
+        }
+        try {
+            ByteBuffer buffer = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
+            if (mem.getChannel().read(buffer, object) != 24) {
+                return false;
+            }
+            int kind = buffer.getInt(MUTEX_KIND) & ~MUTEX_ELISION_FLAGS;
+            return kind >= 0 && kind <= 3;
+        } catch (IOException | IllegalArgumentException unreadable) {
+            return false;
+        }
+    }
 
     /** Whether the C string at {@code at} ends in {@code suffix}, without making a String of each of ~57,000 symbols. */
     private static boolean endsWith(ByteBuffer strings, int at, byte[] suffix) {

@@ -4,6 +4,7 @@ import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.Starter;
+import io.forkj.multiprocessing.internal.pool.PoolPipes;
 import io.forkj.posix.Child;
 import io.forkj.posix.ChildBody;
 import io.forkj.posix.ChildContext;
@@ -35,11 +36,13 @@ final class ForkStart {
         Body body = new Body(Registry.prepareForkedChild(process, parentView), childStream(1), childStream(2),
                 process.daemon(), parentPid, true);
         ForkOptions options = ForkOptions.defaults().deadline(process.forkDeadline());
-        if (process.daemon()) {
-            // The parent-death signal follows the thread that forked: fork daemons from a thread that never ends.
-            return Starter.call(() -> Fork.run(options, body));
+        synchronized (PoolPipes.FORK_LOCK) {
+            if (process.daemon()) {
+                // The parent-death signal follows the thread that forked: fork daemons from a thread that never ends.
+                return Starter.call(() -> Fork.run(options, body));
+            }
+            return Fork.run(options, body);
         }
-        return Fork.run(options, body);
     }
 
     /**
@@ -79,6 +82,11 @@ final class ForkStart {
      */
     static int childPath(Registry prepared, int pid, PrintStream out, PrintStream err, boolean daemon, int parentPid,
                          boolean inChild) {
+        if (inChild) {
+            PoolPipes.closeCopiesInChild();
+        } else {
+            PoolPipes.warmUp();
+        }
         Registry.installForkedChild(prepared, pid, inChild);
         System.setOut(inChild ? out : System.out);
         System.setErr(inChild ? err : System.err);

@@ -58,6 +58,7 @@ public final class Manager implements AutoCloseable {
     private final OutputStream control;
     private final Path socket;
     private final byte[] authkey;
+    private final PipeEnd controlPipe;
     private Thread onExit;
     private boolean closed;
 
@@ -95,6 +96,8 @@ public final class Manager implements AutoCloseable {
             String line;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(readyIn, StandardCharsets.UTF_8))) {
                 line = r.readLine();
+            } finally {
+                ready[0].forget();
             }
             if (line == null) {
                 process.join(STOP_GRACE);
@@ -102,6 +105,7 @@ public final class Manager implements AutoCloseable {
                         + " ended before it was ready (exit code " + process.exitCode() + "); see its stderr");
             }
             this.socket = Path.of(line);
+            this.controlPipe = control[0];
             this.server = process;
             this.onExit = new Thread(this::close, "forkj-manager-shutdown");
             Runtime.getRuntime().addShutdownHook(onExit);
@@ -211,6 +215,7 @@ public final class Manager implements AutoCloseable {
         } catch (IOException ignored) {
             // the server is gone already
         }
+        controlPipe.forget();
         try {
             if (!server.join(STOP_GRACE)) {
                 server.kill();

@@ -34,35 +34,48 @@ public final class MpLauncher implements WorkerLauncher {
         if (method == StartMethod.FORK) {
             PoolWorker.warmUp();
         }
-        PipeEnd[] tasks = PipeEnd.pipe();
-        PipeEnd[] results;
-        try {
-            results = PipeEnd.pipe();
-        } catch (IOException e) {
-            tasks[0].close();
-            tasks[1].close();
-            throw e;
-        }
-        PipeEnd taskIn = tasks[0];
-        PipeEnd resultOut = results[1];
-        MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
-                "PoolWorker").daemon(true).startMethod(method);
-        try {
-            worker.start();
-            OutputStream toWorker = tasks[1].openOutput();
-            InputStream fromWorker = results[0].openInput();
-            ProcessLink link = new ProcessLink(worker, toWorker, fromWorker);
-            if (method == StartMethod.FORK) {
-                link.watchDeadline();
+        // One launch at a time holds the fork lock from its pipes to its fork: the child must see exactly its own
+        // two ends as handed to it (PoolPipes).
+        synchronized (PoolPipes.FORK_LOCK) {
+            PipeEnd[] tasks = PipeEnd.pipe();
+            PipeEnd[] results;
+            try {
+                results = PipeEnd.pipe();
+            } catch (IOException e) {
+                tasks[0].close();
+                tasks[1].close();
+                tasks[0].forget();
+                throw e;
             }
-            return link;
-        } catch (RuntimeException e) {
-            throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
-        } finally {
-            taskIn.close();
-            resultOut.close();
-            tasks[1].close();
-            results[0].close();
+            PipeEnd taskIn = tasks[0];
+            PipeEnd resultOut = results[1];
+            MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
+                    "PoolWorker").daemon(true).startMethod(method);
+            boolean started = false;
+            try {
+                PoolPipes.hand(taskIn.fd(), resultOut.fd());
+                worker.start();
+                started = true;
+                OutputStream toWorker = tasks[1].openOutput();
+                InputStream fromWorker = results[0].openInput();
+                ProcessLink link = new ProcessLink(worker, toWorker, fromWorker, tasks[0], results[0]);
+                if (method == StartMethod.FORK) {
+                    link.watchDeadline();
+                }
+                return link;
+            } catch (RuntimeException e) {
+                throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
+            } finally {
+                PoolPipes.hand();
+                taskIn.close();
+                resultOut.close();
+                tasks[1].close();
+                results[0].close();
+                if (!started) {
+                    tasks[0].forget();
+                    results[0].forget();
+                }
+            }
         }
     }
 
@@ -81,11 +94,13 @@ public final class MpLauncher implements WorkerLauncher {
         private final MpProcess process;
         private final OutputStream tasks;
         private final InputStream results;
+        private final PipeEnd[] pipes;
 
-        ProcessLink(MpProcess process, OutputStream tasks, InputStream results) {
+        ProcessLink(MpProcess process, OutputStream tasks, InputStream results, PipeEnd... pipes) {
             this.process = process;
             this.tasks = tasks;
             this.results = results;
+            this.pipes = pipes;
         }
 
         void watchDeadline() {
@@ -125,6 +140,11 @@ public final class MpLauncher implements WorkerLauncher {
                 process.join();
             } catch (ForkStallException stalled) {
                 return -9;
+            } finally {
+                // the reader has its stream's end of file, so the pool closes both streams next
+                for (PipeEnd pipe : pipes) {
+                    pipe.forget();
+                }
             }
             return process.exitCode().orElse(Integer.MIN_VALUE);
         }

@@ -25,18 +25,37 @@ public final class PipeEnd implements Serializable {
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final transient int fd;
+    private final transient long inode;
 
-    private PipeEnd(int fd) {
+    private PipeEnd(int fd, long inode) {
         this.fd = fd;
+        this.inode = inode;
     }
 
-    /** A new pipe (close-on-exec): {@code [read end, write end]}. */
+    /**
+     * A new pipe (close-on-exec), registered with {@link PoolPipes} so that FORK children close their copies:
+     * {@code [read end, write end]}.
+     */
     public static PipeEnd[] pipe() throws IOException {
         int[] fds = new int[2];
-        if (Native.libc().pipe2(fds, O_CLOEXEC) != 0) {
-            throw new IOException(new PosixException("pipe2", Native.errno()).getMessage());
+        long inode;
+        synchronized (PoolPipes.FORK_LOCK) {
+            if (Native.libc().pipe2(fds, O_CLOEXEC) != 0) {
+                throw new IOException(new PosixException("pipe2", Native.errno()).getMessage());
+            }
+            inode = PoolPipes.register(fds[0]);
         }
-        return new PipeEnd[] {new PipeEnd(fds[0]), new PipeEnd(fds[1])};
+        return new PipeEnd[] {new PipeEnd(fds[0], inode), new PipeEnd(fds[1], inode)};
+    }
+
+    /** This end's fd number in this process. */
+    int fd() {
+        return fd;
+    }
+
+    /** Takes this pipe out of {@link PoolPipes} once no end of it is open here any more. */
+    public void forget() {
+        PoolPipes.forget(inode);
     }
 
     /** Opens a reading stream on this end (a new fd for the same pipe). */
@@ -68,7 +87,7 @@ public final class PipeEnd implements Serializable {
         }
 
         private Object readResolve() {
-            return new PipeEnd(FdExport.imported(fd));
+            return new PipeEnd(FdExport.imported(fd), 0);
         }
     }
 }

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -85,18 +87,51 @@ class MpPoolIT {
     /**
      * A FORK pool, kept to one map: each task's function is deserialized in the worker, which defines its lambda
      * class there, work the parent has not run and that FORK does not promise (each new class is a chance to
-     * stall; see the closing note of 2026-11-26 on FORK pools). Every flavour runs under SPAWN and STANDBY below.
+     * stall). Every flavour runs under SPAWN and STANDBY below.
+     *
+     * <p>Each worker holds its own two pipes and no other: fork copies every fd, and two workers each holding the
+     * other's task write end never saw end of file, so {@code close()} from another thread hung every time.
      */
     @Test
-    void aForkPoolMapsAndCloses() throws Exception {
+    void aForkPoolMapsAndClosesFromAnotherThread() throws Exception {
         List<Integer> workers;
-        try (Pool pool = new Pool(2, null, 0, StartMethod.FORK)) {
+        Set<String> before = pipesBeyondStdio(Kernel.self());
+        Pool pool = new Pool(2, null, 0, StartMethod.FORK);
+        try {
             assertThat(pool.map((Integer x) -> x * x, range(40))).isEqualTo(
                     range(40).stream().map(x -> x * x).collect(Collectors.toList()));
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> pool.workerPids().size() == 2)).isTrue();
             workers = pool.workerPids();
-            assertThat(workers).isNotEmpty().allMatch(pid -> Kernel.ppid(pid).orElse(-1) == Kernel.self());
+            assertThat(workers).allMatch(pid -> Kernel.ppid(pid).orElse(-1) == Kernel.self());
+            Set<String> first = pipesBeyondStdio(workers.get(0));
+            Set<String> second = pipesBeyondStdio(workers.get(1));
+            first.removeAll(before);
+            second.removeAll(before);
+            // (its task pipe, its result pipe, and the write end of its own guarded fork's start pipe)
+            assertThat(first).as("worker %d's pipes", workers.get(0)).isNotEmpty().doesNotContainAnyElementsOf(second);
+            assertThat(second).as("worker %d's pipes", workers.get(1)).isNotEmpty();
+        } finally {
+            Thread closer = new Thread(pool::close, "closer");
+            closer.start();
+            closer.join(Duration.ofSeconds(30).toMillis());
+            if (closer.isAlive()) {
+                pool.terminate();
+            }
+            assertThat(closer.isAlive()).as("close() from another thread still running after 30 s").isFalse();
         }
         assertGone(workers);
+    }
+
+    /** The distinct pipes (pipe:[inode]) process {@code pid} has open on fds above 2. */
+    private static Set<String> pipesBeyondStdio(int pid) {
+        Set<String> pipes = new TreeSet<>();
+        for (String line : Kernel.openFds(pid)) {
+            String[] fdAndTarget = line.split(" -> ");
+            if (Integer.parseInt(fdAndTarget[0]) > 2 && fdAndTarget[1].startsWith("pipe:")) {
+                pipes.add(fdAndTarget[1]);
+            }
+        }
+        return pipes;
     }
 
     @ParameterizedTest
@@ -130,6 +165,31 @@ class MpPoolIT {
             // (the standby pool keeps fds for the idle JVMs it starts to replace the ones it handed out)
             assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.ownFds().size() <= fds))
                     .as("no fd left: %s", Kernel.ownFds()).isTrue();
+        }
+    }
+
+    /**
+     * A FORK worker lives as long as its pool: past the guarded fork's default deadline it is the same process,
+     * still serving (it used to be killed and replaced at 30 s, failing whatever task it ran).
+     */
+    @Test
+    void aForkWorkerOutlivesTheDefaultForkDeadline() throws Exception {
+        Duration outlive = io.forkj.posix.ForkOptions.defaults().deadline().plusSeconds(3);
+        try (Pool pool = new Pool(2, null, 0, StartMethod.FORK)) {
+            long started = System.nanoTime();
+            assertThat(pool.apply(() -> 6 * 7)).isEqualTo(42);
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> pool.workerPids().size() == 2)).isTrue();
+            List<Integer> workers = pool.workerPids();
+            // The condition is time itself: the deadline must have passed while the workers were idle.
+            long left = outlive.toNanos() - (System.nanoTime() - started);
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+            for (int i = 0; i < 4; i++) {
+                assertThat(pool.apply(() -> 6 * 7)).isEqualTo(42);
+            }
+            assertThat(pool.workerPids()).as("the same worker processes").containsExactlyInAnyOrderElementsOf(workers);
+            assertThat(workers).allMatch(pid -> Kernel.state(pid).isPresent());
         }
     }
 

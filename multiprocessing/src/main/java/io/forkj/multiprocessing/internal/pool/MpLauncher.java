@@ -13,10 +13,17 @@ import java.time.Duration;
 /**
  * Starts pool workers as daemon {@link MpProcess}es with the given start method; each gets its task pipe's read end
  * and its result pipe's write end with its target. A FORK worker is watched by a thread that waits on it, so that
- * its fork deadline is enforced: a FORK worker that stalls (a GC it cannot run) is killed at the deadline instead of
- * hanging its task.
+ * a FORK worker that stalls (a GC it cannot run) is recognised from /proc, killed and replaced instead of hanging its
+ * task; its fork deadline is a year, since a worker lives as long as its pool.
  */
 public final class MpLauncher implements WorkerLauncher {
+    /**
+     * A FORK worker lives as long as its pool, so the default fork deadline (30 s) would kill healthy workers
+     * mid-task (seen: a FORK pool's workers replaced every 30 s). Stalls do not need it: the watch thread's joins
+     * recognise a stalled worker from /proc within about 40 ms.
+     */
+    static final Duration FORK_WORKER_DEADLINE = Duration.ofDays(365);
+
     private final StartMethod method;
 
     /** @param method how workers start */
@@ -50,7 +57,7 @@ public final class MpLauncher implements WorkerLauncher {
             PipeEnd taskIn = tasks[0];
             PipeEnd resultOut = results[1];
             MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
-                    "PoolWorker").daemon(true).startMethod(method);
+                    "PoolWorker").daemon(true).startMethod(method).forkDeadline(FORK_WORKER_DEADLINE);
             boolean started = false;
             try {
                 PoolPipes.hand(taskIn.fd(), resultOut.fd());

@@ -81,9 +81,10 @@ public final class Pool implements AutoCloseable {
     /**
      * Python's {@code get_context(method).Pool(processes, initializer, maxtasksperchild)}: workers started with
      * {@code method}. SPAWN (the default) and STANDBY workers are whole JVMs and suit any task. FORK workers are
-     * forked copies of this JVM with no garbage collector: they suit short tasks that allocate little, and a FORK
-     * worker lives at most its fork deadline (30 s, see {@link MpProcess}); a task it is running then fails with
-     * {@link WorkerDiedException} and a new worker takes over. Use {@code maxTasksPerChild} to keep each FORK worker
+     * forked copies of this JVM with no garbage collector: they suit short tasks that allocate little. A FORK worker
+     * lives as long as the pool; one that stalls (blocked for ever on a VM lock or a collection it cannot run, as
+     * {@code /proc} proves within about 40 ms) is killed, the task it ran fails with {@link WorkerDiedException},
+     * and a new worker takes over. Use {@code maxTasksPerChild} to keep each FORK worker
      * within its allocation budget.
      */
     public Pool(int processes, SerializableRunnable initializer, int maxTasksPerChild, StartMethod method) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,11 +52,14 @@ class MpPoolIT {
         return IntStream.range(0, n).boxed().collect(Collectors.toList());
     }
 
-    /** A task that records its worker's pid in {@code file} and then sleeps until killed. */
+    /**
+     * A task that records its worker's pid in {@code file} and then sleeps until killed. The pid comes from
+     * /proc/self: {@code ProcessHandle.current()} caches it at JVM start, so a FORK worker would report its parent's.
+     */
     private static SerializableCallable<String> sleeper(Path file) {
         String path = file.toString();
         return () -> {
-            Files.writeString(Path.of(path), Long.toString(ProcessHandle.current().pid()));
+            Files.writeString(Path.of(path), Files.readSymbolicLink(Path.of("/proc/self")).toString());
             Thread.sleep(600_000);
             return "not reached";
         };
@@ -193,11 +197,79 @@ class MpPoolIT {
         }
     }
 
+    /**
+     * A task whose deserialization in the worker blocks for ever the first time (a park nothing can end, as a VM
+     * lock copied held by the fork would): the pool recognises the stall from /proc, kills that worker, and since
+     * the task's code had not begun (the worker's progress word says so), runs it on a new worker: it succeeds,
+     * and its code ran once.
+     */
     @Test
-    void aWorkerSigkilledMidTaskFailsThatTaskAndThePoolKeepsServing() throws Exception {
+    void aForkWorkerThatStallsBeforeTheTaskBeginsHasItsTaskRunAgain() throws Exception {
+        Path dir = Files.createTempDirectory("forkj-pool-stall");
+        Path marker = dir.resolve("stalled-once");
+        Path runs = dir.resolve("runs");
+        // what the worker runs, run here first (no class loaded for the first time in a forked child)
+        Files.createFile(dir.resolve("warm"));
+        Files.writeString(dir.resolve("warm"), "x\n", StandardOpenOption.APPEND);
+        try (Pool pool = new Pool(1, null, 0, StartMethod.FORK)) {
+            assertThat(pool.apply(() -> 1)).isEqualTo(1);
+            int first = pool.workerPids().get(0);
+            StallsWhenReadOnce task = new StallsWhenReadOnce(marker.toString(), runs.toString());
+            assertThat(pool.applyAsync(task).get(120, TimeUnit.SECONDS)).isEqualTo("ran");
+            assertThat(Files.exists(marker)).as("the first worker stalled").isTrue();
+            assertThat(Files.readAllLines(runs)).as("the task's code ran once").hasSize(1);
+            assertThat(pool.workerPids()).doesNotContain(first);
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(first).isEmpty())).isTrue();
+        } finally {
+            for (String name : new String[] {"stalled-once", "runs", "warm"}) {
+                Files.deleteIfExists(dir.resolve(name));
+            }
+            Files.delete(dir);
+        }
+    }
+
+    /** See {@link #aForkWorkerThatStallsBeforeTheTaskBeginsHasItsTaskRunAgain()}. */
+    static final class StallsWhenReadOnce implements SerializableCallable<String> {
+        private static final long serialVersionUID = 1L;
+        private final String marker;
+        private final String runs;
+
+        StallsWhenReadOnce(String marker, String runs) {
+            this.marker = marker;
+            this.runs = runs;
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            try {
+                Files.createFile(Path.of(marker));
+            } catch (java.nio.file.FileAlreadyExistsException secondTime) {
+                return;
+            }
+            while (true) {
+                java.util.concurrent.locks.LockSupport.park();
+            }
+        }
+
+        @Override
+        public String call() throws Exception {
+            Files.writeString(Path.of(runs), "x\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            return "ran";
+        }
+    }
+
+    /**
+     * Under FORK too: a worker's death is seen as the end of its result pipe, which needs its siblings not to hold
+     * copies of that pipe's write end (they did, before FORK children closed them).
+     */
+    @ParameterizedTest
+    @EnumSource(value = StartMethod.class, names = {"SPAWN", "FORK"})
+    void aWorkerSigkilledMidTaskFailsThatTaskAndThePoolKeepsServing(StartMethod method) throws Exception {
         Path file = Files.createTempFile("forkj-pool-it", ".pid");
         Files.writeString(file, "");
-        try (Pool pool = new Pool(2)) {
+        // what the FORK worker's task runs, run here first (no class loaded for the first time in a forked child)
+        assertThat(Files.readSymbolicLink(Path.of("/proc/self")).toString()).isEqualTo(Integer.toString(Kernel.self()));
+        try (Pool pool = new Pool(2, null, 0, method)) {
             CompletableFuture<String> doomed = pool.applyAsync(sleeper(file));
             int pid = awaitPid(file);
             assertThat(pool.workerPids()).contains(pid);

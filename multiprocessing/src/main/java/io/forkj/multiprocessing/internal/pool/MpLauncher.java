@@ -3,11 +3,14 @@ package io.forkj.multiprocessing.internal.pool;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.Target;
+import io.forkj.multiprocessing.internal.shm.SharedSegment;
+import io.forkj.multiprocessing.internal.shm.Words;
 import io.forkj.posix.ForkStallException;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /**
@@ -39,7 +42,9 @@ public final class MpLauncher implements WorkerLauncher {
     @Override
     public Link launch() throws IOException {
         if (method == StartMethod.FORK) {
-            PoolWorker.warmUp();
+            try (SharedProgress warm = new SharedProgress()) {
+                PoolWorker.warmUp(warm);
+            }
         }
         // One launch at a time holds the fork lock from its pipes to its fork: the child must see exactly its own
         // two ends as handed to it (PoolPipes).
@@ -59,13 +64,15 @@ public final class MpLauncher implements WorkerLauncher {
             MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
                     "PoolWorker").daemon(true).startMethod(method).forkDeadline(FORK_WORKER_DEADLINE);
             boolean started = false;
+            SharedProgress progress = method == StartMethod.FORK ? new SharedProgress() : null;
             try {
                 PoolPipes.hand(taskIn.fd(), resultOut.fd());
+                handedProgress = progress;
                 worker.start();
                 started = true;
                 OutputStream toWorker = tasks[1].openOutput();
                 InputStream fromWorker = results[0].openInput();
-                ProcessLink link = new ProcessLink(worker, toWorker, fromWorker, tasks[0], results[0]);
+                ProcessLink link = new ProcessLink(worker, toWorker, fromWorker, progress, tasks[0], results[0]);
                 if (method == StartMethod.FORK) {
                     link.watchDeadline();
                 }
@@ -74,6 +81,10 @@ public final class MpLauncher implements WorkerLauncher {
                 throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
             } finally {
                 PoolPipes.hand();
+                handedProgress = null;
+                if (!started && progress != null) {
+                    progress.close();
+                }
                 taskIn.close();
                 resultOut.close();
                 tasks[1].close();
@@ -86,27 +97,71 @@ public final class MpLauncher implements WorkerLauncher {
         }
     }
 
+    /**
+     * The progress word of the FORK worker being forked (under the fork lock), which the child finds in its copy of
+     * this field; null in SPAWN and standby children.
+     */
+    private static volatile SharedProgress handedProgress;
+
     /** The worker's body, in the child. */
     static void serve(PipeEnd[] ends) throws IOException {
         // The inherited fds stay open beside the streams until the worker exits: closing them would be the
         // child's first native call of that kind, which a FORK child should not make.
+        SharedProgress progress = handedProgress;
         try (InputStream in = ends[0].openInput(); OutputStream out = ends[1].openOutput()) {
-            PoolWorker.serve(in, out, 0);
+            PoolWorker.serve(in, out, 0, progress != null ? progress : PoolWorker.Progress.NONE);
         }
         System.out.flush();
     }
 
+    /**
+     * A FORK worker's progress: one word of a shared mapping that the fork copies as shared, written by the worker
+     * with a plain store before each chunk's user code and read by the pool after the worker ended.
+     */
+    static final class SharedProgress extends PoolWorker.Progress implements AutoCloseable {
+        private final SharedSegment segment = SharedSegment.create("forkj-pool-progress", Long.BYTES);
+        private final ByteBuffer word = segment.buffer();
+
+        SharedProgress() {
+            // the child needs the mapping, not the memfd
+            segment.closeFd();
+            Words.LONG.setVolatile(word, 0, UNKNOWN);
+        }
+
+        @Override
+        void started(long id) {
+            Words.LONG.setVolatile(word, 0, id);
+        }
+
+        /** The last chunk recorded, or {@link #UNKNOWN} once closed. */
+        synchronized long last() {
+            return segment.isClosed() ? UNKNOWN : (long) Words.LONG.getVolatile(word, 0);
+        }
+
+        @Override
+        public synchronized void close() {
+            segment.close();
+        }
+    }
+
     /** A worker process and its two pipes. */
     static final class ProcessLink implements Link {
+        private static final long WATCHER_END_MILLIS = 5_000;
         private final MpProcess process;
         private final OutputStream tasks;
         private final InputStream results;
+        private final SharedProgress progress;
         private final PipeEnd[] pipes;
+        private volatile boolean stalled;
+        private volatile Thread watcher;
+        private volatile long startedChunk = PoolWorker.Progress.UNKNOWN;
 
-        ProcessLink(MpProcess process, OutputStream tasks, InputStream results, PipeEnd... pipes) {
+        ProcessLink(MpProcess process, OutputStream tasks, InputStream results, SharedProgress progress,
+                    PipeEnd... pipes) {
             this.process = process;
             this.tasks = tasks;
             this.results = results;
+            this.progress = progress;
             this.pipes = pipes;
         }
 
@@ -114,15 +169,17 @@ public final class MpLauncher implements WorkerLauncher {
             Thread t = new Thread(() -> {
                 try {
                     while (!process.join(Duration.ofSeconds(1))) {
-                        // each bounded join enforces the fork deadline
+                        // each bounded join looks for a stall in /proc (and enforces the fork deadline)
                     }
-                } catch (ForkStallException stalled) {
+                } catch (ForkStallException e) {
                     // killed; the reader sees the pipe close and reports the task
+                    stalled = true;
                 } catch (InterruptedException | RuntimeException e) {
                     // nothing more to watch
                 }
             }, "forkj-pool-fork-watch-" + process.pid());
             t.setDaemon(true);
+            watcher = t;
             t.start();
         }
 
@@ -145,15 +202,35 @@ public final class MpLauncher implements WorkerLauncher {
         public int awaitExit() throws InterruptedException {
             try {
                 process.join();
-            } catch (ForkStallException stalled) {
+                Thread watching = watcher;
+                if (watching != null) {
+                    // it recognised the stall, if there was one, and ends now that the process has
+                    watching.join(WATCHER_END_MILLIS);
+                }
+            } catch (ForkStallException e) {
+                stalled = true;
                 return -9;
             } finally {
+                if (progress != null && !process.isAlive()) {
+                    startedChunk = progress.last();
+                    progress.close();
+                }
                 // the reader has its stream's end of file, so the pool closes both streams next
                 for (PipeEnd pipe : pipes) {
                     pipe.forget();
                 }
             }
             return process.exitCode().orElse(Integer.MIN_VALUE);
+        }
+
+        @Override
+        public boolean stalled() {
+            return stalled;
+        }
+
+        @Override
+        public long startedChunk() {
+            return startedChunk;
         }
 
         @Override

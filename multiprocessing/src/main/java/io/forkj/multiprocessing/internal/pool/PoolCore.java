@@ -51,6 +51,11 @@ public final class PoolCore {
     private static final int MAX_WINDOW = 64;
     private static final int LOOKAHEAD_PER_WORKER = 64;
     private static final int DEATHS_BEFORE_READY_LIMIT = 3;
+    /**
+     * How many times a chunk runs again after FORK workers stalled before its user code began; a chunk that keeps
+     * stalling its workers (its own classes, say) then fails like any other.
+     */
+    private static final int STALL_RETRIES = 3;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -440,6 +445,14 @@ public final class PoolCore {
     private void slotEnded(Slot s, int exitCode, String why) {
         slots.remove(s);
         Chunk running = s.outstanding.poll();
+        if (running != null && !running.job.finished && s.link.stalled()
+                && s.link.startedChunk() != running.id && running.stallRetries < STALL_RETRIES) {
+            // A FORK worker stalled before this chunk's user code began (its progress word says so): nothing of
+            // the task ran, so it runs again on another worker instead of failing for forkj's own stall.
+            running.stallRetries++;
+            s.outstanding.addFirst(running);
+            running = null;
+        }
         if (running != null && !running.job.finished) {
             WorkerDiedException died = new WorkerDiedException(s.link.pid(), exitCode, running.describe()
                     + (why == null ? "" : " (" + why + ")"));
@@ -750,6 +763,7 @@ public final class PoolCore {
     /** A piece of a job sent to one worker: Python's chunk, which a worker counts as one task. */
     private final class Chunk {
         final long id = nextId++;
+        int stallRetries;
         final Job job;
         final int index;
         final int start;

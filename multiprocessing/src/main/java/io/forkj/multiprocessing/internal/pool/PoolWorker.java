@@ -55,6 +55,25 @@ public final class PoolWorker {
      * @param pid this process's id, reported to the pool in READY
      */
     public static void serve(InputStream tasks, OutputStream results, int pid) throws IOException {
+        serve(tasks, results, pid, Progress.NONE);
+    }
+
+    /**
+     * Where a worker records, with a plain store, the id of the chunk whose user code it is about to run: a FORK
+     * worker's is a word of shared memory its pool reads after the worker died, to tell a chunk that never reached
+     * user code (safe to run again) from one that did.
+     */
+    public static class Progress {
+        /** "Not recorded": the chunk's user code may have run. */
+        public static final long UNKNOWN = Long.MIN_VALUE;
+        static final Progress NONE = new Progress();
+
+        /** Records that the user code of chunk {@code id} starts. */
+        void started(long id) {
+        }
+    }
+
+    static void serve(InputStream tasks, OutputStream results, int pid, Progress progress) throws IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(tasks, 1 << 16));
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(results, 1 << 16));
         if (in.read() != INIT) {
@@ -103,7 +122,7 @@ public final class PoolWorker {
                     long job = in.readLong();
                     byte kind = in.readByte();
                     byte[] items = readBytes(in);
-                    runChunk(out, id, kind, functions.get(job), items);
+                    runChunk(out, id, kind, functions.get(job), items, progress);
                     out.flush();
                     done++;
                     break;
@@ -115,8 +134,8 @@ public final class PoolWorker {
     }
 
     @SuppressWarnings("unchecked")
-    private static void runChunk(DataOutputStream out, long id, byte kind, Object function, byte[] itemBytes)
-            throws IOException {
+    private static void runChunk(DataOutputStream out, long id, byte kind, Object function, byte[] itemBytes,
+                                 Progress progress) throws IOException {
         Object[] results;
         int index = 0;
         try {
@@ -124,10 +143,13 @@ public final class PoolWorker {
                 throw (RuntimeException) function;
             }
             if (kind == CALL) {
-                results = new Object[] {((Callable<Object>) Serial.read(itemBytes, "the task")).call()};
+                Callable<Object> task = (Callable<Object>) Serial.read(itemBytes, "the task");
+                progress.started(id);
+                results = new Object[] {task.call()};
             } else {
                 Object[] items = Items.decodeArray(itemBytes);
                 results = new Object[items.length];
+                progress.started(id);
                 for (; index < items.length; index++) {
                     if (kind == MAP_KIND) {
                         results[index] = ((Function<Object, Object>) function).apply(items[index]);
@@ -196,7 +218,7 @@ public final class PoolWorker {
      * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
      * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
      */
-    static synchronized void warmUp() {
+    static synchronized void warmUp(Progress progress) {
         if (warm) {
             return;
         }
@@ -230,7 +252,7 @@ public final class PoolWorker {
             out.writeLong(1);
             out.flush();
             java.io.ByteArrayOutputStream answers = new java.io.ByteArrayOutputStream();
-            serve(new java.io.ByteArrayInputStream(script.toByteArray()), answers, 0);
+            serve(new java.io.ByteArrayInputStream(script.toByteArray()), answers, 0, progress);
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(answers.toByteArray()));
             if (in.read() != READY) {
                 throw new IllegalStateException("warm-up: no READY");

@@ -29,5 +29,21 @@ public interface WorkerLauncher {
 
         /** Whether the worker has ended (reaped). */
         boolean exited();
+
+        /**
+         * After {@link #awaitExit()}: whether the worker was killed because it was proven stalled (a FORK worker
+         * blocked for ever on a VM lock its fork copied in the held state), not by anyone's signal or its own end.
+         */
+        default boolean stalled() {
+            return false;
+        }
+
+        /**
+         * The id of the last chunk whose user code the worker started ({@link PoolWorker.Progress}), or
+         * {@link PoolWorker.Progress#UNKNOWN} where the worker does not record it.
+         */
+        default long startedChunk() {
+            return PoolWorker.Progress.UNKNOWN;
+        }
     }
 }

@@ -64,11 +64,11 @@ import java.util.concurrent.CompletableFuture;
  * stderr when the JVM starts that hook first; when it starts another application hook first, starting that
  * hook's thread can block the child until its deadline. Use {@code throw new SystemExit(n)}. Nor should it use
  * {@code ProcessHandle.current()}, which the JDK caches: in a FORK child it still names the parent (use
- * {@code Multiprocessing.currentProcess().pid()}). A child that stalls is killed at its deadline and {@link #join()} throws
- * {@link ForkStallException}. The deadline is 30 s by default ({@link #forkDeadline(Duration)} changes it):
- * until forkj recognises a stalled child as it happens, the deadline is the only way a stall ends, so it is
- * long enough for any target that suits FORK and short enough that a stall is reported. Long or allocating work
- * belongs in SPAWN.
+ * {@code Multiprocessing.currentProcess().pid()}). A child that stalls is killed and {@link #join()} throws
+ * {@link ForkStallException}: while a thread joins it, a child that {@code /proc} proves blocked for ever (one
+ * thread, asleep on a private futex with no timeout) is recognised within about 40 ms; any other stall ends at
+ * the deadline, 30 s by default ({@link #forkDeadline(Duration)} changes it, up to as long as the target needs),
+ * which is long enough for any target that suits FORK. Long or allocating work belongs in SPAWN.
  *
  * <p><b>daemon.</b> A daemon child ({@link #daemon(boolean)}) is terminated when this process exits normally (a
  * shutdown hook, as Python's {@code atexit}), and also when this process is killed: it is armed with the

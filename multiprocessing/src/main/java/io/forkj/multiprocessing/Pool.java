@@ -83,8 +83,10 @@ public final class Pool implements AutoCloseable {
      * {@code method}. SPAWN (the default) and STANDBY workers are whole JVMs and suit any task. FORK workers are
      * forked copies of this JVM with no garbage collector: they suit short tasks that allocate little. A FORK worker
      * lives as long as the pool; one that stalls (blocked for ever on a VM lock or a collection it cannot run, as
-     * {@code /proc} proves within about 40 ms) is killed, the task it ran fails with {@link WorkerDiedException},
-     * and a new worker takes over. Use {@code maxTasksPerChild} to keep each FORK worker
+     * {@code /proc} proves within about 40 ms) is killed and a new worker takes over. If the stall came before the
+     * task's own code began (while its function or arguments were deserialized, which can define classes in the
+     * child), the task runs again on another worker, up to 3 times; otherwise it fails with
+     * {@link WorkerDiedException}. Either way a task's code runs at most once. Use {@code maxTasksPerChild} to keep each FORK worker
      * within its allocation budget.
      */
     public Pool(int processes, SerializableRunnable initializer, int maxTasksPerChild, StartMethod method) {

@@ -89,11 +89,7 @@ class MpPoolIT {
     }
 
     /**
-     * A FORK pool, kept to one map: each task's function is deserialized in the worker, which defines its lambda
-     * class there, work the parent has not run and that FORK does not promise (each new class is a chance to
-     * stall). Every flavour runs under SPAWN and STANDBY below.
-     *
-     * <p>Each worker holds its own two pipes and no other: fork copies every fd, and two workers each holding the
+     * A FORK pool closed from another thread. Each worker holds its own two pipes and no other: fork copies every fd, and two workers each holding the
      * other's task write end never saw end of file, so {@code close()} from another thread hung every time.
      */
     @Test
@@ -139,7 +135,7 @@ class MpPoolIT {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
+    @EnumSource(StartMethod.class)
     void everyMapFlavourGivesItsResults(StartMethod method) throws Exception {
         int fds = Kernel.ownFds().size();
         List<Integer> workers;

@@ -46,53 +46,65 @@ public final class MpLauncher implements WorkerLauncher {
                 PoolWorker.warmUp(warm);
             }
         }
-        // One launch at a time holds the fork lock from its pipes to its fork: the child must see exactly its own
-        // two ends as handed to it (PoolPipes).
-        synchronized (PoolPipes.FORK_LOCK) {
-            PipeEnd[] tasks = PipeEnd.pipe();
-            PipeEnd[] results;
-            try {
-                results = PipeEnd.pipe();
-            } catch (IOException e) {
-                tasks[0].close();
-                tasks[1].close();
-                tasks[0].forget();
-                throw e;
+        // A FORK launch holds the fork lock from its pipes to its fork: the child must see exactly its own two
+        // ends as handed to it (PoolPipes). SPAWN and standby children exec and inherit only what they are passed;
+        // their launches (a standby one can wait seconds for an idle JVM) do not hold up other forks.
+        if (method == StartMethod.FORK) {
+            synchronized (PoolPipes.FORK_LOCK) {
+                return start(true);
             }
-            PipeEnd taskIn = tasks[0];
-            PipeEnd resultOut = results[1];
-            MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
-                    "PoolWorker").daemon(true).startMethod(method).forkDeadline(FORK_WORKER_DEADLINE);
-            boolean started = false;
-            SharedProgress progress = method == StartMethod.FORK ? new SharedProgress() : null;
-            try {
+        }
+        return start(false);
+    }
+
+    private Link start(boolean fork) throws IOException {
+        PipeEnd[] tasks = PipeEnd.pipe();
+        PipeEnd[] results;
+        try {
+            results = PipeEnd.pipe();
+        } catch (IOException e) {
+            tasks[0].close();
+            tasks[1].close();
+            tasks[0].forget();
+            throw e;
+        }
+        PipeEnd taskIn = tasks[0];
+        PipeEnd resultOut = results[1];
+        MpProcess worker = new MpProcess(Target.of(MpLauncher::serve, new PipeEnd[] {taskIn, resultOut}),
+                "PoolWorker").daemon(true).startMethod(method).forkDeadline(FORK_WORKER_DEADLINE);
+        boolean started = false;
+        SharedProgress progress = fork ? new SharedProgress() : null;
+        try {
+            if (fork) {
                 PoolPipes.hand(taskIn.fd(), resultOut.fd());
                 handedProgress = progress;
-                worker.start();
-                started = true;
-                OutputStream toWorker = tasks[1].openOutput();
-                InputStream fromWorker = results[0].openInput();
-                ProcessLink link = new ProcessLink(worker, toWorker, fromWorker, progress, tasks[0], results[0]);
-                if (method == StartMethod.FORK) {
-                    link.watchDeadline();
-                }
-                return link;
-            } catch (RuntimeException e) {
-                throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
-            } finally {
+            }
+            worker.start();
+            started = true;
+            OutputStream toWorker = tasks[1].openOutput();
+            InputStream fromWorker = results[0].openInput();
+            ProcessLink link = new ProcessLink(worker, toWorker, fromWorker, progress, tasks[0], results[0]);
+            if (fork) {
+                link.watchDeadline();
+            }
+            return link;
+        } catch (RuntimeException e) {
+            throw new IOException("could not start a pool worker (" + method + "): " + e.getMessage(), e);
+        } finally {
+            if (fork) {
                 PoolPipes.hand();
                 handedProgress = null;
-                if (!started && progress != null) {
-                    progress.close();
-                }
-                taskIn.close();
-                resultOut.close();
-                tasks[1].close();
-                results[0].close();
-                if (!started) {
-                    tasks[0].forget();
-                    results[0].forget();
-                }
+            }
+            if (!started && progress != null) {
+                progress.close();
+            }
+            taskIn.close();
+            resultOut.close();
+            tasks[1].close();
+            results[0].close();
+            if (!started) {
+                tasks[0].forget();
+                results[0].forget();
             }
         }
     }

@@ -56,6 +56,10 @@ public final class PoolCore {
      * stalling its workers (its own classes, say) then fails like any other.
      */
     private static final int STALL_RETRIES = 3;
+    /** How long a worker with nothing to do may take to exit once its task stream ended. */
+    private static final long QUIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** SIGTERM to SIGKILL for a worker that did not exit within the quit grace. */
+    private static final long TERMINATE_GRACE_MILLIS = 1_000;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -617,6 +621,36 @@ public final class PoolCore {
                     raw.close();
                 } catch (IOException ignored) {
                     // already broken
+                }
+            }
+            endIfStuck();
+        }
+
+        /**
+         * A worker whose task stream has ended with no task outstanding exits at once; one still there after
+         * {@link #QUIT_GRACE_NANOS} is stuck and is ended, so that {@code close()} returns. Seen: a FORK worker
+         * blocked for ever entering a Java monitor that another thread of the parent held at its fork (JDK 17
+         * parks such a thread with a timeout, so the stall probe cannot prove it).
+         */
+        private void endIfStuck() {
+            lock.lock();
+            try {
+                if (!outstanding.isEmpty() || state == State.TERMINATED) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            long end = System.nanoTime() + QUIT_GRACE_NANOS;
+            while (!link.exited()) {
+                if (System.nanoTime() - end > 0) {
+                    link.terminate(TERMINATE_GRACE_MILLIS);
+                    return;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }

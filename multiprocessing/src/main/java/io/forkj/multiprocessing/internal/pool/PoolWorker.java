@@ -214,6 +214,18 @@ public final class PoolWorker {
     private static volatile boolean warm;
 
     /**
+     * The functional types a task arrives as, loaded with this class (in the parent, by {@link #warmUp}) so that a
+     * FORK worker finds them loaded: loading a class in the child reads the jar through the fd it shares with this
+     * process, file offset included, and the parent reading the same jar at that moment corrupted the child's read
+     * (seen on JDK 25: {@code NoClassDefFoundError} for {@code SerializableBiFunction} while a FORK worker
+     * deserialized a {@code starmap} function).
+     */
+    private static final Class<?>[] PUBLIC_TASK_TYPES = {
+        io.forkj.multiprocessing.SerializableFunction.class, io.forkj.multiprocessing.SerializableBiFunction.class,
+        io.forkj.multiprocessing.SerializableCallable.class, io.forkj.multiprocessing.SerializableRunnable.class,
+    };
+
+    /**
      * Runs the whole worker loop once in this process, on a thread, over an in-memory pipe: a map chunk, a call, a
      * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
      * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
@@ -221,6 +233,9 @@ public final class PoolWorker {
     static synchronized void warmUp(Progress progress) {
         if (warm) {
             return;
+        }
+        if (PUBLIC_TASK_TYPES.length == 0) {
+            throw new IllegalStateException("no task types");
         }
         try {
             java.io.ByteArrayOutputStream script = new java.io.ByteArrayOutputStream();

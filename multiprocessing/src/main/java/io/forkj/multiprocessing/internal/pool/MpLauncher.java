@@ -41,7 +41,8 @@ public final class MpLauncher implements WorkerLauncher {
 
     @Override
     public Link launch() throws IOException {
-        if (method == StartMethod.FORK) {
+        if (method == StartMethod.FORK && !PoolWorker.isWarm()) {
+            // (a memfd and a mapping for the warm-up: only until the first FORK launch has warmed up)
             try (SharedProgress warm = new SharedProgress()) {
                 PoolWorker.warmUp(warm);
             }

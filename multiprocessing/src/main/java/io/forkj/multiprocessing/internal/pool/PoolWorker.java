@@ -230,6 +230,11 @@ public final class PoolWorker {
      * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
      * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
      */
+    /** Whether {@link #warmUp} has run in this process. */
+    static boolean isWarm() {
+        return warm;
+    }
+
     static synchronized void warmUp(Progress progress) {
         if (warm) {
             return;

@@ -109,8 +109,13 @@ public final class Daemon {
      * and never return into the caller's frames. For real work, {@link #start(DaemonSpec)} a program instead.
      * SIGHUP, SIGINT and SIGTERM are reset to their default action in the grandchild, so they kill it.
      *
+     * <p>The child is made by {@link Fork#run}, so a child that stalls before it forks the grandchild is killed
+     * and replaced, as for any guarded fork; the grandchild is forked by a single-threaded process and inherits
+     * no lock another thread held.
+     *
      * @return the grandchild's pid; it has started the body when this returns
-     * @throws DaemonException if the forked children stalled (they are killed) or the child could not fork
+     * @throws DaemonException if the child stalled after its start (it is killed), could not fork, or the
+     *                         grandchild did not report its pid within 30 s
      */
     public static int orphanGrandchild(Runnable body) {
         return Orphan.start(Objects.requireNonNull(body, "body"));

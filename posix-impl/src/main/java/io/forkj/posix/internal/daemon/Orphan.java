@@ -1,50 +1,47 @@
 package io.forkj.posix.internal.daemon;
 
-import java.util.stream.Collectors;
-import io.forkj.posix.internal.proc.StatLine;
-import io.forkj.posix.internal.proc.ProcStat;
-import io.forkj.posix.internal.PollFds;
-import io.forkj.posix.internal.QuietCompiler;
-import io.forkj.Errno;
-import io.forkj.Posix;
 import io.forkj.PosixException;
 import io.forkj.Signal;
+import io.forkj.WaitStatus;
+import io.forkj.posix.Child;
 import io.forkj.posix.DaemonException;
+import io.forkj.posix.Fork;
+import io.forkj.posix.ForkOptions;
+import io.forkj.posix.ForkStallException;
 import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
-import jnr.constants.platform.OpenFlags;
-import jnr.ffi.Memory;
+import io.forkj.posix.internal.PollFds;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.time.Duration;
 
 import static io.forkj.posix.internal.daemon.Launcher.CHILD;
 
 /**
- * {@link io.forkj.posix.Daemon#orphanGrandchild(Runnable)}: fork, the child forks the grandchild and exits at
- * once, the launcher reaps the child, and the orphaned grandchild, adopted by init or the nearest subreaper,
- * runs the body and {@code _exit}s. The grandchild reports its pid through an {@code O_CLOEXEC} pipe first, so
- * the launcher learns it without a race and knows the body is about to start.
+ * {@link io.forkj.posix.Daemon#orphanGrandchild(Runnable)} as a thin use of {@link Fork#run}: the guarded fork
+ * makes the child (so a child that stalls before its body is replaced, and a running {@code Reaper} knows it as
+ * forkj's), the child's body forks the grandchild and exits at once, and this process reaps the child. The
+ * grandchild reports its pid through an {@code O_CLOEXEC} pipe before it runs the body, so this process learns
+ * it without a race and knows the body is about to start.
+ *
+ * <p>The grandchild is forked by a process that has only one thread, so it inherits no lock another thread
+ * held: the only stalls are the child's own, which {@link Fork#run} handles.
  */
 public final class Orphan {
-    private static final long STALL_NANOS = java.time.Duration.ofSeconds(2).toNanos();
-    private static final int[] JVM_HANDLED = {Signal.SIGHUP.number(), Signal.SIGINT.number(), Signal.SIGTERM.number()};
-    private static final long KERNEL_SIGSET_BYTES = 8;
-    /** A zeroed kernel {@code struct sigaction} ({@code SIG_DFL}); the children use its bare address. */
-    private static final Pointer DEFAULT_ACTION_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 64, true);
-    private static final long DEFAULT_ACTION = DEFAULT_ACTION_MEMORY.address();
+    /** The child exits right after its fork; the grandchild writes its pid first thing. */
+    private static final Duration REPORT_DEADLINE = Duration.ofSeconds(30);
     private static final byte[] THREW = "forkj: orphanGrandchild body threw; exit status 70\n".getBytes(StandardCharsets.US_ASCII);
+    /** The child's exit status when its {@code fork(2)} failed: {@code EX_OSERR}. */
+    private static final int FORK_FAILED = 71;
+    private static final ForkOptions MIDDLE = ForkOptions.defaults().resetSignals(Signal.SIGHUP, Signal.SIGINT, Signal.SIGTERM);
 
     static {
-        // Run once here every call the children make, with arguments that fail harmlessly.
+        // Run once here every call the grandchild makes, with arguments that fail harmlessly.
         byte[] scratch = new byte[5];
         Launcher.putInt(scratch, 1, CHILD.getpid());
         CHILD.write(-1, scratch, 0);
         CHILD.close(-1);
-        CHILD.syscall(LinuxLibC.Sys.RT_SIGACTION, 0, DEFAULT_ACTION, 0, KERNEL_SIGSET_BYTES);
     }
 
     private Orphan() {
@@ -53,39 +50,35 @@ public final class Orphan {
     /** See {@link io.forkj.posix.Daemon#orphanGrandchild(Runnable)}. */
     public static int start(Runnable body) {
         int[] pipe = {-1, -1};
-        if (Native.libc().pipe2(pipe, OpenFlags.O_CLOEXEC.intValue()) != 0) {
+        if (Native.libc().pipe2(pipe, LinuxLibC.Flags.O_CLOEXEC) != 0) {
             throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
         }
-        byte[] message = new byte[5];
         try {
-            System.out.flush();
-            System.err.flush();
-            QuietCompiler.await(Launcher.QUIET_WAIT_NANOS);
-            int middle = -1;
-            for (int level = 0; middle < 0; level++) {
+            int reportFd = pipe[1];
+            byte[] message = new byte[5];
+            Child middle = Fork.run(MIDDLE, ctx -> {
                 int pid = CHILD.fork();
-                if (pid > 0) {
-                    if (level == 0) {
-                        middle = pid;
-                        continue;
-                    }
-                    Launcher.exit(0);
+                if (pid == 0) {
+                    grandchild(body, reportFd, message);
                 }
-                if (pid < 0) {
-                    if (level == 0) {
-                        throw new PosixException("fork()", Native.errno());
-                    }
-                    Launcher.exit(71); // EX_OSERR: the launcher sees EOF without a pid
-                }
-                if (level == 1) {
-                    grandchild(body, pipe[1], message);
-                }
-            }
-            // Forked raw, past NativePosix: register it, or a running Reaper takes it for an adopted orphan.
-            KnownChildren.forked(middle);
+                ctx.exit(pid < 0 ? FORK_FAILED : 0);
+            });
             Native.posix().close(pipe[1]);
             pipe[1] = -1;
-            return awaitPid(pipe[0], middle, message);
+            WaitStatus status;
+            try {
+                status = middle.waitFor();
+            } catch (ForkStallException stall) {
+                throw new DaemonException("orphanGrandchild: the forked child stalled in its body; killed it", stall);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DaemonException("orphanGrandchild: interrupted while waiting for the child " + middle.pid());
+            }
+            if (!status.equals(new WaitStatus.Exited(middle.pid(), 0))) {
+                throw new DaemonException("orphanGrandchild: the child could not fork the grandchild: " + status
+                        + (status.equals(new WaitStatus.Exited(middle.pid(), FORK_FAILED)) ? " (fork(2) failed)" : ""));
+            }
+            return readPid(pipe[0], message);
         } finally {
             for (int fd : pipe) {
                 if (fd >= 0) {
@@ -95,15 +88,12 @@ public final class Orphan {
         }
     }
 
-    /** The grandchild: reports its pid, restores the signals the JVM handles, runs the body, exits. */
-    private static void grandchild(Runnable body, int readyFd, byte[] message) {
+    /** The grandchild: reports its pid, runs the body, exits (the child already reset the JVM's signals). */
+    private static void grandchild(Runnable body, int reportFd, byte[] message) {
         message[0] = 'P';
         Launcher.putInt(message, 1, CHILD.getpid());
-        CHILD.write(readyFd, message, 5);
-        CHILD.close(readyFd);
-        for (int signal : JVM_HANDLED) {
-            CHILD.syscall(LinuxLibC.Sys.RT_SIGACTION, signal, DEFAULT_ACTION, 0, KERNEL_SIGSET_BYTES);
-        }
+        CHILD.write(reportFd, message, 5);
+        CHILD.close(reportFd);
         int status = 0;
         try {
             body.run();
@@ -114,49 +104,29 @@ public final class Orphan {
         Launcher.exit(status);
     }
 
-    /** Reads the grandchild's pid, reaps the child; a stall kills both (found by parent pid) and throws. */
-    private static int awaitPid(int readFd, int middle, byte[] message) {
-        long stall = System.nanoTime() + STALL_NANOS;
+    /**
+     * The grandchild's pid. The child exited 0, so the grandchild exists and holds the pipe's last write end
+     * until it has written its pid.
+     */
+    private static int readPid(int readFd, byte[] message) {
+        long deadline = System.nanoTime() + REPORT_DEADLINE.toNanos();
         Pointer pollFd = PollFds.one(readFd, PollFds.POLLIN);
-        int length = 0;
         byte[] chunk = new byte[5];
+        int length = 0;
         while (length < 5) {
-            if (System.nanoTime() - stall > 0) {
-                List<Integer> children = childrenOf(middle);
-                kill(middle);
-                children.forEach(Orphan::kill);
-                Launcher.reapIfOurs(middle);
-                children.forEach(Launcher::reapIfOurs);
-                throw new DaemonException("orphanGrandchild: the forked JVM child stalled before the body started"
-                        + " (a JVM lock held by another thread at fork time); killed it");
+            if (System.nanoTime() - deadline > 0) {
+                throw new DaemonException("orphanGrandchild: the grandchild did not report its pid within " + REPORT_DEADLINE);
             }
             if (Native.libc().poll(pollFd, 1, 20) > 0) {
                 long n = Native.libc().read(readFd, chunk, 5 - length);
                 if (n <= 0) {
-                    Launcher.reapIfOurs(middle);
-                    throw new DaemonException("orphanGrandchild: the child ended without forking the grandchild"
+                    throw new DaemonException("orphanGrandchild: the grandchild ended before it reported its pid"
                             + (n < 0 ? " (read: errno " + Native.errno() + ")" : ""));
                 }
                 System.arraycopy(chunk, 0, message, length, (int) n);
                 length += (int) n;
             }
         }
-        Launcher.reapIfOurs(middle);
         return Launcher.getInt(message, 1);
-    }
-
-    private static void kill(int pid) {
-        try {
-            Posix.get().kill(pid, Signal.SIGKILL);
-        } catch (PosixException gone) {
-            if (gone.errno() != Errno.ESRCH.number()) {
-                throw gone;
-            }
-        }
-    }
-
-    /** Processes whose parent is {@code ppid}, from /proc. */
-    private static List<Integer> childrenOf(int ppid) {
-        return ProcStat.all().stream().filter(stat -> stat.ppid() == ppid).map(StatLine::pid).collect(Collectors.toList());
     }
 }

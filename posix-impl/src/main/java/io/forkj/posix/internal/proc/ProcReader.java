@@ -50,7 +50,8 @@ final class ProcReader implements AutoCloseable {
     ProcReader(ProcFs procFs) {
         root = procFs.root().toString();
         byte[] rootPath = (root + "\0").getBytes(StandardCharsets.UTF_8);
-        Pointer rootPointer = Memory.allocateDirect(RUNTIME, rootPath.length);
+        // The path buffer serves unless a fixture root is longer: /proc itself costs no extra allocation.
+        Pointer rootPointer = rootPath.length <= pathBytes.length ? path : Memory.allocateDirect(RUNTIME, rootPath.length);
         rootPointer.put(0, rootPath, 0, rootPath.length);
         procFd = libc.openat(AT_FDCWD, rootPointer, O_RDONLY_CLOEXEC);
         if (procFd < 0) {

@@ -39,7 +39,7 @@ public final class SharedMemory implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Pattern NAME = Pattern.compile("forkj_(\\d{1,10})_(\\d{1,10})_([0-9a-f]{16})");
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int O_RDWR = 2;
+    private static final int O_RDWR = LinuxLibC.Flags.O_RDWR;
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final transient SharedSegment segment;

@@ -139,9 +139,23 @@ public final class Child {
         return reapedFuture.copy();
     }
 
-    /** The status once the child has been reaped, without any system call; empty while it has not. */
-    public Optional<WaitStatus> exitStatus() {
+    /**
+     * The status once the child has been reaped, without any system call; empty while it has not. It is
+     * {@link WaitStatus.Exited} or {@link WaitStatus.Signaled}: what C's {@code waitpid} stored in
+     * {@code status}, Python's {@code Popen.returncode} once set.
+     */
+    public Optional<WaitStatus> status() {
         return Optional.ofNullable(status);
+    }
+
+    /**
+     * {@link #status()} under its former name.
+     *
+     * @deprecated use {@link #status()}: the status is not always an exit (a signal death is one too)
+     */
+    @Deprecated
+    public Optional<WaitStatus> exitStatus() {
+        return status();
     }
 
     /**

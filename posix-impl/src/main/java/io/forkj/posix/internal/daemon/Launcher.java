@@ -114,7 +114,7 @@ public final class Launcher {
         Map<String, String> environment = spec.daemonEnvironment(System.getenv());
         String program = resolve(spec.command().get(0), environment.get("PATH"));
         String output = spec.log() == null ? null : spec.log().toAbsolutePath().toString();
-        String directory = spec.workingDirectory().toAbsolutePath().toString();
+        String directory = spec.directory().toAbsolutePath().toString();
         List<String> envp = new ArrayList<>();
         environment.forEach((name, value) -> envp.add(name + "=" + value));
         Optional<Path> pidFile = spec.pidFileIfAny().map(Path::toAbsolutePath);

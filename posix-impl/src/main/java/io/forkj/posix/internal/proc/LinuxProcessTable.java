@@ -6,6 +6,7 @@ import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
+import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import jnr.constants.platform.Sysconf;
 
@@ -93,7 +94,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         ProcessTable table = ProcessTable.of(takenAt, infos, unreadable);
         if (procFs == ProcFs.system()) {
             // Records are of this kernel's processes: a table of another tree (a fixture) says nothing of them.
-            OriginalParents.prune(table, scanStart);
+            KnownChildren.prune(table, scanStart);
         }
         return table;
     }
@@ -135,11 +136,11 @@ public final class LinuxProcessTable implements ProcessTableProvider {
     }
 
     /**
-     * The orphan rule of {@link ProcessTable#orphans()}: exact for processes in {@link OriginalParents}; for the
+     * The orphan rule of {@link ProcessTable#orphans()}: exact for processes in {@link KnownChildren}; for the
      * rest, not its own session leader and its parent in another session.
      */
     static boolean isOrphan(ProcessIdentity identity, StatLine s, int parentSession) {
-        OptionalInt recorded = OriginalParents.parentOf(identity);
+        OptionalInt recorded = KnownChildren.originalParent(identity);
         if (recorded.isPresent()) {
             return s.ppid() != recorded.getAsInt();
         }

@@ -10,12 +10,10 @@ import io.forkj.WaitStatus;
 import io.forkj.posix.internal.Pidfd;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.StallProbe;
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -378,11 +376,7 @@ public final class Child {
 
     /** {@code /proc/PID/wchan}, evidence only: "" when unreadable. */
     private String waitChannel() {
-        try {
-            return Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
-        } catch (IOException | RuntimeException unreadable) {
-            return "";
-        }
+        return ProcFs.readOrEmpty(ProcFs.system().pid(pid, "wchan")).trim();
     }
 
     /**

@@ -3,6 +3,8 @@ package io.forkj.posix.internal.daemon;
 import java.util.stream.Collectors;
 import io.forkj.posix.internal.proc.StatLine;
 import io.forkj.posix.internal.proc.ProcStat;
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.posix.internal.PollFds;
 import io.forkj.Errno;
 import io.forkj.Posix;
@@ -24,8 +26,6 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.posix.POSIX;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -515,16 +515,12 @@ public final class Launcher {
     }
 
     private static long statusField(String name, int radix) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(name + ":")) {
-                    return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), radix);
-                }
-            }
-            throw new IllegalStateException("/proc/self/status has no " + name + ": line (Linux 4.7 or later needed)");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Path status = ProcFs.self("status");
+        String value = ProcParser.statusValue(ProcFs.read(status).orElse(""), name);
+        if (value == null) {
+            throw new IllegalStateException(status + " has no " + name + ": line (Linux 4.7 or later needed)");
         }
+        return Long.parseUnsignedLong(value, radix);
     }
 
     /** {@code execvp}'s lookup, done before the fork: a name without '/' is searched in the daemon's PATH. */

@@ -9,6 +9,7 @@ import io.forkj.posix.DaemonStatus.State;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcLocks;
 import io.forkj.posix.internal.proc.LinuxProcessTable;
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcStat;
 import jnr.constants.platform.Sysconf;
 import jnr.posix.FileStat;
@@ -390,7 +391,7 @@ public final class PidFile {
 
     /** True if process {@code pid} has an fd on the very file {@code file} (same device and inode). */
     private static boolean holdsOpen(int pid, FileStat file) {
-        Path fds = Path.of("/proc", Integer.toString(pid), "fd");
+        Path fds = ProcFs.fdDirectory(pid);
         try (var list = Files.list(fds)) {
             FileStat target = POSIX.allocateStat();
             for (Path fd : (Iterable<Path>) list::iterator) {

@@ -7,7 +7,7 @@ import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
 import io.forkj.posix.Spawn;
-import io.forkj.signals.ExitWatcher;
+import io.forkj.posix.ExitWatcher;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

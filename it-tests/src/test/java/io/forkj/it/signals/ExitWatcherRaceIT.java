@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exited. Before the fix, about 2 % of such races left a future that never completed (the handle reaped
  * between the watcher's look at it and its {@code pidfd_open}, which then failed with ESRCH). Each race
  * starts both calls at once on a zombie child; every future must complete with the status {@code waitFor}
- * returned. Bounded in time: as many races as fit (up to {@link #RACES}), at least {@link #MIN_RACES}.
+ * returned, and no pidfd is left over (issue 12: the handle and the watcher share one). Bounded in time: as many races as fit (up to {@link #RACES}), at least {@link #MIN_RACES}.
  */
 class ExitWatcherRaceIT {
     private static final int RACES = 3000;
@@ -56,6 +56,7 @@ class ExitWatcherRaceIT {
         List<WaitStatus> expected = new ArrayList<>();
         int races = 0;
         int stalls = 0;
+        long pidfdsBefore = pidfds();
         long end = System.nanoTime() + BUDGET.toNanos();
         try {
             while (races < RACES && System.nanoTime() - end < 0) {
@@ -111,5 +112,12 @@ class ExitWatcherRaceIT {
         assertThat(stalls).as("forked children that stalled").isLessThan(races / 10 + 1);
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> watcher.watching() == 0))
                 .as("entries left in the watcher: %d", watcher.watching()).isTrue();
+        // Issue 12: the watcher polls the handle's own pidfd; after every race it is closed, exactly once.
+        assertThat(Kernel.await(Duration.ofSeconds(10), () -> pidfds() == pidfdsBefore))
+                .as("pidfds left after %d races: %d", races, pidfds() - pidfdsBefore).isTrue();
+    }
+
+    private static long pidfds() {
+        return Kernel.openFds(Kernel.self()).stream().filter(fd -> fd.endsWith("anon_inode:[pidfd]")).count();
     }
 }

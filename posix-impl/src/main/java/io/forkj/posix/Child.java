@@ -30,8 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Only this handle reaps its child, always with {@code waitpid(pid, ...)} for that one pid (never
  * {@code waitpid(-1)}), and calls are serialized on a lock, so two threads waiting at once both get the status
- * and neither gets {@code ECHILD}. Waiting sleeps in {@code poll(2)} on a pidfd, which wakes when the child
- * exits. Signals go through the pidfd too, and {@link #kill(Signal)} refuses once the child is reaped: the pid
+ * and neither gets {@code ECHILD}. Waiting sleeps in {@code poll(2)} on the child's pidfd, which wakes when the
+ * child exits; {@link #onExit()} hands that same pidfd (one per child) to the {@link ExitWatcher}'s thread. Signals go through the pidfd too, and {@link #kill(Signal)} refuses once the child is reaped: the pid
  * may then belong to another process.
  *
  * <p>A forked child has a deadline: any wait or poll that finds it passed with the child still alive kills it
@@ -156,13 +156,10 @@ public final class Child {
     public CompletableFuture<WaitStatus> onExit() {
         CompletableFuture<WaitStatus> shared = onExit;
         if (shared == null) {
-            synchronized (lifecycleGuard) {
-                shared = onExit;
-                if (shared == null) {
-                    shared = ExitWatcher.shared().watch(this);
-                    onExit = shared;
-                }
-            }
+            // No lock of this handle held here: watching may reap through the handle. Racing first calls get the
+            // same watch entry's future (or both the reaped one), so either may be kept.
+            shared = ExitWatcher.shared().watch(this);
+            onExit = shared;
         }
         CompletableFuture<WaitStatus> mine = new CompletableFuture<>();
         shared.whenComplete((status, failure) -> {

@@ -4,7 +4,7 @@ import io.forkj.Posix;
 import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.posix.Spawn;
-import io.forkj.signals.ExitWatcher;
+import io.forkj.posix.ExitWatcher;
 
 import java.util.ArrayList;
 import java.util.List;

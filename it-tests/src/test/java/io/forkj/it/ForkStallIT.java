@@ -10,7 +10,7 @@ import io.forkj.posix.internal.JvmLocks;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
 import io.forkj.signals.ChildSignals;
-import io.forkj.signals.ExitWatcher;
+import io.forkj.posix.ExitWatcher;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;

@@ -6,7 +6,6 @@ import io.forkj.posix.Child;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
 import io.forkj.posix.internal.Native;
-import io.forkj.signals.ExitWatcher;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -298,7 +297,7 @@ public class MpProcess implements Serializable {
                 throw new IllegalStateException("can only wait for a started process: " + this);
             }
             CompletableFuture<MpProcess> done = new CompletableFuture<>();
-            ExitWatcher.shared().watch(c).whenComplete((status, error) -> {
+            c.onExit().whenComplete((status, error) -> {
                 if (error != null) {
                     done.completeExceptionally(error);
                 } else {

@@ -8,6 +8,7 @@ import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.Pidfd;
+import io.forkj.posix.internal.SharedPidfd;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.StallProbe;
 import io.forkj.posix.internal.proc.ProcFs;
@@ -27,8 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Only this handle reaps its child, always with {@code waitpid(pid, ...)} for that one pid (never
  * {@code waitpid(-1)}), and calls are serialized on a lock, so two threads waiting at once both get the status
- * and neither gets {@code ECHILD}. Waiting sleeps in {@code poll(2)} on a pidfd, which wakes when the child
- * exits. Signals go through the pidfd too, and {@link #kill(Signal)} refuses once the child is reaped: the pid
+ * and neither gets {@code ECHILD}. Waiting sleeps in {@code poll(2)} on the child's pidfd, which wakes when the
+ * child exits; {@link #onExit()} hands that same pidfd (one per child) to the {@link ExitWatcher}'s thread. Signals go through the pidfd too, and {@link #kill(Signal)} refuses once the child is reaped: the pid
  * may then belong to another process.
  *
  * <p>A forked child has a deadline: any wait or poll that finds it passed with the child still alive kills it
@@ -60,10 +61,10 @@ public final class Child {
     private final boolean reapedByKernel;
     private Lifecycle lifecycle;
 
-    private final Object pidfdGuard = new Object();
-    private int pidfd;
-    private int pidfdUsers;
-    private boolean pidfdRetired;
+    private final Object lifecycleGuard = new Object();
+    /** The child's one pidfd: this handle sleeps and signals through it, an {@link ExitWatcher} polls it. */
+    private final SharedPidfd pidfd;
+    private volatile CompletableFuture<WaitStatus> onExit;
 
     /**
      * Called right after the child was created; reads its identity from /proc while it cannot yet have been
@@ -79,7 +80,7 @@ public final class Child {
         this.lastProbeNanos = startNanos;
         this.allocationBudget = allocationBudget;
         this.gcBeforeFork = gcBeforeFork;
-        this.pidfd = Pidfd.open(pid);
+        this.pidfd = SharedPidfd.open(pid);
         Optional<StatLine> stat = ProcStat.read(pid);
         // Gone before we could look, though nobody waited: the kernel reaped it at exit because SIGCHLD is
         // ignored (SIG_IGN or SA_NOCLDWAIT). Its exit status is gone too; waits answer ECHILD, as in C.
@@ -96,7 +97,7 @@ public final class Child {
      * seen. This handle tells it when it reaps the child.
      */
     public Lifecycle lifecycle() {
-        synchronized (pidfdGuard) {
+        synchronized (lifecycleGuard) {
             if (lifecycle == null) {
                 lifecycle = Lifecycle.track(identity, true);
                 if (status != null || reapedByKernel) {
@@ -129,14 +130,50 @@ public final class Child {
 
     /**
      * A future that completes once this handle has reaped the child, whichever thread reaped it
-     * ({@link #waitFor()}, {@link #poll()}, an {@code ExitWatcher}): with its status, exceptionally with the
+     * ({@link #waitFor()}, {@link #poll()}, {@link #onExit()}'s watcher): with its status, exceptionally with the
      * {@link ForkStallException} when the child was killed at its deadline, or with the {@link PosixException}
-     * ({@code ECHILD}) when something else reaped it. Like the status itself it is set by a wait: this method
-     * does not wait. Use {@code io.forkj.signals.ExitWatcher.watch(child)} for a future that completes on its own
-     * (Java's {@code Process.onExit()}); in C, what a {@code SIGCHLD} handler learns from {@code waitpid}.
+     * ({@code ECHILD}) when something else reaped it. Unlike {@link #onExit()} it only observes: nothing reaps
+     * the child for it, so it stays pending until some thread waits or polls (it costs no thread and no watch).
+     * In C, what a {@code SIGCHLD} handler learns from {@code waitpid}.
      */
     public CompletableFuture<WaitStatus> whenReaped() {
         return reapedFuture.copy();
+    }
+
+    /**
+     * A future that completes on its own once the child has exited and been reaped (Java's
+     * {@code Process.onExit()}; Python's {@code multiprocessing} {@code sentinel}, asyncio's child watcher): the
+     * first call hands the child to {@link ExitWatcher#shared()}, whose one thread polls the child's pidfd (this
+     * handle's own, not a second one) and reaps through this handle, so it agrees with {@link #waitFor()} and
+     * {@link #whenReaped()} whichever thread reaps first. It completes with the {@link WaitStatus}; exceptionally
+     * with {@link ForkStallException} when a forked child stalled or passed its deadline (it was killed and
+     * reaped), or with the {@link PosixException} ({@code ECHILD}) when something else reaped it. Each call returns
+     * a new future (completing it does not affect the child or other callers); it completes on the watcher thread,
+     * so attach slow work with the {@code *Async} methods.
+     */
+    public CompletableFuture<WaitStatus> onExit() {
+        CompletableFuture<WaitStatus> shared = onExit;
+        if (shared == null) {
+            // No lock of this handle held here: watching may reap through the handle. Racing first calls get the
+            // same watch entry's future (or both the reaped one), so either may be kept.
+            shared = ExitWatcher.shared().watch(this);
+            onExit = shared;
+        }
+        CompletableFuture<WaitStatus> mine = new CompletableFuture<>();
+        shared.whenComplete((status, failure) -> {
+            if (failure != null) {
+                mine.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure);
+            } else {
+                mine.complete(status);
+            }
+        });
+        return mine;
+    }
+
+    /** For {@link ExitWatcher}: the pidfd this handle owns, which the watcher polls instead of opening another. */
+    SharedPidfd sharedPidfd() {
+        return pidfd;
     }
 
     /**
@@ -217,11 +254,15 @@ public final class Child {
             }
             // Holding the reap lock, this handle cannot reap the child meanwhile; the pidfd also guards
             // against anyone else having reaped it.
-            int fd = pidfd;
+            int fd = pidfd.acquire();
             if (fd >= 0) {
-                int errno = Pidfd.sendSignal(fd, signal.number());
-                if (errno != 0) {
-                    throw new PosixException("pidfd_send_signal(" + pid + ", " + signal.name() + ")", errno);
+                try {
+                    int errno = Pidfd.sendSignal(fd, signal.number());
+                    if (errno != 0) {
+                        throw new PosixException("pidfd_send_signal(" + pid + ", " + signal.name() + ")", errno);
+                    }
+                } finally {
+                    pidfd.release();
                 }
             } else {
                 POSIX.kill(pid, signal);
@@ -271,13 +312,7 @@ public final class Child {
     /** Sleeps until the child exits or {@code nanos} pass: poll(2) on the pidfd, or a short sleep without one. */
     private void sleepUntilExit(long nanos) throws InterruptedException {
         int millis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
-        int fd;
-        synchronized (pidfdGuard) {
-            fd = pidfdRetired ? -1 : pidfd;
-            if (fd >= 0) {
-                pidfdUsers++;
-            }
-        }
+        int fd = pidfd.acquire();
         if (fd < 0) {
             Thread.sleep(Math.min(millis, 5));
             return;
@@ -285,11 +320,7 @@ public final class Child {
         try {
             Pidfd.awaitExit(fd, millis);
         } finally {
-            synchronized (pidfdGuard) {
-                if (--pidfdUsers == 0 && pidfdRetired) {
-                    closePidfd();
-                }
-            }
+            pidfd.release();
         }
     }
 
@@ -305,6 +336,7 @@ public final class Child {
                 try {
                     s = POSIX.waitpid(pid, WaitOption.WNOHANG);
                 } catch (PosixException reapedElsewhere) {
+                    pidfd.retire(); // nobody will reap it through this handle: do not keep its pidfd open
                     reapedFuture.completeExceptionally(reapedElsewhere);
                     throw reapedElsewhere;
                 }
@@ -326,22 +358,12 @@ public final class Child {
     private void reaped(WaitStatus s) {
         status = s;
         KnownChildren.reaped(pid);
-        synchronized (pidfdGuard) {
+        synchronized (lifecycleGuard) {
             if (lifecycle != null) {
                 lifecycle.reaped();
             }
-            pidfdRetired = true;
-            if (pidfdUsers == 0) {
-                closePidfd();
-            }
         }
-    }
-
-    private void closePidfd() {
-        if (pidfd >= 0) {
-            Pidfd.close(pidfd);
-            pidfd = -1;
-        }
+        pidfd.retire();
     }
 
     /**
@@ -448,20 +470,26 @@ public final class Child {
             reapedFuture.complete(s);
             return false;
         }
-        int fd = pidfd;
-        if (fd < 0 || Pidfd.sendSignal(fd, Signal.SIGKILL.number()) != 0) {
-            POSIX.kill(pid, Signal.SIGKILL);
-        }
-        long end = System.nanoTime() + KILL_GRACE.toNanos();
-        while (status == null && System.nanoTime() - end < 0) {
-            if (fd >= 0) {
-                Pidfd.awaitExit(fd, 100);
-            } else {
-                Thread.onSpinWait();
+        int fd = pidfd.acquire();
+        try {
+            if (fd < 0 || Pidfd.sendSignal(fd, Signal.SIGKILL.number()) != 0) {
+                POSIX.kill(pid, Signal.SIGKILL);
             }
-            WaitStatus killed = POSIX.waitpid(pid, WaitOption.WNOHANG);
-            if (killed.isTerminated()) {
-                reaped(killed);
+            long end = System.nanoTime() + KILL_GRACE.toNanos();
+            while (status == null && System.nanoTime() - end < 0) {
+                if (fd >= 0) {
+                    Pidfd.awaitExit(fd, 100);
+                } else {
+                    Thread.onSpinWait();
+                }
+                WaitStatus killed = POSIX.waitpid(pid, WaitOption.WNOHANG);
+                if (killed.isTerminated()) {
+                    reaped(killed);
+                }
+            }
+        } finally {
+            if (fd >= 0) {
+                pidfd.release();
             }
         }
         return true;

@@ -30,7 +30,7 @@ import java.util.Set;
  * class initialises it first (see the static initializer), so that reset can never undo an {@link #ignore}.
  *
  * <p>How a {@code java.lang.Process} child is recognised (the JDK offers no list): a child of this JVM that
- * forkj did not create ({@code KnownChildren}: every {@code Posix.fork()} and every {@link ExitWatcher} pid)
+ * forkj did not create ({@code KnownChildren}: every {@code Posix.fork()} and every {@link io.forkj.posix.ExitWatcher} pid)
  * and that either (a) some thread of this JVM is blocked waiting for (the JDK's "process reaper" thread sits in
  * {@code waitpid(pid)} for the child's whole life), or (b) runs another program than this JVM's binary (it
  * has exec'd, as every {@code ProcessBuilder} child does; this also covers a Process started a moment ago

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * child that
  * <ul>
  *   <li>forkj did not create: not in {@code KnownChildren} (every {@code Posix.fork()}, every
- *       {@link ExitWatcher} pid), matched by pid and start time;</li>
+ *       {@link io.forkj.posix.ExitWatcher} pid), matched by pid and start time;</li>
  *   <li>was not {@linkplain #exclude excluded};</li>
  *   <li>has been a child for at least {@code grace} (a {@code java.lang.Process} started a moment ago may not
  *       have its JDK reaper thread waiting yet);</li>

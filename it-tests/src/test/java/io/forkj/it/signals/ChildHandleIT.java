@@ -7,7 +7,7 @@ import io.forkj.WaitStatus;
 import io.forkj.posix.Child;
 import io.forkj.posix.Lifecycle;
 import io.forkj.posix.Spawn;
-import io.forkj.signals.ExitWatcher;
+import io.forkj.posix.ExitWatcher;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -8,7 +8,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -23,19 +22,6 @@ import java.util.Set;
  */
 public final class ChildScan {
     private static final Path TASKS = ProcFs.self("task");
-    private static final long WAIT4;
-    private static final long WAITID;
-
-    static {
-        String arch = System.getProperty("os.arch");
-        if ("aarch64".equals(arch)) {
-            WAIT4 = 260;
-            WAITID = 95;
-        } else {
-            WAIT4 = 61;
-            WAITID = 247;
-        }
-    }
 
     private ChildScan() {
     }
@@ -54,22 +40,7 @@ public final class ChildScan {
      * {@code waitpid} calls) or {@code waitid(P_PID, pid, ...)}.
      */
     public static Set<Integer> awaited() {
-        Set<Integer> pids = new HashSet<>();
-        for (Path task : tasks()) {
-            long[] call = ProcParser.syscall(ProcFs.readOrEmpty(task.resolve("syscall")));
-            if (call.length < 3) {
-                continue; // "running", or empty for a thread that just exited
-            }
-            long nr = call[0];
-            long a1 = call[1];
-            long a2 = call[2];
-            if (nr == WAIT4 && (int) a1 > 0) {
-                pids.add((int) a1);
-            } else if (nr == WAITID && a1 == LinuxStructs.P_PID) {
-                pids.add((int) a2);
-            }
-        }
-        return pids;
+        return io.forkj.posix.internal.AwaitedPids.now();
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.forkj.signals.internal;
 
-import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.Siginfo;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -35,7 +35,7 @@ public final class LinuxStructs {
     /** {@code sizeof(struct sigaction)}. */
     public static final int SIGACTION_SIZE = 152;
     /** {@code sizeof(siginfo_t)}. */
-    public static final int SIGINFO_SIZE = 128;
+    public static final int SIGINFO_SIZE = Siginfo.SIZE;
 
     /** {@code rt_sigaction(2)}'s number: 13 on x86-64, 134 on arm64. */
     private static final int K_HANDLER = 0;
@@ -65,23 +65,17 @@ public final class LinuxStructs {
     public static final int SA_RESTART = 0x10000000;
 
     /** {@code waitid} id types. */
-    public static final int P_PID = 1;
+    public static final int P_PID = Siginfo.P_PID;
     /** {@code P_PIDFD}, Linux 5.4. */
-    public static final int P_PIDFD = 3;
+    public static final int P_PIDFD = Siginfo.P_PIDFD;
     /** {@code waitid} options. */
-    public static final int WNOHANG = 1;
+    public static final int WNOHANG = Siginfo.WNOHANG;
     /** Wait for exited children. */
-    public static final int WEXITED = 4;
+    public static final int WEXITED = Siginfo.WEXITED;
     /** Leave the child waitable. */
-    public static final int WNOWAIT = 0x01000000;
+    public static final int WNOWAIT = Siginfo.WNOWAIT;
 
 
-    private static final int CLD_EXITED = 1;
-    private static final int CLD_KILLED = 2;
-    private static final int CLD_DUMPED = 3;
-    private static final int CLD_TRAPPED = 4;
-    private static final int CLD_STOPPED = 5;
-    private static final int CLD_CONTINUED = 6;
 
     private LinuxStructs() {
     }
@@ -175,35 +169,11 @@ public final class LinuxStructs {
 
     /** Clears a {@code siginfo_t} before {@code waitid(WNOHANG)}, so {@code si_pid == 0} means "no change". */
     public static void clearSiginfo(Pointer siginfo) {
-        siginfo.setMemory(0, SIGINFO_SIZE, (byte) 0);
+        Siginfo.clear(siginfo);
     }
 
-    /**
-     * The wait status {@code waitid} stored for a child: {@code si_code} says how it changed and
-     * {@code si_status} holds the exit code or the signal.
-     */
+    /** The wait status {@code waitid} stored for a child: {@link Siginfo#waitStatus}. */
     public static WaitStatus waitStatus(Pointer siginfo) {
-        int pid = siginfo.getInt(16);
-        if (pid == 0) {
-            return WaitStatus.NoChange.INSTANCE;
-        }
-        int code = siginfo.getInt(8);
-        int status = siginfo.getInt(24);
-        switch (code) {
-            case CLD_EXITED:
-                return new WaitStatus.Exited(pid, status & 0xff);
-            case CLD_KILLED:
-                return new WaitStatus.Signaled(pid, Signal.of(status), false);
-            case CLD_DUMPED:
-                return new WaitStatus.Signaled(pid, Signal.of(status), true);
-            case CLD_TRAPPED:
-            case CLD_STOPPED:
-                return new WaitStatus.Stopped(pid, Signal.of(status));
-            case CLD_CONTINUED:
-                return new WaitStatus.Continued(pid);
-            default:
-                throw new IllegalStateException("waitid reported si_code " + code + " for pid " + pid
-                        + ", which is no CLD_* code");
-        }
+        return Siginfo.waitStatus(siginfo);
     }
 }

@@ -1,0 +1,50 @@
+package io.forkj.posix.internal;
+
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Which pids some thread of this JVM is blocked waiting for: the JDK reaps each {@code java.lang.Process} child
+ * with a thread blocked in {@code waitpid(pid, &status, 0)} for the child's whole life and has no public way to
+ * say which pids are its own, but {@code /proc/self/task/TID/syscall} names the system call a blocked thread
+ * sits in and its arguments. {@link ExitWatchLoop} refuses such a pid, whose exit status would be raced for, and
+ * the signals module's {@code Reaper} leaves it alone.
+ */
+public final class AwaitedPids {
+    private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
+    private static final long WAIT4 = ARM64 ? 260 : 61;
+    private static final long WAITID = ARM64 ? 95 : 247;
+    private static final Path TASKS = ProcFs.self("task");
+
+    private AwaitedPids() {
+    }
+
+    /** The pids awaited by a blocked {@code wait4(pid, ...)} (glibc's {@code waitpid}) or {@code waitid(P_PID, pid)}. */
+    public static Set<Integer> now() {
+        Set<Integer> pids = new HashSet<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path task : tasks) {
+                long[] call = ProcParser.syscall(ProcFs.readOrEmpty(task.resolve("syscall")));
+                if (call.length < 3) {
+                    continue; // "running", or empty for a thread that just exited
+                }
+                if (call[0] == WAIT4 && (int) call[1] > 0) {
+                    pids.add((int) call[1]);
+                } else if (call[0] == WAITID && call[1] == Siginfo.P_PID) {
+                    pids.add((int) call[2]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+}

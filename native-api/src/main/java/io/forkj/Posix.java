@@ -82,12 +82,16 @@ public interface Posix {
     WaitStatus waitProcessGroup(int pgid, WaitOption... options);
 
     /**
-     * {@code wait(&status)}: blocks until any child terminates (Python's {@code os.wait()}); the same caveat
-     * as {@link #waitAny} applies. Named {@code waitChild} because Java's {@code Object.wait()} owns the name.
+     * {@code wait(&status)} (Python's {@code os.wait()}): the same call as {@link #waitAny} with no option,
+     * which is how C defines {@code wait}.
      *
      * @throws PosixException with {@code ECHILD} if this process has no child
+     * @deprecated use {@link #waitAny} with no option: one name for one call
      */
-    WaitStatus waitChild();
+    @Deprecated
+    default WaitStatus waitChild() {
+        return waitAny();
+    }
 
     /**
      * {@code kill(pid, sig)} to one process (Python's {@code os.kill}).

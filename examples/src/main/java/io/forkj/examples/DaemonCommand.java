@@ -80,8 +80,8 @@ public final class DaemonCommand implements Callable<Integer> {
         public Integer call() {
             DaemonSpec daemon;
             try {
-                daemon = DaemonSpec.of(command).withPidFile(pidFile).withLog(log).withWorkingDirectory(directory)
-                        .withUmask(octal(umask)).withReadyTimeout(seconds(readyTimeout));
+                daemon = DaemonSpec.of(command).pidFile(pidFile).log(log).directory(directory)
+                        .umask(octal(umask)).readyTimeout(seconds(readyTimeout));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

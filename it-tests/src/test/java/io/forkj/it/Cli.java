@@ -46,12 +46,12 @@ public final class Cli {
     public static Result run(Duration deadline, String... args) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command(args)).start();
         p.getOutputStream().close();
-        CompletableFuture<String> out = read(p.getInputStream());
-        CompletableFuture<String> err = read(p.getErrorStream());
+        Output out = read(p.getInputStream());
+        Output err = read(p.getErrorStream());
         if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly().waitFor();
-            fail("forkj " + String.join(" ", args) + " ran past " + deadline + "; output so far:\n" + out.getNow(""));
+            fail("forkj " + String.join(" ", args) + " ran past " + deadline + "; output so far:\n" + out.getNow("") + "\nstderr so far:\n" + err.getNow(""));
         }
         return new Result(p.exitValue(), out.join(), err.join());
     }
@@ -61,14 +61,43 @@ public final class Cli {
         return run(Duration.ofMinutes(2), args);
     }
 
-    private static CompletableFuture<String> read(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
+    /** Output read as it arrives, so a command that runs past its deadline shows how far it got. */
+    private static final class Output {
+        private final StringBuffer text = new StringBuffer();
+        private final CompletableFuture<String> complete = new CompletableFuture<>();
+
+        String getNow(String unused) {
+            return text.toString();
+        }
+
+        String join() {
+            return complete.join();
+        }
+    }
+
+    /**
+     * Reads on a thread of its own: the common pool has one thread on two cores, so two pool reads would run
+     * one after the other, and a command filling the other pipe would block for ever.
+     */
+    private static Output read(InputStream in) {
+        Output output = new Output();
+        Thread reader = new Thread(() -> {
+            byte[] buffer = new byte[8192];
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
             try {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    bytes.write(buffer, 0, n);
+                    output.text.setLength(0);
+                    output.text.append(bytes.toString(StandardCharsets.UTF_8));
+                }
             } catch (IOException e) {
-                return "<unreadable: " + e + ">";
+                bytes.writeBytes(("<unreadable: " + e + ">").getBytes(StandardCharsets.UTF_8));
             }
-        });
+            output.complete.complete(bytes.toString(StandardCharsets.UTF_8));
+        }, "forkj-cli-output");
+        reader.setDaemon(true);
+        reader.start();
+        return output;
     }
 
     /** Deletes a file quietly (test clean-up). */

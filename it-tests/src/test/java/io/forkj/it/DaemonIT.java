@@ -70,13 +70,13 @@ class DaemonIT {
     }
 
     private static DaemonSpec sleeper(Path pidFile) {
-        return DaemonSpec.of("sleep", "600").withPidFile(pidFile);
+        return DaemonSpec.of("sleep", "600").pidFile(pidFile);
     }
 
     @Test
     void theDaemonPassesEveryDaemon7Check() throws IOException {
         Path pidFile = dir.resolve("sleep.pid");
-        DaemonHandle daemon = start(sleeper(pidFile).withUmask(027));
+        DaemonHandle daemon = start(sleeper(pidFile).umask(027));
         int pid = daemon.pid();
         int self = Kernel.self();
 
@@ -130,7 +130,7 @@ class DaemonIT {
     @Test
     void aMissingProgramIsReportedByTheDaemonItself() {
         Path pidFile = dir.resolve("missing.pid");
-        assertThatThrownBy(() -> start(DaemonSpec.of("/no/such/program", "x").withPidFile(pidFile)))
+        assertThatThrownBy(() -> start(DaemonSpec.of("/no/such/program", "x").pidFile(pidFile)))
                 .isInstanceOf(DaemonException.class)
                 .hasMessage("daemon /no/such/program x failed to start: execve(/no/such/program): ENOENT (No such file or directory)");
         assertThat(pidFile).as("a failed start removes its pid file").doesNotExist();
@@ -139,10 +139,10 @@ class DaemonIT {
 
     @Test
     void everyFailingStepNamesItsCall() {
-        assertThatThrownBy(() -> start(DaemonSpec.of("sleep", "600").withWorkingDirectory(dir.resolve("absent"))))
+        assertThatThrownBy(() -> start(DaemonSpec.of("sleep", "600").directory(dir.resolve("absent"))))
                 .isInstanceOf(DaemonException.class)
                 .hasMessageEndingWith("chdir(" + dir.resolve("absent") + "): ENOENT (No such file or directory)");
-        assertThatThrownBy(() -> start(DaemonSpec.of("sleep", "600").withLog(dir.resolve("absent/log"))))
+        assertThatThrownBy(() -> start(DaemonSpec.of("sleep", "600").log(dir.resolve("absent/log"))))
                 .hasMessageEndingWith("open(" + dir.resolve("absent/log")
                         + ", O_WRONLY|O_APPEND|O_CREAT, 0644): ENOENT (No such file or directory)");
         assertThatThrownBy(() -> start(DaemonSpec.of("no-such-program-forkj")))
@@ -184,7 +184,7 @@ class DaemonIT {
     @Test
     void aDaemonThatIgnoresSigtermIsReportedAndLeftRunning() throws IOException {
         Path pidFile = dir.resolve("stubborn.pid");
-        int pid = start(DaemonSpec.of("/bin/sh", "-c", "trap '' TERM; exec sleep 600").withPidFile(pidFile)).pid();
+        int pid = start(DaemonSpec.of("/bin/sh", "-c", "trap '' TERM; exec sleep 600").pidFile(pidFile)).pid();
         // ready means execve of sh succeeded; the trap takes effect a moment later
         assertThat(Kernel.await(DEADLINE, () -> (Long.parseLong(statusLine(pid, "SigIgn"), 16) & (1L << 14)) != 0)).isTrue();
         assertThatThrownBy(() -> Daemon.stop(pidFile, Duration.ofMillis(300)))
@@ -233,8 +233,8 @@ class DaemonIT {
 
     @Test
     void theEnvironmentIsExactlyTheAllowListPlusExplicitVariables() throws IOException {
-        DaemonSpec spec = DaemonSpec.of("sleep", "600").withEnvironmentAllowList(Set.of("PATH", "NO_SUCH_VARIABLE"))
-                .withEnvironment("FORKJ_MARK", "a b=c");
+        DaemonSpec spec = DaemonSpec.of("sleep", "600").environmentAllowList(Set.of("PATH", "NO_SUCH_VARIABLE"))
+                .environment("FORKJ_MARK", "a b=c");
         int pid = start(spec).pid();
         Map<String, String> environ = new TreeMap<>();
         for (String entry : Files.readString(Path.of("/proc", "" + pid, "environ")).split("\0")) {
@@ -250,7 +250,7 @@ class DaemonIT {
         Path log = dir.resolve("daemon.log");
         Files.writeString(log, "earlier\n");
         int pid = start(DaemonSpec.of("/bin/sh", "-c", "echo out; echo err >&2; cat; echo eof; exec sleep 600")
-                .withLog(log)).pid();
+                .log(log)).pid();
         assertThat(Kernel.await(DEADLINE, () -> read(log).endsWith("eof\n"))).isTrue();
         assertThat(read(log)).isEqualTo("earlier\nout\nerr\neof\n");
         // sleep's own start-up holds fds for a moment (/etc/locale.alias under LANG=C.UTF-8, seen as a normal user)
@@ -287,7 +287,7 @@ class DaemonIT {
     void privilegesAreDroppedAfterThePidFileIsWritten() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(Native.posix().geteuid() == 0, "setuid/setgid to another user needs root; CI runs the root-only tests again with sudo");
         Path pidFile = dir.resolve("nobody.pid");
-        int pid = start(sleeper(pidFile).withUser(65534, 65534)).pid();
+        int pid = start(sleeper(pidFile).user(65534, 65534)).pid();
         assertThat(statusLine(pid, "Uid")).isEqualTo("65534\t65534\t65534\t65534");
         assertThat(statusLine(pid, "Gid")).isEqualTo("65534\t65534\t65534\t65534");
         assertThat(statusLine(pid, "Groups")).isEqualTo("65534");
@@ -307,7 +307,7 @@ class DaemonIT {
         assertThat(fd).isPositive();
         try {
             assertThat(sockets.bind(fd, address, 3 + name.length())).isZero();
-            int pid = start(DaemonSpec.of("sleep", "600").withNotifySocket("@" + name)).pid();
+            int pid = start(DaemonSpec.of("sleep", "600").notifySocket("@" + name)).pid();
             byte[] buffer = new byte[256];
             long[] received = {-1};
             assertThat(Kernel.await(DEADLINE, () -> (received[0] = sockets.recv(fd, buffer, buffer.length, 0)) > 0)).isTrue();
@@ -324,7 +324,7 @@ class DaemonIT {
     void aNotificationNobodyReceivesIsReportedWithTheRunningDaemonsPid() {
         String socket = "@forkj-nobody-listens-" + Kernel.self();
         DaemonException e = org.junit.jupiter.api.Assertions.assertThrows(DaemonException.class,
-                () -> Daemon.start(DaemonSpec.of("sleep", "600").withNotifySocket(socket)));
+                () -> Daemon.start(DaemonSpec.of("sleep", "600").notifySocket(socket)));
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("^daemon pid (\\d+) is running, but telling "
                 + socket + " READY=1 failed: sendto\\(" + socket + ", .*\\): ECONNREFUSED .*").matcher(e.getMessage());
         assertThat(m.matches()).as(e.getMessage()).isTrue();

@@ -118,7 +118,9 @@ class DemosIT {
 
     @Test
     void tourRunsEveryDemoAsTheFirstCommand() throws Exception {
-        Cli.Result r = Cli.run("tour");
+        // The tour starts a JVM per demo: 75-85 s on an idle 2-core machine, and past 2 minutes beside a loaded
+        // one. The deadline only guards against a hang.
+        Cli.Result r = Cli.run(java.time.Duration.ofMinutes(10), "tour");
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
         for (String name : new String[] {"fork-basic", "fork-variables", "pids", "exit-status", "exit-vs-_exit", "orphan",
                 "zombie", "wait", "double-fork", "sigchld-ignore", "process-states"}) {

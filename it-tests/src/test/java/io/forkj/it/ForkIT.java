@@ -106,7 +106,7 @@ class ForkIT {
         child.kill(Signal.SIGTERM);
         assertThat(child.waitFor(Duration.ofMillis(300))).as("SIGTERM caught by the JVM's dead handler").isEmpty();
         assertThatThrownBy(child::waitFor).isInstanceOf(ForkStallException.class);
-        assertThat(child.exitStatus()).contains(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
+        assertThat(child.status()).contains(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
     }
 
     @Test
@@ -145,13 +145,13 @@ class ForkIT {
             assertThat(child.identity().pid()).isEqualTo(child.pid());
             assertThat(child.identity().startTimeTicks()).isEqualTo(Long.parseLong(Kernel.stat(child.pid()).orElseThrow()[19]));
             assertThat(child.poll()).isEmpty();
-            assertThat(child.exitStatus()).isEmpty();
+            assertThat(child.status()).isEmpty();
             assertThat(child.waitFor(Duration.ofMillis(50))).isEmpty();
         } finally {
             child.kill(Signal.SIGKILL);
             assertThat(child.waitFor()).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
         }
-        assertThat(child.exitStatus()).contains(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
+        assertThat(child.status()).contains(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
         assertThat(Kernel.state(child.pid())).as("reaped: no zombie").isEmpty();
     }
 

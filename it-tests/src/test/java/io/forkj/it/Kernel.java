@@ -1,5 +1,7 @@
 package io.forkj.it;
 
+import io.forkj.posix.internal.proc.ProcFs;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,17 +61,9 @@ public final class Kernel {
 
     /** The fields of /proc/PID/stat after the command name: index 0 is the state (field 3 in proc(5)). */
     public static Optional<String[]> stat(int pid) {
-        try {
-            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-            return Optional.of(s.substring(s.lastIndexOf(')') + 2).trim().split(" "));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("No such process")) {
-                return Optional.empty();
-            }
-            throw new UncheckedIOException(e);
-        }
+        // The kernel's /proc, whatever root the library is configured with; ProcFs.read only reads the file.
+        return ProcFs.read(Path.of("/proc", Integer.toString(pid), "stat"))
+                .map(s -> s.substring(s.lastIndexOf(')') + 2).trim().split(" "));
     }
 
     /** Children of {@code pid} (any thread's), from /proc/PID/task/TID/children. */

@@ -150,9 +150,9 @@ class PosixIT {
     }
 
     @Test
-    void waitChildReturnsTheExitedChild() {
+    void waitAnyWithNoOptionIsWaitAndReturnsTheExitedChild() {
         int pid = RawChild.fork(() -> POSIX._exit(7));
-        WaitStatus status = POSIX.waitChild();
+        WaitStatus status = POSIX.waitAny();
         assertThat(status).isEqualTo(new WaitStatus.Exited(pid, 7));
         assertThat(WaitStatus.WEXITSTATUS(7 << 8)).isEqualTo(7);
     }

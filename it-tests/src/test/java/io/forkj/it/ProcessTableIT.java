@@ -8,7 +8,7 @@ import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.Signal;
 import io.forkj.ThreeState;
-import io.forkj.posix.internal.proc.OriginalParents;
+import io.forkj.posix.internal.KnownChildren;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,7 +171,7 @@ class ProcessTableIT {
         int orphan = Integer.parseInt(Procs.firstLine(sh).trim());
         procs.adopt(orphan);
         ProcessIdentity id = Procs.identity(orphan);
-        OriginalParents.record(id, shPid);
+        KnownChildren.record(id, shPid);
         try {
             assertThat(Procs.row(orphan).isOrphan()).as("parent still alive").isFalse();
             try (OutputStream in = sh.getOutputStream()) {
@@ -181,7 +181,7 @@ class ProcessTableIT {
             assertThat(Procs.row(orphan).isOrphan()).isTrue();
             assertThat(ProcessTable.process(orphan).orElseThrow().isOrphan()).isTrue();
         } finally {
-            OriginalParents.forget(id);
+            KnownChildren.forget(id);
         }
         // The documented limit: without the record, an orphan adopted by a subreaper in its own session looks
         // like an ordinary child.

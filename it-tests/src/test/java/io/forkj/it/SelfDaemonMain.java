@@ -18,7 +18,7 @@ public final class SelfDaemonMain {
     public static void main(String[] args) throws InterruptedException {
         if (!Daemon.isDaemonized()) {
             DaemonHandle daemon = Daemon.daemonizeSelf(DaemonSpec.ofThisJvm(SelfDaemonMain.class, args)
-                    .withPidFile(Path.of(args[0])).withReadyTimeout(java.time.Duration.ofSeconds(30)));
+                    .pidFile(Path.of(args[0])).readyTimeout(java.time.Duration.ofSeconds(30)));
             System.out.println(daemon.pid());
             return;
         }

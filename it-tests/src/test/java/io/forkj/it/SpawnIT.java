@@ -171,7 +171,7 @@ class SpawnIT {
             child.kill(Signal.SIGTERM);
             assertThat(reap(child)).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGTERM, false));
         } finally {
-            if (child.exitStatus().isEmpty()) {
+            if (child.status().isEmpty()) {
                 child.kill(Signal.SIGKILL);
                 reap(child);
             }

@@ -411,7 +411,7 @@ public class MpProcess implements Serializable {
             s.append(closed ? " closed" : " initial");
         } else {
             s.append(" pid=").append(c.pid());
-            WaitStatus st = c.exitStatus().orElse(null);
+            WaitStatus st = c.status().orElse(null);
             s.append(st == null ? " started" : " stopped exitcode=" + st.toExitCode());
         }
         if (daemon) {
@@ -442,7 +442,7 @@ public class MpProcess implements Serializable {
         try {
             return c.poll().orElse(null);
         } catch (ForkStallException stalled) {
-            return c.exitStatus().orElse(null);
+            return c.status().orElse(null);
         }
     }
 
@@ -455,7 +455,7 @@ public class MpProcess implements Serializable {
             }
             return;
         }
-        if (c.exitStatus().isPresent()) {
+        if (c.status().isPresent()) {
             return;
         }
         try {

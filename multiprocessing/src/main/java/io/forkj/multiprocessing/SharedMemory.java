@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.shm.Self;
@@ -38,7 +39,7 @@ public final class SharedMemory implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Pattern NAME = Pattern.compile("forkj_(\\d{1,10})_(\\d{1,10})_([0-9a-f]{16})");
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int O_RDWR = 2;
+    private static final int O_RDWR = LinuxLibC.Flags.O_RDWR;
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
 
     private final transient SharedSegment segment;
@@ -77,7 +78,7 @@ public final class SharedMemory implements Serializable {
             throw new IllegalArgumentException("\"" + name + "\" is not a forkj SharedMemory name (forkj_PID_FD_TOKEN,"
                     + " as SharedMemory.name() gives)");
         }
-        String path = "/proc/" + m.group(1) + "/fd/" + m.group(2);
+        String path = ProcFs.fdOf(m.group(1), m.group(2));
         int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0) {
             throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError): "
@@ -85,12 +86,12 @@ public final class SharedMemory implements Serializable {
                     + "; the name lasts while its creator keeps it");
         }
         try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            String target = Files.readSymbolicLink(Path.of(ProcFs.selfFd(fd))).toString();
             if (!target.equals("/memfd:forkj-shm-" + m.group(3) + " (deleted)")) {
                 throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError):"
                         + " that fd of pid " + m.group(1) + " is now " + target);
             }
-            long size = Files.size(Path.of("/proc/self/fd/" + fd));
+            long size = Files.size(Path.of(ProcFs.selfFd(fd)));
             return new SharedMemory(SharedSegment.attach(fd, (int) size), name);
         } catch (IOException e) {
             Native.libc().close(fd);

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.ChildMain;
@@ -36,7 +37,7 @@ final class SpawnStart {
             // glibc's posix_spawn opens /proc/self/fd/N in the child, where N is still the inherited read end.
             Spawn spawn = Spawn.command(JvmCommand.child(ChildMain.MODE_SPAWN, Integer.toString(Native.posix().getpid()),
                             Registry.get().current().name(), process.daemon() ? "daemon" : "-"))
-                    .stdin(Redirect.from(new File("/proc/self/fd/" + pipe[0])))
+                    .stdin(Redirect.from(new File(ProcFs.selfFd(pipe[0]))))
                     .passFds(payload.fds());
             Child child = process.daemon() ? Starter.call(spawn::exec) : spawn.exec();
             Native.posix().close(pipe[0]);

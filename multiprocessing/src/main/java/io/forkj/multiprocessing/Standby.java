@@ -238,7 +238,7 @@ final class Standby {
     /** Kills a standby JVM that failed, and reaps it. */
     private static void discard(Idle s) {
         try {
-            if (s.child.exitStatus().isEmpty()) {
+            if (s.child.status().isEmpty()) {
                 s.child.kill(Signal.SIGKILL);
             }
             s.child.waitFor(Duration.ofSeconds(10));

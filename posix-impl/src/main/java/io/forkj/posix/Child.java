@@ -10,12 +10,10 @@ import io.forkj.WaitStatus;
 import io.forkj.posix.internal.Pidfd;
 import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.StallProbe;
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -141,9 +139,23 @@ public final class Child {
         return reapedFuture.copy();
     }
 
-    /** The status once the child has been reaped, without any system call; empty while it has not. */
-    public Optional<WaitStatus> exitStatus() {
+    /**
+     * The status once the child has been reaped, without any system call; empty while it has not. It is
+     * {@link WaitStatus.Exited} or {@link WaitStatus.Signaled}: what C's {@code waitpid} stored in
+     * {@code status}, Python's {@code Popen.returncode} once set.
+     */
+    public Optional<WaitStatus> status() {
         return Optional.ofNullable(status);
+    }
+
+    /**
+     * {@link #status()} under its former name.
+     *
+     * @deprecated use {@link #status()}: the status is not always an exit (a signal death is one too)
+     */
+    @Deprecated
+    public Optional<WaitStatus> exitStatus() {
+        return status();
     }
 
     /**
@@ -364,11 +376,7 @@ public final class Child {
 
     /** {@code /proc/PID/wchan}, evidence only: "" when unreadable. */
     private String waitChannel() {
-        try {
-            return Files.readString(Path.of("/proc", Integer.toString(pid), "wchan")).trim();
-        } catch (IOException | RuntimeException unreadable) {
-            return "";
-        }
+        return ProcFs.readOrEmpty(ProcFs.system().pid(pid, "wchan")).trim();
     }
 
     /**

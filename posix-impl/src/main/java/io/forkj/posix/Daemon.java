@@ -128,7 +128,7 @@ public final class Daemon {
      * wrapped around a program:
      * <pre>{@code
      * if (!Daemon.isDaemonized()) {
-     *     Daemon.daemonizeSelf(DaemonSpec.ofThisJvm(Main.class, args).withPidFile(Path.of("/run/app.pid")));
+     *     Daemon.daemonizeSelf(DaemonSpec.ofThisJvm(Main.class, args).pidFile(Path.of("/run/app.pid")));
      *     return;                 // the launcher's work is done
      * }
      * serve();                    // the daemon: its own session, cwd /, stdio on /dev/null, pid file locked

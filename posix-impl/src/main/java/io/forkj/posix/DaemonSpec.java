@@ -21,7 +21,7 @@ import java.util.TreeSet;
  * @param pidFile            the pid file, locked while the daemon lives, or {@code null} for none
  * @param log                where stdout and stderr go (appended, created 0644), or {@code null} for
  *                           {@code /dev/null}; stdin is always {@code /dev/null}
- * @param workingDirectory   the daemon's working directory, {@code /} by default so it pins no mount
+ * @param directory          the daemon's working directory, {@code /} by default so it pins no mount
  * @param umask              the daemon's umask, 0..0777, {@code 022} by default
  * @param environmentAllowList the launcher's variables passed through (default {@link #DEFAULT_ALLOW_LIST})
  * @param environment        variables set explicitly, overriding passed-through ones
@@ -31,7 +31,7 @@ import java.util.TreeSet;
  * @param notifySocket       where to send {@code READY=1} once ready, or {@code null}; by default the
  *                           launcher's {@code NOTIFY_SOCKET}
  */
-public record DaemonSpec(List<String> command, Path pidFile, Path log, Path workingDirectory, int umask,
+public record DaemonSpec(List<String> command, Path pidFile, Path log, Path directory, int umask,
                          Set<String> environmentAllowList, Map<String, String> environment, int uid, int gid,
                          Duration readyTimeout, String notifySocket) {
 
@@ -55,7 +55,7 @@ public record DaemonSpec(List<String> command, Path pidFile, Path log, Path work
         if (command.get(0).isEmpty()) {
             throw new IllegalArgumentException("daemon program name is empty");
         }
-        Objects.requireNonNull(workingDirectory, "workingDirectory");
+        Objects.requireNonNull(directory, "directory");
         if (umask < 0 || umask > 0777) {
             throw new IllegalArgumentException("umask 0" + Integer.toOctalString(umask) + " (" + umask
                     + ") is outside 0..0777");
@@ -125,60 +125,160 @@ public record DaemonSpec(List<String> command, Path pidFile, Path log, Path work
         return of(command);
     }
 
-    /** This spec with a pid file ({@code null} for none). */
-    public DaemonSpec withPidFile(Path file) {
-        return new DaemonSpec(command, file, log, workingDirectory, umask, environmentAllowList, environment, uid, gid,
+    /** This spec with a pid file ({@code null} for none): {@code start-stop-daemon --pidfile}. */
+    public DaemonSpec pidFile(Path file) {
+        return new DaemonSpec(command, file, log, directory, umask, environmentAllowList, environment, uid, gid,
                 readyTimeout, notifySocket);
     }
 
-    /** This spec with stdout and stderr appended to {@code file} ({@code null}: {@code /dev/null}). */
-    public DaemonSpec withLog(Path file) {
-        return new DaemonSpec(command, pidFile, file, workingDirectory, umask, environmentAllowList, environment, uid,
+    /** This spec with stdout and stderr appended to {@code file} ({@code null}: {@code /dev/null}), {@code O_APPEND}. */
+    public DaemonSpec log(Path file) {
+        return new DaemonSpec(command, pidFile, file, directory, umask, environmentAllowList, environment, uid,
                 gid, readyTimeout, notifySocket);
     }
 
-    /** This spec with another working directory. */
-    public DaemonSpec withWorkingDirectory(Path directory) {
+    /** This spec with another working directory ({@code chdir(2)}; {@code ProcessBuilder.directory}). */
+    public DaemonSpec directory(Path directory) {
         return new DaemonSpec(command, pidFile, log, directory, umask, environmentAllowList, environment, uid, gid,
                 readyTimeout, notifySocket);
     }
 
-    /** This spec with another umask (0..0777). */
-    public DaemonSpec withUmask(int mask) {
-        return new DaemonSpec(command, pidFile, log, workingDirectory, mask, environmentAllowList, environment, uid, gid,
+    /** This spec with another umask, 0..0777 ({@code umask(2)}, Python's {@code os.umask}). */
+    public DaemonSpec umask(int mask) {
+        return new DaemonSpec(command, pidFile, log, directory, mask, environmentAllowList, environment, uid, gid,
                 readyTimeout, notifySocket);
     }
 
     /** This spec passing through exactly {@code names} from the launcher's environment. */
-    public DaemonSpec withEnvironmentAllowList(Set<String> names) {
-        return new DaemonSpec(command, pidFile, log, workingDirectory, umask, names, environment, uid, gid,
+    public DaemonSpec environmentAllowList(Set<String> names) {
+        return new DaemonSpec(command, pidFile, log, directory, umask, names, environment, uid, gid,
                 readyTimeout, notifySocket);
     }
 
-    /** This spec with one more variable set explicitly. */
-    public DaemonSpec withEnvironment(String name, String value) {
+    /** This spec with one more variable set explicitly (C's {@code setenv} in the daemon's {@code envp}). */
+    public DaemonSpec environment(String name, String value) {
         Map<String, String> merged = new TreeMap<>(environment);
         merged.put(name, value);
-        return new DaemonSpec(command, pidFile, log, workingDirectory, umask, environmentAllowList, merged, uid, gid,
+        return new DaemonSpec(command, pidFile, log, directory, umask, environmentAllowList, merged, uid, gid,
                 readyTimeout, notifySocket);
     }
 
     /** This spec dropping privileges to {@code uid}/{@code gid} (like {@code setgid} then {@code setuid} in C). */
-    public DaemonSpec withUser(int newUid, int newGid) {
-        return new DaemonSpec(command, pidFile, log, workingDirectory, umask, environmentAllowList, environment, newUid,
+    public DaemonSpec user(int newUid, int newGid) {
+        return new DaemonSpec(command, pidFile, log, directory, umask, environmentAllowList, environment, newUid,
                 newGid, readyTimeout, notifySocket);
     }
 
     /** This spec with another ready timeout. */
-    public DaemonSpec withReadyTimeout(Duration timeout) {
-        return new DaemonSpec(command, pidFile, log, workingDirectory, umask, environmentAllowList, environment, uid, gid,
+    public DaemonSpec readyTimeout(Duration timeout) {
+        return new DaemonSpec(command, pidFile, log, directory, umask, environmentAllowList, environment, uid, gid,
                 timeout, notifySocket);
     }
 
     /** This spec notifying another socket path ({@code @name} for the abstract namespace), or none for {@code null}. */
-    public DaemonSpec withNotifySocket(String socket) {
-        return new DaemonSpec(command, pidFile, log, workingDirectory, umask, environmentAllowList, environment, uid, gid,
+    public DaemonSpec notifySocket(String socket) {
+        return new DaemonSpec(command, pidFile, log, directory, umask, environmentAllowList, environment, uid, gid,
                 readyTimeout, socket);
+    }
+
+    /**
+     * The working directory.
+     *
+     * @deprecated use {@link #directory()}, the name {@link Spawn#directory(Path)} and {@code ProcessBuilder} use
+     */
+    @Deprecated
+    public Path workingDirectory() {
+        return directory;
+    }
+
+    /**
+     * {@link #pidFile} under its former name.
+     *
+     * @deprecated use {@link #pidFile}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withPidFile(Path file) {
+        return pidFile(file);
+    }
+
+    /**
+     * {@link #log} under its former name.
+     *
+     * @deprecated use {@link #log}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withLog(Path file) {
+        return log(file);
+    }
+
+    /**
+     * {@link #directory} under its former name.
+     *
+     * @deprecated use {@link #directory}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withWorkingDirectory(Path directory) {
+        return directory(directory);
+    }
+
+    /**
+     * {@link #umask} under its former name.
+     *
+     * @deprecated use {@link #umask}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withUmask(int mask) {
+        return umask(mask);
+    }
+
+    /**
+     * {@link #environmentAllowList} under its former name.
+     *
+     * @deprecated use {@link #environmentAllowList}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withEnvironmentAllowList(Set<String> names) {
+        return environmentAllowList(names);
+    }
+
+    /**
+     * {@link #environment} under its former name.
+     *
+     * @deprecated use {@link #environment}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withEnvironment(String name, String value) {
+        return environment(name, value);
+    }
+
+    /**
+     * {@link #user} under its former name.
+     *
+     * @deprecated use {@link #user}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withUser(int newUid, int newGid) {
+        return user(newUid, newGid);
+    }
+
+    /**
+     * {@link #readyTimeout} under its former name.
+     *
+     * @deprecated use {@link #readyTimeout}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withReadyTimeout(Duration timeout) {
+        return readyTimeout(timeout);
+    }
+
+    /**
+     * {@link #notifySocket} under its former name.
+     *
+     * @deprecated use {@link #notifySocket}: forkj's builders name a setting without a {@code with} prefix
+     */
+    @Deprecated
+    public DaemonSpec withNotifySocket(String socket) {
+        return notifySocket(socket);
     }
 
     /** The pid file, if any. */

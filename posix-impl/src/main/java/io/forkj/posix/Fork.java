@@ -246,26 +246,34 @@ public final class Fork {
         Pointer pollfd = PollFds.one(startedFd, PollFds.POLLIN);
         byte[] one = new byte[1];
         while (System.nanoTime() - deadlineNanos < 0) {
-            int ready = Native.libc().poll(pollfd, 1, START_PROBE_MILLIS);
-            if (ready > 0) {
-                // One byte: the body starts. 0 (EOF): the child ended before (every copy of the write end closed).
-                // Either way no stall before the body; other concurrently forked children may hold the write end,
-                // so EOF can come late, which the probes below cover.
-                if (Native.libc().read(startedFd, one, 1) == 1 && (one[0] & 0xff) >= ForkedChild.LOCK_HELD_BASE) {
-                    int lock = (one[0] & 0xff) - ForkedChild.LOCK_HELD_BASE;
-                    return LOCK_HELD_EVIDENCE + locks.name(lock) + " was held by another thread at the fork, "
-                            + "so the child would have blocked on it for ever; it exited before its body";
-                }
-                return null;
+            if (Native.libc().poll(pollfd, 1, START_PROBE_MILLIS) > 0) {
+                return startByte(startedFd, one, locks);
             }
             Optional<StatLine> stat = ProcStat.read(child.pid());
             if (stat.isEmpty() || stat.get().state() == 'Z') {
-                return null; // ended before its body: its status tells the caller why
+                // It may have written its byte (a held lock) and exited since the poll: look once more, without
+                // waiting, or its lock-held exit status would reach the caller as the body's.
+                return Native.libc().poll(pollfd, 1, 0) > 0 ? startByte(startedFd, one, locks) : null;
             }
             Optional<String> stalled = StallProbe.stalled(child.pid());
             if (stalled.isPresent()) {
                 return stalled.get();
             }
+        }
+        return null;
+    }
+
+    /**
+     * Reads what made the started pipe readable. One byte: the body starts, or a JVM lock was held (the evidence
+     * is returned). 0 (EOF): the child ended before its body (every copy of the write end closed). Neither is a
+     * stall; other concurrently forked children may hold the write end, so EOF can come late, which the caller's
+     * probes cover.
+     */
+    private static String startByte(int startedFd, byte[] one, JvmLocks locks) {
+        if (Native.libc().read(startedFd, one, 1) == 1 && (one[0] & 0xff) >= ForkedChild.LOCK_HELD_BASE) {
+            int lock = (one[0] & 0xff) - ForkedChild.LOCK_HELD_BASE;
+            return LOCK_HELD_EVIDENCE + locks.name(lock) + " was held by another thread at the fork, "
+                    + "so the child would have blocked on it for ever; it exited before its body";
         }
         return null;
     }

@@ -39,7 +39,7 @@ final class SigchldIgnore implements Demo {
             System.out.println("zombies among them: " + ProcessTable.snapshot().zombies().stream()
                     .filter(z -> pids.contains(z.process().pid())).count());
             try {
-                waitResult = "wait() returned " + Show.POSIX.waitChild();
+                waitResult = "wait() returned " + Show.POSIX.waitAny();
             } catch (PosixException e) {
                 waitResult = "wait() failed: " + e.getMessage();
             }

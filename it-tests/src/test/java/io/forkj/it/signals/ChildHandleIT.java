@@ -47,7 +47,7 @@ class ChildHandleIT {
         Child child = Spawn.exec("sh", "-c", "exit 5");
         WaitStatus watched = ExitWatcher.shared().watch(child).get(10, TimeUnit.SECONDS);
         assertThat(watched).isEqualTo(new WaitStatus.Exited(child.pid(), 5));
-        assertThat(child.exitStatus()).contains(watched);
+        assertThat(child.status()).contains(watched);
         assertThat(child.waitFor()).isEqualTo(watched);
         assertThat(ExitWatcher.shared().watch(child).get(1, TimeUnit.SECONDS)).as("an already reaped handle").isEqualTo(watched);
     }

@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exited. Before the fix, about 2 % of such races left a future that never completed (the handle reaped
  * between the watcher's look at it and its {@code pidfd_open}, which then failed with ESRCH). Each race
  * starts both calls at once on a zombie child; every future must complete with the status {@code waitFor}
- * returned. Bounded in time: as many races as fit (up to {@link #RACES}), at least {@link #MIN_RACES}.
+ * returned. As many races as fit in {@link #BUDGET} (up to {@link #RACES}), and at least {@link #MIN_RACES}
+ * however slow the machine: the budget sizes the test, it is not a speed assertion.
  */
 class ExitWatcherRaceIT {
     private static final int RACES = 3000;
@@ -58,7 +59,7 @@ class ExitWatcherRaceIT {
         int stalls = 0;
         long end = System.nanoTime() + BUDGET.toNanos();
         try {
-            while (races < RACES && System.nanoTime() - end < 0) {
+            while (races < MIN_RACES || (races < RACES && System.nanoTime() - end < 0)) {
                 Child child = start.get();
                 int pid = child.pid();
                 assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).orElse('?') == 'Z'))
@@ -107,7 +108,6 @@ class ExitWatcherRaceIT {
         System.out.printf("watch/waitFor races: %d, forked children that stalled: %d, lost futures: %d%n",
                 races, stalls, lost.size());
         assertThat(lost).as("futures that never completed in %d races", races).isEmpty();
-        assertThat(races).as("races run within %s", BUDGET).isGreaterThanOrEqualTo(MIN_RACES);
         assertThat(stalls).as("forked children that stalled").isLessThan(races / 10 + 1);
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> watcher.watching() == 0))
                 .as("entries left in the watcher: %d", watcher.watching()).isTrue();

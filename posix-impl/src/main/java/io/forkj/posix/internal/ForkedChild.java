@@ -144,7 +144,7 @@ public final class ForkedChild {
      * characters, a lone surrogate and a text longer than the buffer, and the throwing path.
      */
     public static void warmUp() {
-        int devNull = Native.posix().open("/dev/null", Redirects.O_WRONLY | Redirects.O_CLOEXEC, 0);
+        int devNull = Native.posix().open("/dev/null", LinuxLibC.Flags.O_WRONLY | LinuxLibC.Flags.O_CLOEXEC, 0);
         if (devNull < 0) {
             throw new io.forkj.PosixException("open(/dev/null)", Native.errno());
         }

@@ -1,5 +1,6 @@
 package io.forkj.posix.internal;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,7 +160,7 @@ public final class JvmLocks {
             }
             List<String> names = new ArrayList<>();
             List<Pointer> words = new ArrayList<>();
-            try (RandomAccessFile mem = new RandomAccessFile("/proc/self/mem", "r")) {
+            try (RandomAccessFile mem = new RandomAccessFile(ProcFs.self("mem").toFile(), "r")) {
                 long nullCld = 0;
                 long head = 0;
                 List<Symbol> symbols = lockSymbols(jvm.path);
@@ -278,7 +278,7 @@ public final class JvmLocks {
 
     /** libjvm.so's path and load address: its private mapping at file offset 0 (the loader's, not a reader's). */
     private static MapsEntry libjvm() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+        for (String line : ProcFs.read(ProcFs.self("maps")).orElseThrow().split("\n")) {
             String[] fields = line.trim().split("\\s+");
             if (fields.length >= 6 && fields[5].endsWith("/libjvm.so") && fields[1].endsWith("p")
                     && Long.parseLong(fields[2], 16) == 0) {

@@ -1,24 +1,39 @@
 package io.forkj.posix.internal;
 
 import io.forkj.ProcessIdentity;
-import io.forkj.posix.internal.proc.OriginalParents;
+import io.forkj.ProcessTable;
 import io.forkj.posix.internal.proc.ProcStat;
 
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The children this JVM created through forkj, by identity (pid + start time), so that code which reaps
- * "whoever is not ours" (the signals module's {@code Reaper}) and code that must not disturb the JDK's own
- * {@code java.lang.Process} children can tell them apart. The kernel records no original parent, so this
- * registry is the only exact source.
+ * The one registry of processes whose parent at birth forkj knows: every child this JVM created through forkj,
+ * by identity (pid + start time). The kernel records no original parent, so this registry is the only exact
+ * source for two questions:
+ * <ul>
+ *   <li>is this child forkj's? ({@link #isKnown}): code that reaps "whoever is not ours" (the signals module's
+ *       {@code Reaper}, {@code ChildSignals}) must leave forkj's children, and the JDK's {@code java.lang.Process}
+ *       children, to their owners;</li>
+ *   <li>was this process orphaned? ({@link #originalParent}): {@link ProcessTable#orphans()} is exact for a
+ *       recorded process whose parent pid now differs from the recorded one, whatever sessions say.</li>
+ * </ul>
  *
- * <p>{@link NativePosix#fork()} registers every child; a fork that bypasses it (a direct jnr-posix call) must
- * call {@link #forked(int)} itself. Registration is skipped inside a forked child: it would read /proc and
- * allocate, which a forked JVM child must not do.
+ * <p>{@link NativePosix#fork()} and {@code Child} register every child; a fork that bypasses them (a direct
+ * jnr-posix call, the daemon launcher's raw fork) must call {@link #forked(int)} itself. Registration is skipped
+ * inside a forked child: it would read /proc and allocate, which a forked JVM child must not do.
+ *
+ * <p>An entry goes when its process is reaped ({@link #reaped}) or, if someone else reaped it, when evidence
+ * gathered after the entry was made no longer shows that identity: a {@link #prune(ProcessTable, long) process
+ * table scan}, or {@link #prune() a read of each entry's start time}. One rule, two sources of evidence.
  */
 public final class KnownChildren {
-    private static final Map<Integer, Long> START_TIMES = new ConcurrentHashMap<>();
+    /** A start time, the parent at birth, and when it was recorded ({@link System#nanoTime()}). */
+    private record Entry(long startTime, int parentPid, long recordedAt) {
+    }
+
+    private static final Map<Integer, Entry> BY_PID = new ConcurrentHashMap<>();
     private static final int JVM_PID = Native.posix().getpid();
 
     private KnownChildren() {
@@ -38,53 +53,90 @@ public final class KnownChildren {
         }
     }
 
-    /**
-     * Records a child whose identity the caller already read. Its original parent (this JVM) goes to
-     * {@link OriginalParents} too, so the process table's orphan check is exact for it.
-     */
+    /** Records a child whose identity the caller already read. */
     public static void forked(ProcessIdentity child) {
         if (Native.posix().getpid() != JVM_PID) {
             return;
         }
-        START_TIMES.put(child.pid(), child.startTimeTicks());
-        OriginalParents.record(child, JVM_PID);
+        record(child, JVM_PID);
+    }
+
+    /**
+     * Records that {@code process} was born to {@code parentPid}: for a process forkj watched being born to
+     * another parent (tests use it for a shell's child). Only {@code parentPid} equal to this JVM makes it
+     * {@link #isKnown known} as forkj's child.
+     *
+     * @throws IllegalArgumentException if {@code parentPid <= 0}
+     */
+    public static void record(ProcessIdentity process, int parentPid) {
+        if (parentPid <= 0) {
+            throw new IllegalArgumentException("parent pid " + parentPid + " does not name a process (must be > 0)");
+        }
+        BY_PID.put(process.pid(), new Entry(process.startTimeTicks(), parentPid, System.nanoTime()));
     }
 
     /** Forgets a child that was reaped. */
     public static void reaped(int pid) {
-        Long start = START_TIMES.remove(pid);
-        if (start != null) {
-            OriginalParents.forget(new ProcessIdentity(pid, start));
+        BY_PID.remove(pid);
+    }
+
+    /** Forgets {@code process}, if it is the one recorded under its pid. */
+    public static void forget(ProcessIdentity process) {
+        Entry e = BY_PID.get(process.pid());
+        if (e != null && e.startTime() == process.startTimeTicks()) {
+            BY_PID.remove(process.pid(), e);
         }
     }
 
     /**
-     * Whether the process {@code (pid, startTime)} is a child forkj created. An entry whose start time differs
-     * is a stale one for a recycled pid and is dropped.
+     * Whether the process {@code (pid, startTime)} is a child this JVM created through forkj. An entry whose
+     * start time differs is a stale one for a recycled pid and is dropped.
      */
     public static boolean isKnown(int pid, long startTime) {
-        Long known = START_TIMES.get(pid);
-        if (known == null) {
+        Entry e = BY_PID.get(pid);
+        if (e == null) {
             return false;
         }
-        if (known != startTime) {
-            START_TIMES.remove(pid, known);
+        if (e.startTime() != startTime) {
+            BY_PID.remove(pid, e);
             return false;
         }
-        return true;
+        return e.parentPid() == JVM_PID;
     }
 
-    /** Drops entries whose process is gone (reaped by someone else, or by the kernel under SIG_IGN). */
+    /** The parent {@code process} had at birth, if forkj recorded it. */
+    public static OptionalInt originalParent(ProcessIdentity process) {
+        if (BY_PID.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        Entry e = BY_PID.get(process.pid());
+        return e == null || e.startTime() != process.startTimeTicks() ? OptionalInt.empty() : OptionalInt.of(e.parentPid());
+    }
+
+    /** Drops entries whose process is gone, reading each one's start time. */
     public static void prune() {
-        START_TIMES.forEach((pid, start) -> {
-            if (ProcStat.startTime(pid) != start) {
-                START_TIMES.remove(pid, start);
+        long readStart = System.nanoTime();
+        BY_PID.forEach((pid, e) -> {
+            if (e.recordedAt() - readStart < 0 && ProcStat.startTime(pid) != e.startTime()) {
+                BY_PID.remove(pid, e);
             }
         });
     }
 
-    /** How many children are recorded (for tests and diagnostics). */
+    /**
+     * Drops entries, made before {@code scanStartNanos}, whose process the scan did not find: they are gone. An
+     * entry made after the scan began may be of a process the scan could not yet see, so it stays.
+     */
+    public static void prune(ProcessTable table, long scanStartNanos) {
+        BY_PID.forEach((pid, e) -> {
+            if (e.recordedAt() - scanStartNanos < 0 && table.get(new ProcessIdentity(pid, e.startTime())).isEmpty()) {
+                BY_PID.remove(pid, e);
+            }
+        });
+    }
+
+    /** How many processes are recorded (for tests and diagnostics). */
     public static int size() {
-        return START_TIMES.size();
+        return BY_PID.size();
     }
 }

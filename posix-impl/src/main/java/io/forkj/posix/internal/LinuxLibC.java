@@ -51,6 +51,24 @@ public interface LinuxLibC {
 
         /** {@code O_CLOEXEC} for {@code open}, {@code pipe2}, {@code memfd_create}'s {@code MFD_CLOEXEC} is 1 instead. */
         public static final int O_CLOEXEC = 02000000;
+        /** {@code open(2)} access modes and creation flags (the asm-generic values, shared by x86-64 and arm64). */
+        public static final int O_RDONLY = 0;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_WRONLY = 1;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_RDWR = 2;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_CREAT = 0100;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_EXCL = 0200;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_TRUNC = 01000;
+        /** See {@link #O_RDONLY}. */
+        public static final int O_APPEND = 02000;
+        /** See {@link #O_RDONLY}; also {@code pipe2}'s. */
+        public static final int O_NONBLOCK = 04000;
+        /** {@code O_NOFOLLOW} differs between x86-64 (0400000) and arm64 (0100000): jnr-constants knows this platform's. */
+        public static final int O_NOFOLLOW = jnr.constants.platform.OpenFlags.O_NOFOLLOW.intValue();
         /** {@code SOCK_CLOEXEC} for {@code socket}/{@code socketpair}: the kernel defines it as {@code O_CLOEXEC}. */
         public static final int SOCK_CLOEXEC = O_CLOEXEC;
     }

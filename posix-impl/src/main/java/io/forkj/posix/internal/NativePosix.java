@@ -72,21 +72,6 @@ public final class NativePosix implements Posix {
         return rawWaitpid(-pgid, options);
     }
 
-    @Override
-    public WaitStatus waitChild() {
-        int[] status = new int[1];
-        while (true) {
-            int pid = posix.wait(status);
-            if (pid >= 0) {
-                return forgetIfTerminated(WaitStatus.decode(pid, status[0]));
-            }
-            int errno = Native.errno();
-            if (errno != Errno.EINTR.number()) {
-                throw new PosixException("wait()", errno);
-            }
-        }
-    }
-
     private WaitStatus rawWaitpid(int pid, WaitOption... options) {
         int flags = WaitOption.waitpidFlags(options);
         int[] status = new int[1];

@@ -11,12 +11,12 @@ import java.util.Objects;
  */
 public final class Redirects {
     /** Linux generic open flags (x86-64 and arm64). */
-    static final int O_RDONLY = 0;
-    static final int O_WRONLY = 1;
-    static final int O_CREAT = 0100;
-    static final int O_TRUNC = 01000;
-    static final int O_APPEND = 02000;
-    static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
+    private static final int O_RDONLY = LinuxLibC.Flags.O_RDONLY;
+    private static final int O_WRONLY = LinuxLibC.Flags.O_WRONLY;
+    private static final int O_CREAT = LinuxLibC.Flags.O_CREAT;
+    private static final int O_TRUNC = LinuxLibC.Flags.O_TRUNC;
+    private static final int O_APPEND = LinuxLibC.Flags.O_APPEND;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     static final int MODE_0666 = 0666;
 
     private Redirects() {

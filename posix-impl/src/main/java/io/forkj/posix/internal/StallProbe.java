@@ -1,11 +1,10 @@
 package io.forkj.posix.internal;
 
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -23,7 +22,7 @@ import java.util.Optional;
  * shared memory, which another process can post: no {@code FUTEX_PRIVATE_FLAG}).
  */
 public final class StallProbe {
-    private static final String FUTEX = Long.toString(LinuxLibC.Sys.FUTEX);
+    private static final long FUTEX = LinuxLibC.Sys.FUTEX;
     private static final long FUTEX_PRIVATE_FLAG = 128;
     private static final long FUTEX_CLOCK_REALTIME = 256;
     private static final long FUTEX_WAIT = 0;
@@ -46,16 +45,21 @@ public final class StallProbe {
             return Optional.empty();
         }
         String first = syscall(pid);
-        String[] call = first.split(" ");
-        // number, then six arguments: futex(uaddr, op, val, timeout, uaddr2, val3), then sp and pc
-        if (call.length < 5 || !call[0].equals(FUTEX)) {
+        long[] call;
+        try {
+            call = ProcParser.syscall(first);
+        } catch (IllegalArgumentException garbled) {
             return Optional.empty();
         }
-        long op = hex(call[2]);
+        // number, then six arguments: futex(uaddr, op, val, timeout, uaddr2, val3), then sp and pc
+        if (call.length < 5 || call[0] != FUTEX) {
+            return Optional.empty();
+        }
+        long op = call[2];
         long command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
         boolean waits = command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET || command == FUTEX_LOCK_PI
                 || command == FUTEX_LOCK_PI2 || command == FUTEX_WAIT_REQUEUE_PI;
-        if (!waits || (op & FUTEX_PRIVATE_FLAG) == 0 || hex(call[4]) != 0) {
+        if (!waits || (op & FUTEX_PRIVATE_FLAG) == 0 || call[4] != 0) {
             return Optional.empty();
         }
         // Still the same wait, still one thread: the first read was not of a call about to return.
@@ -63,24 +67,13 @@ public final class StallProbe {
         if (!syscall(pid).equals(first) || again.isEmpty() || again.get().numThreads() != 1 || again.get().state() != 'S') {
             return Optional.empty();
         }
-        return Optional.of("state S, 1 thread, futex(" + call[1] + ", " + opName(op)
+        return Optional.of("state S, 1 thread, futex(0x" + Long.toHexString(call[1]) + ", " + opName(op)
                 + ", no timeout): a private futex nothing in a single-threaded process can wake");
     }
 
     private static String syscall(int pid) {
-        try {
-            return Files.readString(Path.of("/proc", Integer.toString(pid), "syscall")).trim();
-        } catch (IOException | RuntimeException unreadable) {
-            return ""; // gone, or not ours to inspect (another user's, ptrace rules): no verdict
-        }
-    }
-
-    private static long hex(String text) {
-        try {
-            return Long.parseUnsignedLong(text.startsWith("0x") ? text.substring(2) : text, 16);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        // "" when gone, or not ours to inspect (another user's, ptrace rules): no verdict
+        return ProcFs.readOrEmpty(ProcFs.system().pid(pid, "syscall")).trim();
     }
 
     private static String opName(long op) {

@@ -1,9 +1,11 @@
 package io.forkj.signals.internal;
 
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,7 +22,7 @@ import java.util.Set;
  * {@code wait4} or {@code waitid(P_PID)} has an owner in this JVM, whoever it is.
  */
 public final class ChildScan {
-    private static final Path TASKS = Path.of("/proc/self/task");
+    private static final Path TASKS = ProcFs.self("task");
     private static final long WAIT4;
     private static final long WAITID;
 
@@ -42,22 +44,7 @@ public final class ChildScan {
     public static List<Integer> children() {
         List<Integer> result = new ArrayList<>();
         for (Path task : tasks()) {
-            String text = readOrEmpty(task.resolve("children"));
-            int i = 0;
-            int n = text.length();
-            while (i < n) {
-                while (i < n && text.charAt(i) == ' ') {
-                    i++;
-                }
-                int start = i;
-                while (i < n && text.charAt(i) != ' ' && text.charAt(i) != '\n') {
-                    i++;
-                }
-                if (i > start) {
-                    result.add((int) io.forkj.posix.internal.proc.ProcParser.parseLong(text, start, i));
-                }
-                i++;
-            }
+            result.addAll(ProcParser.pidList(ProcFs.readOrEmpty(task.resolve("children"))));
         }
         return result;
     }
@@ -69,14 +56,13 @@ public final class ChildScan {
     public static Set<Integer> awaited() {
         Set<Integer> pids = new HashSet<>();
         for (Path task : tasks()) {
-            String line = readOrEmpty(task.resolve("syscall")).trim();
-            String[] f = line.split(" ");
-            if (f.length < 3 || !Character.isDigit(f[0].charAt(0))) {
+            long[] call = ProcParser.syscall(ProcFs.readOrEmpty(task.resolve("syscall")));
+            if (call.length < 3) {
                 continue; // "running", or empty for a thread that just exited
             }
-            long nr = Long.parseLong(f[0]);
-            long a1 = Long.parseUnsignedLong(f[1].substring(2), 16);
-            long a2 = Long.parseUnsignedLong(f[2].substring(2), 16);
+            long nr = call[0];
+            long a1 = call[1];
+            long a2 = call[2];
             if (nr == WAIT4 && (int) a1 > 0) {
                 pids.add((int) a1);
             } else if (nr == WAITID && a1 == LinuxStructs.P_PID) {
@@ -93,8 +79,8 @@ public final class ChildScan {
      */
     public static boolean runsOtherProgram(int pid) {
         try {
-            return !Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "exe"))
-                    .equals(Files.readSymbolicLink(Path.of("/proc/self/exe")));
+            return !Files.readSymbolicLink(ProcFs.system().pid(pid, "exe"))
+                    .equals(Files.readSymbolicLink(ProcFs.self("exe")));
         } catch (IOException e) {
             return true;
         }
@@ -110,16 +96,5 @@ public final class ChildScan {
             throw new java.io.UncheckedIOException(e);
         }
         return result;
-    }
-
-    private static String readOrEmpty(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (NoSuchFileException e) {
-            return "";
-        } catch (IOException e) {
-            // a thread that exits while we read it
-            return "";
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.pool.PoolCore;
+import io.forkj.posix.internal.proc.ProcFs;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -28,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ManagerClient {
     private static final ThreadLocal<Map<Path, Conn>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
     private static final Set<Conn> ALL = ConcurrentHashMap.newKeySet();
+    /** Built at class initialization, so a forked child that asks for its pid builds no path. */
+    private static final Path SELF = ProcFs.selfLink();
 
     private ManagerClient() {
     }
@@ -125,7 +128,7 @@ public final class ManagerClient {
     /** The pid of this process, read fresh: a forked child must not reuse its parent's connections. */
     static long currentPid() {
         try {
-            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+            return Long.parseLong(Files.readSymbolicLink(SELF).toString());
         } catch (IOException | NumberFormatException e) {
             return ProcessHandle.current().pid();
         }

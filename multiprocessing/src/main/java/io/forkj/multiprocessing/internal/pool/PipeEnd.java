@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.pool;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
@@ -60,12 +61,12 @@ public final class PipeEnd implements Serializable {
 
     /** Opens a reading stream on this end (a new fd for the same pipe). */
     public InputStream openInput() throws FileNotFoundException {
-        return new FileInputStream("/proc/self/fd/" + fd);
+        return new FileInputStream(ProcFs.selfFd(fd));
     }
 
     /** Opens a writing stream on this end. */
     public OutputStream openOutput() throws FileNotFoundException {
-        return new FileOutputStream("/proc/self/fd/" + fd);
+        return new FileOutputStream(ProcFs.selfFd(fd));
     }
 
     /** Closes this fd in this process (after its stream was opened, or once a child has its copy). */

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.pool;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcParser;
 
@@ -26,7 +27,7 @@ public final class PoolPipes {
     /** Held around every FORK start and every change to the registry. */
     public static final Object FORK_LOCK = new Object();
     private static final String PIPE_PREFIX = "pipe:[";
-    private static final Path FD_DIR = Path.of("/proc/self/fd");
+    private static final Path FD_DIR = ProcFs.self("fd");
 
     private static volatile long[] inodes = new long[0];
     private static volatile int[] handed = new int[0];

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.shm;
 
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.LinuxLibC;
 import com.kenai.jffi.MemoryIO;
 import io.forkj.posix.internal.Native;
@@ -21,8 +22,8 @@ public final class Self {
     private static final int MADV_WIPEONFORK = 18;
     private static final int PAGE = 4096;
     private static final int O_RDONLY_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
-    /** "/proc/self/stat" as a C string in memory a forked child keeps (not wiped): no String conversion there. */
-    private static final ByteBuffer STAT_PATH = cString("/proc/self/stat");
+    /** The kernel's /proc/self/stat as a C string in memory a forked child keeps (not wiped): no String conversion there. */
+    private static final ByteBuffer STAT_PATH = cString(ProcFs.self("stat").toString());
     private static final long STAT_PATH_ADDRESS = MemoryIO.getInstance().getDirectBufferAddress(STAT_PATH);
     private static final byte[] STAT_LINE = new byte[1024];
     private static final ByteBuffer IDENTITY = identityPage();

@@ -1,5 +1,7 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.Signal;
@@ -16,8 +18,6 @@ import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Pointer;
 import jnr.posix.POSIX;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ public final class Launcher {
         Map<String, String> environment = spec.daemonEnvironment(System.getenv());
         String program = resolve(spec.command().get(0), environment.get("PATH"));
         String output = spec.log() == null ? null : spec.log().toAbsolutePath().toString();
-        String directory = spec.workingDirectory().toAbsolutePath().toString();
+        String directory = spec.directory().toAbsolutePath().toString();
         List<String> envp = new ArrayList<>();
         environment.forEach((name, value) -> envp.add(name + "=" + value));
         Optional<Path> pidFile = spec.pidFileIfAny().map(Path::toAbsolutePath);
@@ -238,16 +238,12 @@ public final class Launcher {
     }
 
     private static long statusField(String name, int radix) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(name + ":")) {
-                    return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), radix);
-                }
-            }
-            throw new IllegalStateException("/proc/self/status has no " + name + ": line (Linux 4.7 or later needed)");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Path status = ProcFs.self("status");
+        String value = ProcParser.statusValue(ProcFs.read(status).orElse(""), name);
+        if (value == null) {
+            throw new IllegalStateException(status + " has no " + name + ": line (Linux 4.7 or later needed)");
         }
+        return Long.parseUnsignedLong(value, radix);
     }
 
     /** {@code execvp}'s lookup, done before the fork: a name without '/' is searched in the daemon's PATH. */

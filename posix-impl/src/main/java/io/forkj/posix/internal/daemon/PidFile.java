@@ -9,8 +9,8 @@ import io.forkj.posix.DaemonStatus.State;
 import io.forkj.posix.internal.Native;
 import io.forkj.posix.internal.proc.ProcLocks;
 import io.forkj.posix.internal.proc.LinuxProcessTable;
+import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcStat;
-import jnr.constants.platform.OpenFlags;
 import jnr.constants.platform.Sysconf;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
@@ -29,14 +29,14 @@ import java.nio.file.Path;
 public final class PidFile {
     static final int LOCK_EX = 2;
     static final int LOCK_NB = 4;
-    private static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
-    private static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
-    private static final int O_RDWR = OpenFlags.O_RDWR.intValue();
-    private static final int O_CREAT = OpenFlags.O_CREAT.intValue();
-    private static final int O_EXCL = OpenFlags.O_EXCL.intValue();
-    private static final int O_NOFOLLOW = OpenFlags.O_NOFOLLOW.intValue();
+    private static final int O_RDONLY = LinuxLibC.Flags.O_RDONLY;
+    private static final int O_WRONLY = LinuxLibC.Flags.O_WRONLY;
+    private static final int O_RDWR = LinuxLibC.Flags.O_RDWR;
+    private static final int O_CREAT = LinuxLibC.Flags.O_CREAT;
+    private static final int O_EXCL = LinuxLibC.Flags.O_EXCL;
+    private static final int O_NOFOLLOW = LinuxLibC.Flags.O_NOFOLLOW;
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
-    private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
+    private static final int O_NONBLOCK = LinuxLibC.Flags.O_NONBLOCK;
     /** btime (whole seconds) and the pid file's mtime are coarse; NTP may also move btime a little. */
     private static final long START_TIME_SLACK_SECONDS = 2;
     private static final int ATTEMPTS = 5;
@@ -391,7 +391,7 @@ public final class PidFile {
 
     /** True if process {@code pid} has an fd on the very file {@code file} (same device and inode). */
     private static boolean holdsOpen(int pid, FileStat file) {
-        Path fds = Path.of("/proc", Integer.toString(pid), "fd");
+        Path fds = ProcFs.fdDirectory(pid);
         try (var list = Files.list(fds)) {
             FileStat target = POSIX.allocateStat();
             for (Path fd : (Iterable<Path>) list::iterator) {

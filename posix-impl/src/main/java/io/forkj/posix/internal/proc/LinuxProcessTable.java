@@ -6,13 +6,10 @@ import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
+import io.forkj.posix.internal.KnownChildren;
 import io.forkj.posix.internal.Native;
 import jnr.constants.platform.Sysconf;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,12 +24,22 @@ import java.util.OptionalInt;
  */
 public final class LinuxProcessTable implements ProcessTableProvider {
     private static final long CLOCK_TICKS = clockTicks();
-    private static final long BOOT_EPOCH_SECONDS = bootTime();
+    private static final long BOOT_EPOCH_SECONDS = ProcFs.system().bootTimeSeconds();
     /** Session of a parent the scan did not see. */
     private static final int UNKNOWN = Integer.MIN_VALUE;
 
-    /** Used by ServiceLoader. */
+    private final ProcFs procFs;
+    private final long bootEpochSeconds;
+
+    /** Used by ServiceLoader: the configured root ({@link ProcFs#system()}). */
     public LinuxProcessTable() {
+        this(ProcFs.system());
+    }
+
+    /** A table of the tree at {@code procFs}, such as a captured fixture, with that tree's boot time. */
+    LinuxProcessTable(ProcFs procFs) {
+        this.procFs = procFs;
+        this.bootEpochSeconds = procFs == ProcFs.system() ? BOOT_EPOCH_SECONDS : procFs.bootTimeSeconds();
     }
 
     private static long clockTicks() {
@@ -40,23 +47,13 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         return hz > 0 ? hz : 100;
     }
 
-    /** {@code btime} of /proc/stat: boot time in whole seconds, the base psutil and ps use for start times. */
-    private static long bootTime() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
-                if (line.startsWith("btime ")) {
-                    return ProcParser.parseLong(line.substring(6));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        throw new IllegalStateException("/proc/stat has no btime line");
-    }
-
     /** Wall-clock time of a start time in clock ticks after boot ({@code starttime} of /proc/PID/stat). */
     public static Instant startInstant(long ticks) {
-        return Instant.ofEpochSecond(BOOT_EPOCH_SECONDS + ticks / CLOCK_TICKS,
+        return startInstant(BOOT_EPOCH_SECONDS, ticks);
+    }
+
+    private static Instant startInstant(long bootEpochSeconds, long ticks) {
+        return Instant.ofEpochSecond(bootEpochSeconds + ticks / CLOCK_TICKS,
                 (ticks % CLOCK_TICKS) * (1_000_000_000L / CLOCK_TICKS));
     }
 
@@ -71,7 +68,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         Row[] rows;
         int count = 0;
         List<Integer> unreadable = new ArrayList<>(0);
-        try (ProcReader reader = new ProcReader()) {
+        try (ProcReader reader = new ProcReader(procFs)) {
             int[] pids = reader.pids();
             Arrays.sort(pids);
             rows = new Row[pids.length];
@@ -95,7 +92,10 @@ public final class LinuxProcessTable implements ProcessTableProvider {
             infos.add(info(rows[i], parent < 0 ? UNKNOWN : rows[parent].stat().session()));
         }
         ProcessTable table = ProcessTable.of(takenAt, infos, unreadable);
-        OriginalParents.prune(table, scanStart);
+        if (procFs == ProcFs.system()) {
+            // Records are of this kernel's processes: a table of another tree (a fixture) says nothing of them.
+            KnownChildren.prune(table, scanStart);
+        }
         return table;
     }
 
@@ -125,22 +125,22 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         return new Row(stat, status, cmdline);
     }
 
-    private static ProcessInfo info(Row row, int parentSession) {
+    private ProcessInfo info(Row row, int parentSession) {
         StatLine s = row.stat();
         ProcessIdentity identity = new ProcessIdentity(s.pid(), s.startTime());
         Optional<List<String>> cmdline = row.cmdline() == null || row.cmdline().isEmpty()
                 ? Optional.empty() : Optional.of(row.cmdline());
         return new ProcessInfo(identity, s.ppid(), s.pgrp(), s.session(), s.ttyNr(), s.tpgid(), s.comm(), cmdline,
                 row.status().uid(), KernelState.of(s.state()), ProcParser.psStat(s, row.status().lockedKb()),
-                startInstant(s.startTime()), s.numThreads(), s.nice(), isOrphan(identity, s, parentSession));
+                startInstant(bootEpochSeconds, s.startTime()), s.numThreads(), s.nice(), isOrphan(identity, s, parentSession));
     }
 
     /**
-     * The orphan rule of {@link ProcessTable#orphans()}: exact for processes in {@link OriginalParents}; for the
+     * The orphan rule of {@link ProcessTable#orphans()}: exact for processes in {@link KnownChildren}; for the
      * rest, not its own session leader and its parent in another session.
      */
     static boolean isOrphan(ProcessIdentity identity, StatLine s, int parentSession) {
-        OptionalInt recorded = OriginalParents.parentOf(identity);
+        OptionalInt recorded = KnownChildren.originalParent(identity);
         if (recorded.isPresent()) {
             return s.ppid() != recorded.getAsInt();
         }
@@ -149,13 +149,13 @@ public final class LinuxProcessTable implements ProcessTableProvider {
 
     @Override
     public Optional<ProcessInfo> process(int pid) {
-        try (ProcReader reader = new ProcReader()) {
+        try (ProcReader reader = new ProcReader(procFs)) {
             Row row = read(reader, pid, true);
             if (row == null) {
                 return Optional.empty();
             }
             if (row == DENIED) {
-                throw new PosixException("open(/proc/" + pid + "/stat)", reader.lastErrno());
+                throw new PosixException("open(" + procFs.pid(pid, "stat") + ")", reader.lastErrno());
             }
             int ppid = row.stat().ppid();
             int parentSession = UNKNOWN;
@@ -171,7 +171,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
 
     @Override
     public Optional<Sample> sample(ProcessIdentity identity) {
-        try (ProcReader reader = new ProcReader()) {
+        try (ProcReader reader = new ProcReader(procFs)) {
             return sample(reader, identity);
         }
     }
@@ -179,7 +179,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
     @Override
     public List<Optional<Sample>> samples(List<ProcessIdentity> identities) {
         List<Optional<Sample>> result = new ArrayList<>(identities.size());
-        try (ProcReader reader = new ProcReader()) {
+        try (ProcReader reader = new ProcReader(procFs)) {
             for (ProcessIdentity identity : identities) {
                 result.add(sample(reader, identity));
             }

@@ -1,8 +1,5 @@
 package io.forkj.posix.internal.proc;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -10,18 +7,14 @@ import java.nio.file.Path;
  * disturbing) the lock, as {@code lslocks} does. Lines of waiters ({@code "->"}) are not holders.
  */
 public final class ProcLocks {
-    private static final Path LOCKS = Path.of("/proc/locks");
 
     private ProcLocks() {
     }
 
     /** True if any held lock (flock, POSIX or OFD) is on the file with device {@code dev} and inode {@code ino}. */
     public static boolean isLocked(long dev, long ino) {
-        try {
-            return isLocked(Files.readString(LOCKS), dev, ino);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + LOCKS, e);
-        }
+        Path locks = ProcFs.system().file("locks");
+        return isLocked(ProcFs.read(locks).orElseThrow(() -> new IllegalStateException(locks + " does not exist")), dev, ino);
     }
 
     /**
@@ -35,11 +28,11 @@ public final class ProcLocks {
             }
             String[] fields = line.trim().split("\\s+");
             if (fields.length < 6) {
-                throw new IllegalArgumentException("not a /proc/locks line: '" + line + "'");
+                throw new IllegalArgumentException("not a locks line of proc: '" + line + "'");
             }
             String[] id = fields[5].split(":");
             if (id.length != 3) {
-                throw new IllegalArgumentException("no major:minor:inode in /proc/locks line: '" + line + "'");
+                throw new IllegalArgumentException("no major:minor:inode in locks line of proc: '" + line + "'");
             }
             long major = Long.parseLong(id[0], 16);
             long minor = Long.parseLong(id[1], 16);

@@ -39,7 +39,7 @@ public final class ProcParser {
             close--;
         }
         if (open < 1 || close <= open || close + 2 >= length) {
-            throw new IllegalArgumentException("not a /proc/PID/stat line: '" + text(b, length) + "'");
+            throw new IllegalArgumentException("not a PID/stat line of proc: '" + text(b, length) + "'");
         }
         int pid = (int) parseLong(b, 0, open - 1);
         String comm = new String(b, open + 1, close - open - 1, StandardCharsets.UTF_8);
@@ -75,7 +75,7 @@ public final class ProcParser {
     public static StatusFields status(byte[] b, int length) {
         int uid = lineNumber(b, length, UID);
         if (uid < 0) {
-            throw new IllegalArgumentException("no Uid: line in /proc/PID/status: '" + text(b, length) + "'");
+            throw new IllegalArgumentException("no Uid: line in a PID/status file of proc: '" + text(b, length) + "'");
         }
         int lck = lineNumber(b, length, VM_LCK);
         return new StatusFields((int) parseLong(b, uid, numberEnd(b, length, uid)),
@@ -178,6 +178,90 @@ public final class ProcParser {
     }
 
     /**
+     * {@code btime} of {@code /proc/stat}: the boot time in whole seconds since the epoch, the base psutil and ps
+     * use for start times.
+     *
+     * @param source the file the text came from, for the message
+     * @throws IllegalStateException naming {@code source} if the text has no {@code btime} line
+     */
+    public static long bootTime(CharSequence text, Object source) {
+        String value = statusValue(text, "btime", ' ');
+        if (value == null) {
+            throw new IllegalStateException(source + " has no btime line");
+        }
+        return parseLong(value);
+    }
+
+    /**
+     * The value of line {@code key} in a "key: value" file such as {@code /proc/PID/status} (trimmed), or null
+     * when no line has that key.
+     */
+    public static String statusValue(CharSequence text, String key) {
+        return statusValue(text, key, ':');
+    }
+
+    private static String statusValue(CharSequence text, String key, char separator) {
+        String prefix = key + separator;
+        for (String line : text.toString().split("\n")) {
+            if (line.startsWith(prefix)) {
+                return line.substring(prefix.length()).trim();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The pids of a {@code /proc/PID/task/TID/children} file: space-separated decimal numbers.
+     *
+     * @throws IllegalArgumentException quoting the text if a field is not a number
+     */
+    public static List<Integer> pidList(CharSequence text) {
+        List<Integer> result = new ArrayList<>();
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            while (i < n && text.charAt(i) == ' ') {
+                i++;
+            }
+            int start = i;
+            while (i < n && text.charAt(i) != ' ' && text.charAt(i) != '\n') {
+                i++;
+            }
+            if (i > start) {
+                result.add((int) parseLong(text, start, i));
+            }
+            i++;
+        }
+        return result;
+    }
+
+    /**
+     * A {@code /proc/PID/syscall} line: the system call number, then its six arguments, the stack pointer and
+     * the program counter (all but the number in hex, {@code 0x...}). Empty when the thread is in no system
+     * call ({@code running}, {@code -1 sp pc}) or the file was empty (a thread that just exited).
+     *
+     * @throws IllegalArgumentException quoting the text if a field is not a number
+     */
+    public static long[] syscall(CharSequence text) {
+        String line = text.toString().trim();
+        if (line.isEmpty() || !Character.isDigit(line.charAt(0))) {
+            return new long[0];
+        }
+        String[] fields = line.split(" ");
+        long[] values = new long[fields.length];
+        values[0] = parseLong(fields[0]);
+        for (int i = 1; i < fields.length; i++) {
+            String f = fields[i];
+            try {
+                values[i] = Long.parseUnsignedLong(f.startsWith("0x") ? f.substring(2) : f, 16);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a hex number: '" + f + "' in syscall line '" + line + "'");
+            }
+        }
+        return values;
+    }
+
+    /**
      * A decimal integer in {@code b[from, to)}, with an optional minus sign; kernel numbers never overflow a
      * long except unsigned 64-bit fields, which are clamped to {@link Long#MAX_VALUE}.
      *
@@ -248,7 +332,7 @@ public final class ProcParser {
                 e++;
             }
             if (e == pos) {
-                throw new IllegalArgumentException("/proc/PID/stat line ends early at offset " + pos + ": '" + text(b, length) + "'");
+                throw new IllegalArgumentException("PID/stat line of proc ends early at offset " + pos + ": '" + text(b, length) + "'");
             }
             return e;
         }

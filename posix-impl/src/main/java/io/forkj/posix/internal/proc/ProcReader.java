@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Reads {@code /proc} files: one open descriptor of {@code /proc}, {@code openat} relative to it, one direct
+ * Reads {@code /proc} files: one open descriptor of the root ({@link ProcFs}), {@code openat} relative to it, one direct
  * buffer reused for every read, and {@code getdents64} for the pid list. A whole scan so allocates nothing per
  * file (no Path, no stream, no channel). Not thread-safe: one reader per scan. Parsing is {@link ProcParser}'s.
  */
@@ -40,13 +40,22 @@ final class ProcReader implements AutoCloseable {
     private final byte[] pathBytes = new byte[64];
     private byte[] bytes = new byte[BUFFER];
     private final int procFd;
+    private final String root;
 
+    /** A reader of the configured root ({@link ProcFs#system()}). */
     ProcReader() {
-        byte[] proc = ascii("/proc\0");
-        path.put(0, proc, 0, proc.length);
-        procFd = libc.openat(AT_FDCWD, path, O_RDONLY_CLOEXEC);
+        this(ProcFs.system());
+    }
+
+    ProcReader(ProcFs procFs) {
+        root = procFs.root().toString();
+        byte[] rootPath = (root + "\0").getBytes(StandardCharsets.UTF_8);
+        // The path buffer serves unless a fixture root is longer: /proc itself costs no extra allocation.
+        Pointer rootPointer = rootPath.length <= pathBytes.length ? path : Memory.allocateDirect(RUNTIME, rootPath.length);
+        rootPointer.put(0, rootPath, 0, rootPath.length);
+        procFd = libc.openat(AT_FDCWD, rootPointer, O_RDONLY_CLOEXEC);
         if (procFd < 0) {
-            throw new PosixException("open(\"/proc\")", Native.errno());
+            throw new PosixException("open(\"" + root + "\")", Native.errno());
         }
     }
 
@@ -66,7 +75,7 @@ final class ProcReader implements AutoCloseable {
         while (true) {
             long n = libc.getdents64(procFd, buffer, BUFFER);
             if (n < 0) {
-                throw new PosixException("getdents64(/proc)", Native.errno());
+                throw new PosixException("getdents64(" + root + ")", Native.errno());
             }
             if (n == 0) {
                 return Arrays.copyOf(pids, count);

@@ -1,9 +1,5 @@
 package io.forkj.posix.internal.proc;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,17 +15,7 @@ public final class ProcStat {
      * @throws java.io.UncheckedIOException for any other read failure
      */
     public static Optional<StatLine> read(int pid) {
-        try {
-            return Optional.of(ProcParser.stat(Files.readString(Path.of("/proc", Integer.toString(pid), "stat"))));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            // A process that exits between open and read makes read(2) fail with ESRCH.
-            if (e.getMessage() != null && e.getMessage().contains("No such process")) {
-                return Optional.empty();
-            }
-            throw new java.io.UncheckedIOException(e);
-        }
+        return ProcFs.read(ProcFs.system().pid(pid, "stat")).map(ProcParser::stat);
     }
 
     /** The start time (field 22) of {@code pid}, or -1 when no process has that pid. */
@@ -39,19 +25,20 @@ public final class ProcStat {
 
     /**
      * The stat line of every process now in /proc (zombies included), for the few callers that need a filter
-     * the process table does not offer and cannot afford its full scan; a process that exits while listing is
-     * left out.
+     * the process table does not offer and cannot afford its full scan; a process that exits while listing, or
+     * whose stat may not be read, is left out. The same scan as the process table's ({@link ProcReader}).
      *
-     * @throws java.io.UncheckedIOException if /proc cannot be listed
+     * @throws io.forkj.PosixException if the /proc root cannot be listed
      */
     public static List<StatLine> all() {
         List<StatLine> result = new ArrayList<>();
-        try (var entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path entry : entries) {
-                read((int) ProcParser.parseLong(entry.getFileName().toString())).ifPresent(result::add);
+        try (ProcReader reader = new ProcReader()) {
+            for (int pid : reader.pids()) {
+                int n = reader.read(pid, ProcReader.STAT);
+                if (n > 0) {
+                    result.add(ProcParser.stat(reader.bytes(), n));
+                }
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
         return result;
     }

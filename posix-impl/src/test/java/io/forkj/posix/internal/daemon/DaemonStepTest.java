@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The steps as numbers on the readiness pipe and as text in the error a failed start throws. */
 class DaemonStepTest {
-    private static final DaemonSpec SPEC = DaemonSpec.of("sleep", "60").withUser(4321, 8765);
+    private static final DaemonSpec SPEC = DaemonSpec.of("sleep", "60").user(4321, 8765);
 
     private static PosixException failure(int step, int errno, String program) {
         return DaemonStep.describe(new DaemonStep.Failure(step, errno, SPEC, program, "/var/log/d.log", "/srv/d",

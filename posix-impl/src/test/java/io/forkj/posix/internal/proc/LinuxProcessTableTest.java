@@ -3,6 +3,7 @@ package io.forkj.posix.internal.proc;
 import io.forkj.KernelState;
 import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
+import io.forkj.posix.internal.KnownChildren;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
 import org.junit.jupiter.api.Test;
@@ -53,17 +54,17 @@ class LinuxProcessTableTest {
     void recordedParentsDecideAndRecordsOfGoneProcessesArePruned() {
         ProcessIdentity self = ProcessTable.process(SELF).orElseThrow().identity();
         ProcessIdentity gone = new ProcessIdentity(NEVER, 5);
-        OriginalParents.record(gone, 1);
-        OriginalParents.record(self, NEVER);
+        KnownChildren.record(gone, 1);
+        KnownChildren.record(self, NEVER);
         try {
             ProcessTable table = ProcessTable.snapshot();
             assertThat(table.get(SELF).orElseThrow().isOrphan()).as("ppid differs from the recorded parent").isTrue();
-            assertThat(OriginalParents.parentOf(gone)).as("pruned by the snapshot").isEmpty();
+            assertThat(KnownChildren.originalParent(gone)).as("pruned by the snapshot").isEmpty();
         } finally {
-            OriginalParents.forget(self);
+            KnownChildren.forget(self);
         }
-        assertThat(OriginalParents.parentOf(self)).isEmpty();
-        assertThatThrownBy(() -> OriginalParents.record(self, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThat(KnownChildren.originalParent(self)).isEmpty();
+        assertThatThrownBy(() -> KnownChildren.record(self, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("parent pid 0");
     }
 }

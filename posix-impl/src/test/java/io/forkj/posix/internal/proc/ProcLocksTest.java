@@ -45,6 +45,6 @@ class ProcLocksTest {
     void aMalformedLineIsRefusedQuotingIt() {
         assertThatThrownBy(() -> ProcLocks.isLocked("1: FLOCK ADVISORY\n", ROOT_DEV, 1))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("not a /proc/locks line: '1: FLOCK ADVISORY'");
+                .hasMessage("not a locks line of proc: '1: FLOCK ADVISORY'");
     }
 }

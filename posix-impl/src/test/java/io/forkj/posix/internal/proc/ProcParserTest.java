@@ -127,4 +127,44 @@ class ProcParserTest {
         byte[] b = bytes("stat-paren-space.txt");
         assertThat(ProcParser.stat(b, b.length)).isEqualTo(ProcParser.stat(fixture("stat-paren-space.txt")));
     }
+
+    @Test
+    void aSyscallLineGivesTheNumberAndEveryArgument() throws IOException {
+        // a shell blocked in wait(): wait4(-1, ...), captured on x86_64
+        long[] call = ProcParser.syscall(fixture("syscall-wait4-any.txt"));
+        assertThat(call).hasSize(9);
+        assertThat(call[0]).isEqualTo(61);
+        assertThat((int) call[1]).isEqualTo(-1);
+        assertThat(call[3]).isZero();
+        assertThat(call[8]).isEqualTo(0x7f0131336bd3L);
+        assertThat(ProcParser.syscall(fixture("syscall-nanosleep.txt"))[0]).as("clock_nanosleep").isEqualTo(230);
+    }
+
+    @Test
+    void aThreadInNoSystemCallGivesNoCall() {
+        assertThat(ProcParser.syscall("running\n")).isEmpty();
+        assertThat(ProcParser.syscall("-1 0x7ffd5e3c1a48 0x55d0c0a0e1f0\n")).isEmpty();
+        assertThat(ProcParser.syscall("")).isEmpty();
+        assertThatThrownBy(() -> ProcParser.syscall("61 0xzz")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0xzz");
+    }
+
+    @Test
+    void aChildrenFileGivesItsPids() throws IOException {
+        String text = fixture("children-two.txt");
+        List<Integer> pids = ProcParser.pidList(text);
+        assertThat(pids).hasSize(2);
+        assertThat(pids.get(0) + " " + pids.get(1) + " ").isEqualTo(text);
+        assertThat(ProcParser.pidList("")).isEmpty();
+        assertThatThrownBy(() -> ProcParser.pidList("12 x3 ")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void statusValuesAndBtimeComeFromTheirLines() throws IOException {
+        String status = fixture("status-shell.txt");
+        assertThat(ProcParser.statusValue(status, "Umask")).isEqualTo("0022");
+        assertThat(Long.parseUnsignedLong(ProcParser.statusValue(status, "SigIgn"), 16)).isEqualTo(4);
+        assertThat(ProcParser.statusValue(status, "NoSuchKey")).isNull();
+        assertThat(ProcParser.bootTime(fixture("stat-system.txt"), "stat-system.txt")).isEqualTo(1795695753L);
+    }
 }

@@ -16,7 +16,7 @@ import jnr.ffi.Pointer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import static io.forkj.posix.internal.daemon.Launcher.CHILD;
+import static io.forkj.posix.internal.daemon.DaemonChild.CHILD;
 
 /**
  * {@link io.forkj.posix.Daemon#orphanGrandchild(Runnable)} as a thin use of {@link Fork#run}: the guarded fork
@@ -38,9 +38,8 @@ public final class Orphan {
 
     static {
         // Run once here every call the grandchild makes, with arguments that fail harmlessly.
-        byte[] scratch = new byte[5];
-        Launcher.putInt(scratch, 1, CHILD.getpid());
-        CHILD.write(-1, scratch, 0);
+        byte[] scratch = new byte[ReadinessPipe.PID_LENGTH];
+        CHILD.write(-1, scratch, ReadinessPipe.encodePid(scratch, CHILD.getpid()));
         CHILD.close(-1);
     }
 
@@ -55,7 +54,7 @@ public final class Orphan {
         }
         try {
             int reportFd = pipe[1];
-            byte[] message = new byte[5];
+            byte[] message = new byte[ReadinessPipe.PID_LENGTH];
             Child middle = Fork.run(MIDDLE, ctx -> {
                 int pid = CHILD.fork();
                 if (pid == 0) {
@@ -78,7 +77,7 @@ public final class Orphan {
                 throw new DaemonException("orphanGrandchild: the child could not fork the grandchild: " + status
                         + (status.equals(new WaitStatus.Exited(middle.pid(), FORK_FAILED)) ? " (fork(2) failed)" : ""));
             }
-            return readPid(pipe[0], message);
+            return readPid(pipe[0]);
         } finally {
             for (int fd : pipe) {
                 if (fd >= 0) {
@@ -90,9 +89,7 @@ public final class Orphan {
 
     /** The grandchild: reports its pid, runs the body, exits (the child already reset the JVM's signals). */
     private static void grandchild(Runnable body, int reportFd, byte[] message) {
-        message[0] = 'P';
-        Launcher.putInt(message, 1, CHILD.getpid());
-        CHILD.write(reportFd, message, 5);
+        CHILD.write(reportFd, message, ReadinessPipe.encodePid(message, CHILD.getpid()));
         CHILD.close(reportFd);
         int status = 0;
         try {
@@ -101,32 +98,32 @@ public final class Orphan {
             CHILD.write(2, THREW, THREW.length);
             status = 70;
         }
-        Launcher.exit(status);
+        DaemonChild.exit(status);
     }
 
     /**
      * The grandchild's pid. The child exited 0, so the grandchild exists and holds the pipe's last write end
      * until it has written its pid.
      */
-    private static int readPid(int readFd, byte[] message) {
+    private static int readPid(int readFd) {
         long deadline = System.nanoTime() + REPORT_DEADLINE.toNanos();
         Pointer pollFd = PollFds.one(readFd, PollFds.POLLIN);
-        byte[] chunk = new byte[5];
-        int length = 0;
-        while (length < 5) {
+        byte[] chunk = new byte[ReadinessPipe.PID_LENGTH];
+        ReadinessPipe.Records records = new ReadinessPipe.Records();
+        for (int length = 0; length < ReadinessPipe.PID_LENGTH; ) {
             if (System.nanoTime() - deadline > 0) {
                 throw new DaemonException("orphanGrandchild: the grandchild did not report its pid within " + REPORT_DEADLINE);
             }
             if (Native.libc().poll(pollFd, 1, 20) > 0) {
-                long n = Native.libc().read(readFd, chunk, 5 - length);
+                long n = Native.libc().read(readFd, chunk, ReadinessPipe.PID_LENGTH - length);
                 if (n <= 0) {
                     throw new DaemonException("orphanGrandchild: the grandchild ended before it reported its pid"
                             + (n < 0 ? " (read: errno " + Native.errno() + ")" : ""));
                 }
-                System.arraycopy(chunk, 0, message, length, (int) n);
+                records.append(chunk, (int) n);
                 length += (int) n;
             }
         }
-        return Launcher.getInt(message, 1);
+        return records.pid;
     }
 }

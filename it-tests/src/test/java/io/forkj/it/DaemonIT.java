@@ -9,7 +9,7 @@ import io.forkj.posix.DaemonException;
 import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.DaemonStatus;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.daemon.Launcher;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;

@@ -6,7 +6,7 @@ import io.forkj.Posix;
 import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.posix.Lifecycle;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

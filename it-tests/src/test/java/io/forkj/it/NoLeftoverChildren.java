@@ -24,8 +24,8 @@ public final class NoLeftoverChildren implements AfterAllCallback {
         // waits for it for ever. Kill and reap, then fail naming them.
         for (int pid : left) {
             String states = pid + ":" + Kernel.state(pid).orElse('?');
-            io.forkj.posix.internal.Native.posix().kill(pid, 9);
-            io.forkj.posix.internal.Native.posix().waitpid(pid, new int[1], 0);
+            io.forkj.posix.internal.libc.Native.posix().kill(pid, 9);
+            io.forkj.posix.internal.libc.Native.posix().waitpid(pid, new int[1], 0);
             killed.add(states);
         }
         assertThat(left)

@@ -2,8 +2,8 @@ package io.forkj.it;
 
 import io.forkj.WaitStatus;
 import io.forkj.posix.Daemon;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -8,7 +8,7 @@ import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -8,7 +8,7 @@ import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.Signal;
 import io.forkj.ThreeState;
-import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.children.KnownChildren;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.Signal;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.time.Duration;
 

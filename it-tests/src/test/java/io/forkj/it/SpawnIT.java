@@ -6,7 +6,7 @@ import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.posix.Child;
 import io.forkj.posix.Spawn;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

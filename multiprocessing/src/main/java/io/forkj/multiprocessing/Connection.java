@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.posix.internal.PollFds;
+import io.forkj.posix.internal.libc.PollFds;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.FdIo;

@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.Starter;
@@ -10,7 +10,7 @@ import io.forkj.posix.ChildBody;
 import io.forkj.posix.ChildContext;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.signals.ParentDeath;
 
 import java.io.PrintStream;

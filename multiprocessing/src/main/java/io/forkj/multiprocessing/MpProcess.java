@@ -5,7 +5,7 @@ import io.forkj.WaitStatus;
 import io.forkj.posix.Child;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.io.Serializable;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 /**
  * Python's {@code multiprocessing.Pipe(duplex=True)}: a pair of connected {@link Connection}s.

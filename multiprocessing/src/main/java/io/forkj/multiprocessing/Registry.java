@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,11 @@
 package io.forkj.multiprocessing;
 
 import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.io.IOException;
 import java.io.ObjectStreamException;

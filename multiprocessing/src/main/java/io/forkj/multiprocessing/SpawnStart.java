@@ -1,7 +1,7 @@
 package io.forkj.multiprocessing;
 
 import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.ChildMain;
 import io.forkj.multiprocessing.internal.FdPassing;
@@ -10,7 +10,7 @@ import io.forkj.multiprocessing.internal.Payload;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.posix.Child;
 import io.forkj.posix.Spawn;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;

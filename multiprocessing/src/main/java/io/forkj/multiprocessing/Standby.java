@@ -9,7 +9,7 @@ import io.forkj.multiprocessing.internal.Payload;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.posix.Child;
 import io.forkj.posix.Spawn;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.time.Duration;
 import java.util.ArrayDeque;

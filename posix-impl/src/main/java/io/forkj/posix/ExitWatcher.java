@@ -1,7 +1,7 @@
 package io.forkj.posix;
 
 import io.forkj.WaitStatus;
-import io.forkj.posix.internal.ExitWatchLoop;
+import io.forkj.posix.internal.children.ExitWatchLoop;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package io.forkj.posix;
 
 import io.forkj.Signal;
-import io.forkj.posix.internal.Redirects;
+import io.forkj.posix.internal.spawn.Redirects;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.forkj.posix;
 
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Redirects;
-import io.forkj.posix.internal.SpawnCall;
+import io.forkj.posix.internal.spawn.Redirects;
+import io.forkj.posix.internal.spawn.SpawnCall;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;

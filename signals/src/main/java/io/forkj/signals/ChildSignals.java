@@ -1,7 +1,7 @@
 package io.forkj.signals;
 
 import io.forkj.Signal;
-import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.signals.internal.ChildScan;
 import io.forkj.signals.internal.LinuxStructs;

@@ -1,7 +1,7 @@
 package io.forkj.signals;
 
 import io.forkj.Signal;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 /**
  * The parent-death signal, {@code prctl(PR_SET_PDEATHSIG, sig)}: the child gets {@code sig} when its parent

@@ -4,8 +4,8 @@ import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.ProcessIdentity;
 import io.forkj.WaitStatus;
-import io.forkj.posix.internal.KnownChildren;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.signals.internal.ChildScan;
 import io.forkj.signals.internal.LinuxStructs;
@@ -98,7 +98,7 @@ public final class Reaper implements AutoCloseable {
 
     /** Leaves child {@code pid} alone from now on (its owner reaps it). */
     public Reaper exclude(int pid) {
-        io.forkj.posix.internal.Arguments.singlePid("exclude", pid, "one exclude per pid");
+        io.forkj.posix.internal.libc.Arguments.singlePid("exclude", pid, "one exclude per pid");
         excluded.add(pid);
         return this;
     }

@@ -4,12 +4,12 @@ import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.ProcessIdentity;
 import io.forkj.Signal;
-import io.forkj.posix.internal.Arguments;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StatLine;
 import io.forkj.signals.internal.LinuxStructs;
-import io.forkj.posix.internal.Pidfd;
+import io.forkj.posix.internal.libc.Pidfd;
 import jnr.ffi.Pointer;
 
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.forkj.signals;
 
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 /**
  * {@code prctl(PR_SET_CHILD_SUBREAPER)}: orphaned descendants of this process are re-parented to it instead of

@@ -46,7 +46,7 @@ class MpDaemonIT {
             parent.destroyForcibly();
             parent.waitFor(60, TimeUnit.SECONDS);
             if (child > 0 && alive(child)) {
-                io.forkj.posix.internal.Native.posix().kill(child, 9);
+                io.forkj.posix.internal.libc.Native.posix().kill(child, 9);
             }
         }
     }

@@ -4,7 +4,7 @@ import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.internal.FdExport;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -9,7 +9,7 @@ import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.SerializableBiFunction;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.ValueProxy;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -10,7 +10,7 @@ import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.Target;
 import io.forkj.multiprocessing.UnreadableMessageException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -9,7 +9,7 @@ import io.forkj.multiprocessing.ResultEncodingException;
 import io.forkj.multiprocessing.SerializableCallable;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.WorkerDiedException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -5,7 +5,7 @@ import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.ExitWatcher;
 import io.forkj.signals.internal.ChildScan;
 import org.junit.jupiter.api.Test;

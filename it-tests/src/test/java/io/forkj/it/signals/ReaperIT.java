@@ -28,6 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(Subreaper.class)
 class ReaperIT {
     private static final Posix POSIX = Posix.get();
+    /**
+     * Reaper's documented limit: a java.lang.Process whose JDK reaper thread has not yet blocked in waitpid looks
+     * like an adopted orphan. At load 20 on 2 cores that thread was starved past the default 200 ms and the Reaper
+     * took 101 children instead of 100; the tests run beside JDK processes with the grace a loaded machine needs.
+     */
+    private static final Duration LOADED_MACHINE_GRACE = Duration.ofSeconds(5);
     @Test
     void reapsAHundredAdoptedOrphansAndLeavesJdkAndForkjChildrenAlone() throws Exception {
         int self = Kernel.self();
@@ -35,7 +41,7 @@ class ReaperIT {
         List<Process> shells = new ArrayList<>();
         List<Process> threes = new ArrayList<>();
         int own;
-        try (Reaper reaper = Reaper.start(reaped::add)) {
+        try (Reaper reaper = Reaper.start(reaped::add, Reaper.DEFAULT_INTERVAL, LOADED_MACHINE_GRACE)) {
             // forkj's own child, exited and waiting for its owner: the Reaper must leave it a zombie
             own = RawChild.fork(() -> POSIX._exit(9));
             for (int i = 0; i < 100; i++) {
@@ -82,7 +88,7 @@ class ReaperIT {
     void reapsDoubleForkOrphansButNeverTheMiddleProcess() throws Exception {
         int self = Kernel.self();
         List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
-        try (Reaper reaper = Reaper.start(reaped::add)) {
+        try (Reaper reaper = Reaper.start(reaped::add, Reaper.DEFAULT_INTERVAL, LOADED_MACHINE_GRACE)) {
             List<Child> middles = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 middles.add(io.forkj.posix.Spawn.exec("/bin/sh", "-c", "(exit 7) & exit 0"));

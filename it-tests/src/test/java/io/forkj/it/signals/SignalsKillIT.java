@@ -6,7 +6,7 @@ import io.forkj.Signal;
 import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.signals.Signals;
 import io.forkj.signals.StaleProcessException;
 import org.junit.jupiter.api.Test;

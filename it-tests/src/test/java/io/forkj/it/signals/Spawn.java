@@ -1,7 +1,7 @@
 package io.forkj.it.signals;
 
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.util.List;
 

@@ -124,9 +124,9 @@ public final class ChildMain {
             System.err.println("forkj standby child: cannot read its process object from the parent: " + e);
             return EXIT_BAD_FRAME;
         }
-        io.forkj.posix.internal.Native.posix().close(socket);
+        io.forkj.posix.internal.libc.Native.posix().close(socket);
         if (!daemon) {
-            io.forkj.posix.internal.Native.libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+            io.forkj.posix.internal.libc.Native.libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         }
         return entry().run(process, parentPid, parentName);
     }

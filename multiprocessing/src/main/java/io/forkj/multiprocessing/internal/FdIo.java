@@ -1,9 +1,9 @@
 package io.forkj.multiprocessing.internal;
 
 import io.forkj.PosixException;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
-import io.forkj.posix.internal.PollFds;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.PollFds;
 import com.kenai.jffi.MemoryIO;
 
 /**

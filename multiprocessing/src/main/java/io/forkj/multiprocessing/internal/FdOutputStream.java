@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing.internal;
 
-import io.forkj.posix.internal.FdWrites;
+import io.forkj.posix.internal.libc.FdWrites;
 
 import java.io.OutputStream;
 

@@ -1,8 +1,8 @@
 package io.forkj.multiprocessing.internal;
 
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import jnr.posix.CmsgHdr;
 import jnr.posix.MsgHdr;
 import jnr.posix.POSIX;

@@ -1,5 +1,10 @@
 package io.forkj.posix.internal;
 
+import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+
 import io.forkj.Errno;
 import io.forkj.Posix;
 import io.forkj.PosixException;

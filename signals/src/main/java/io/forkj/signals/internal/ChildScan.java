@@ -40,7 +40,7 @@ public final class ChildScan {
      * {@code waitpid} calls) or {@code waitid(P_PID, pid, ...)}.
      */
     public static Set<Integer> awaited() {
-        return io.forkj.posix.internal.AwaitedPids.now();
+        return io.forkj.posix.internal.children.AwaitedPids.now();
     }
 
     /**

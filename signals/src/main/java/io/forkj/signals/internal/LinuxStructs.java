@@ -1,9 +1,9 @@
 package io.forkj.signals.internal;
 
 import io.forkj.WaitStatus;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
-import io.forkj.posix.internal.Siginfo;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.Siginfo;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;

@@ -1,10 +1,10 @@
 package io.forkj.multiprocessing.internal.pool;
 
 import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;

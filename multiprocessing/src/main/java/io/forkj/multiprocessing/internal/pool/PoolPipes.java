@@ -1,7 +1,7 @@
 package io.forkj.multiprocessing.internal.pool;
 
 import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcParser;
 
 import java.io.File;

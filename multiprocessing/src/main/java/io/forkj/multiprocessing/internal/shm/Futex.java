@@ -1,8 +1,8 @@
 package io.forkj.multiprocessing.internal.shm;
 
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 /**
  * {@code futex(2)} wait and wake on a 32-bit word of a {@link SharedSegment}, shared between processes (no

@@ -1,9 +1,9 @@
 package io.forkj.multiprocessing.internal.shm;
 
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
 
-/** {@code mmap(2)} through the raw system call (see {@link io.forkj.posix.internal.LinuxLibC}'s six-argument syscall). */
+/** {@code mmap(2)} through the raw system call (see {@link io.forkj.posix.internal.libc.LinuxLibC}'s six-argument syscall). */
 final class Mmap {
     private Mmap() {
     }

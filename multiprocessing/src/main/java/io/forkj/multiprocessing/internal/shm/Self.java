@@ -1,9 +1,9 @@
 package io.forkj.multiprocessing.internal.shm;
 
 import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import com.kenai.jffi.MemoryIO;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

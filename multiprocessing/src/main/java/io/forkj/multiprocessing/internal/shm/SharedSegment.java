@@ -2,7 +2,7 @@ package io.forkj.multiprocessing.internal.shm;
 
 import com.kenai.jffi.MemoryIO;
 import io.forkj.PosixException;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -6,7 +6,7 @@ import io.forkj.multiprocessing.OwnerDiedException;
 import io.forkj.posix.Child;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

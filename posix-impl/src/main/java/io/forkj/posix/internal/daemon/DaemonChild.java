@@ -1,7 +1,9 @@
 package io.forkj.posix.internal.daemon;
 
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.fork.StallProbe;
+
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

@@ -1,5 +1,7 @@
 package io.forkj.posix.internal.daemon;
 
+import io.forkj.posix.internal.NativePosix;
+
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.Errno;
@@ -8,12 +10,12 @@ import io.forkj.Signal;
 import io.forkj.posix.DaemonException;
 import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
-import io.forkj.posix.internal.KnownChildren;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
-import io.forkj.posix.internal.PollFds;
-import io.forkj.posix.internal.QuietCompiler;
-import io.forkj.posix.internal.StallProbe;
+import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.PollFds;
+import io.forkj.posix.internal.fork.QuietCompiler;
+import io.forkj.posix.internal.fork.StallProbe;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Pointer;
 import jnr.posix.POSIX;

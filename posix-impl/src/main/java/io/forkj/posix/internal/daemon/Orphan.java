@@ -8,9 +8,9 @@ import io.forkj.posix.DaemonException;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
-import io.forkj.posix.internal.PollFds;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.PollFds;
 import jnr.ffi.Pointer;
 
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package io.forkj.posix.internal.daemon;
 
-import io.forkj.posix.internal.LinuxLibC;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.posix.DaemonException;
 import io.forkj.posix.DaemonStatus;
 import io.forkj.posix.DaemonStatus.State;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcLocks;
 import io.forkj.posix.internal.proc.LinuxProcessTable;
 import io.forkj.posix.internal.proc.ProcFs;

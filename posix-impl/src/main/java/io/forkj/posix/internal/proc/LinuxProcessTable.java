@@ -6,8 +6,8 @@ import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
-import io.forkj.posix.internal.KnownChildren;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.Native;
 import jnr.constants.platform.Sysconf;
 
 import java.time.Instant;

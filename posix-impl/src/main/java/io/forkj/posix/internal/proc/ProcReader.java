@@ -1,8 +1,8 @@
 package io.forkj.posix.internal.proc;
 
 import io.forkj.PosixException;
-import io.forkj.posix.internal.LinuxLibC;
-import io.forkj.posix.internal.Native;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;

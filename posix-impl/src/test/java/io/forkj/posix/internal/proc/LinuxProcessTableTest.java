@@ -3,7 +3,7 @@ package io.forkj.posix.internal.proc;
 import io.forkj.KernelState;
 import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
-import io.forkj.posix.internal.KnownChildren;
+import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
 import org.junit.jupiter.api.Test;

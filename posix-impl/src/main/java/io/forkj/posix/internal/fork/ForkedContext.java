@@ -1,4 +1,8 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.fork;
+
+import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.FdWrites;
+import io.forkj.posix.internal.libc.Native;
 
 import io.forkj.posix.ChildContext;
 

@@ -1,4 +1,4 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.fork;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;

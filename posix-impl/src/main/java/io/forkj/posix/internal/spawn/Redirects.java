@@ -1,4 +1,7 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.spawn;
+
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
 
 import io.forkj.PosixException;
 

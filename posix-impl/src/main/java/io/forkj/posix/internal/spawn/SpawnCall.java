@@ -1,4 +1,8 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.spawn;
+
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.Sigsets;
 
 import io.forkj.PosixException;
 import jnr.ffi.Memory;

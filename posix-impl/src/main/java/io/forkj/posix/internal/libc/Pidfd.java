@@ -1,4 +1,4 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.libc;
 
 import io.forkj.Errno;
 import io.forkj.PosixException;

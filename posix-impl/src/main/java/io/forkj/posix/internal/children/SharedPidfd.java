@@ -1,4 +1,6 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.children;
+
+import io.forkj.posix.internal.libc.Pidfd;
 
 /**
  * The one pidfd of one child, shared by everyone who sleeps on it or signals through it (the child's handle, the

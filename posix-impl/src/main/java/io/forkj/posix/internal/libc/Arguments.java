@@ -1,4 +1,4 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.libc;
 
 /** The argument rules shared by every call that takes a pid or an exit status, so each is stated once. */
 public final class Arguments {

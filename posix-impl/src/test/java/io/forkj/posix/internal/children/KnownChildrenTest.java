@@ -1,4 +1,6 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.children;
+
+import io.forkj.posix.internal.libc.Native;
 
 import io.forkj.ProcessIdentity;
 import io.forkj.posix.internal.proc.ProcStat;

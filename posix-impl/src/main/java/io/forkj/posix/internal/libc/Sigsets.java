@@ -1,4 +1,4 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.libc;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

@@ -1,4 +1,9 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.fork;
+
+import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.Sigsets;
 
 import io.forkj.posix.ChildBody;
 import jnr.ffi.Memory;

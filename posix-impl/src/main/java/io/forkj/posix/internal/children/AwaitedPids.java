@@ -1,4 +1,6 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.children;
+
+import io.forkj.posix.internal.libc.Siginfo;
 
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcParser;

@@ -1,4 +1,6 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.libc;
+
+import io.forkj.posix.internal.fork.ForkedContext;
 
 /**
  * {@code write(2)} of a whole buffer, safe in a forked child: no Java lock, no allocation, no class to load once

@@ -1,4 +1,11 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.children;
+
+import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.Pidfd;
+import io.forkj.posix.internal.libc.PollFds;
+import io.forkj.posix.internal.libc.Siginfo;
 
 import io.forkj.Errno;
 import io.forkj.PosixException;

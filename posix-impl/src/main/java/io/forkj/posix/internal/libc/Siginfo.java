@@ -1,4 +1,6 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.libc;
+
+import io.forkj.posix.internal.children.ExitWatchLoop;
 
 import io.forkj.Signal;
 import io.forkj.WaitStatus;

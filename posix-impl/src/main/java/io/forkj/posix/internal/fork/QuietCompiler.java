@@ -1,4 +1,4 @@
-package io.forkj.posix.internal;
+package io.forkj.posix.internal.fork;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;

@@ -62,6 +62,7 @@ public final class ForkStallRate {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger early = new AtomicInteger();
         AtomicInteger atDeadline = new AtomicInteger();
+        AtomicInteger wrongStatus = new AtomicInteger();
         StringBuilder seen = new StringBuilder();
         long start = System.nanoTime();
         Thread[] forkers = new Thread[threads];
@@ -70,7 +71,9 @@ public final class ForkStallRate {
                 for (int i; (i = next.getAndIncrement()) < count; ) {
                     long t0 = System.nanoTime();
                     try {
-                        Fork.run(options, empty).waitFor();
+                        if (Fork.run(options, empty).waitFor().toExitCode() != 0) {
+                            wrongStatus.incrementAndGet(); // e.g. a start-up exit code reaching the caller
+                        }
                     } catch (ForkStallException e) {
                         (e.recognisedEarly() ? early : atDeadline).incrementAndGet();
                         synchronized (seen) {
@@ -92,8 +95,8 @@ public final class ForkStallRate {
         Arrays.sort(micros);
         System.out.print(seen);
         System.out.printf("forks=%d mode=%s body=%s gcBeforeFork=%s stalls=%d (reached the caller: %d recognised early, %d at the "
-                        + "deadline) retried=%d (stalled before the body, replaced) p50=%.2fms p99=%.2fms max=%.0fms total=%.0fs%n",
-                count, mode, work ? "work" : "empty", gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried,
+                        + "deadline) retried=%d (stalled before the body, replaced) wrongStatus=%d p50=%.2fms p99=%.2fms max=%.0fms total=%.0fs%n",
+                count, mode, work ? "work" : "empty", gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried, wrongStatus.get(),
                 micros[count / 2] / 1e3, micros[count * 99 / 100] / 1e3, micros[count - 1] / 1e3,
                 (System.nanoTime() - start) / 1e9);
     }

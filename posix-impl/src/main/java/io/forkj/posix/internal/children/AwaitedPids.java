@@ -2,6 +2,7 @@ package io.forkj.posix.internal.children;
 
 import io.forkj.posix.internal.libc.Siginfo;
 
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcParser;
 
@@ -21,9 +22,8 @@ import java.util.Set;
  * the signals module's {@code Reaper} leaves it alone.
  */
 public final class AwaitedPids {
-    private static final boolean ARM64 = "aarch64".equals(System.getProperty("os.arch"));
-    private static final long WAIT4 = ARM64 ? 260 : 61;
-    private static final long WAITID = ARM64 ? 95 : 247;
+    private static final long WAIT4 = LinuxLibC.Sys.WAIT4;
+    private static final long WAITID = LinuxLibC.Sys.WAITID;
     private static final Path TASKS = ProcFs.self("task");
 
     private AwaitedPids() {

@@ -42,6 +42,10 @@ public interface LinuxLibC {
         public static final long FUTEX = ARM64 ? 98 : 202;
         /** {@code mmap(2)}: shared memory maps a memfd with it (six arguments, through {@link #syscall}). */
         public static final long MMAP = ARM64 ? 222 : 9;
+        /** {@code wait4(2)}, what glibc's {@code waitpid} calls: read in /proc/self/task/TID/syscall. */
+        public static final long WAIT4 = ARM64 ? 260 : 61;
+        /** {@code waitid(2)}: read in /proc/self/task/TID/syscall. */
+        public static final long WAITID = ARM64 ? 95 : 247;
     }
 
     /** Flags whose value is the same on x86-64 and arm64, written once. */

@@ -319,8 +319,10 @@ public final class SharedMemoryDemos {
         RawValue holding = new RawValue('i', 0);
         MpProcess holder = new MpProcess(() -> {
             lock.acquire();
-            holding.set(1);
+            // Printed before the flag the parent waits for: the parent kills the holder as soon as it sees the
+            // flag, and at load 20 that kill came before a line printed after it.
             System.out.println("holder " + ProcessHandle.current().pid() + " took the lock and hangs");
+            holding.set(1);
             Thread.sleep(600_000);
         });
         holder.start();

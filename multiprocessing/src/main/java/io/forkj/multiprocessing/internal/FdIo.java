@@ -32,6 +32,13 @@ public final class FdIo {
     private static final LinuxLibC LIBC = Native.libc();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
+    static {
+        // PollFds.put runs in forked children: initialize its class here, in the parent.
+        long scratch = MEMORY.allocateMemory(PollFds.SIZE, false);
+        PollFds.put(scratch, -1, (short) 0);
+        MEMORY.freeMemory(scratch);
+    }
+
     private FdIo() {
     }
 
@@ -140,9 +147,7 @@ public final class FdIo {
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
         long wait = timeoutMillis;
         while (true) {
-            MEMORY.putInt(pollfd, fd);
-            MEMORY.putShort(pollfd + 4, events);
-            MEMORY.putShort(pollfd + 6, (short) 0);
+            PollFds.put(pollfd, fd, events);
             int n = LIBC.poll(pollfd, 1, (int) Math.min(wait, Integer.MAX_VALUE));
             if (n > 0) {
                 return true;

@@ -17,6 +17,7 @@ public final class PollFds {
     public static final short POLLOUT = 0x4;
     private static final int EVENTS = 4;
     private static final int REVENTS = 6;
+    private static final com.kenai.jffi.MemoryIO MEMORY = com.kenai.jffi.MemoryIO.getInstance();
 
     private PollFds() {
     }
@@ -34,6 +35,17 @@ public final class PollFds {
             p.putShort((long) i * SIZE + EVENTS, events);
         }
         return p;
+    }
+
+    /**
+     * Writes one {@code pollfd} ({@code fd}, {@code events}, {@code revents} 0) at {@code address}, memory the
+     * caller allocated: for code that polls in a forked JVM child from a buffer made before the fork, which must
+     * not allocate. The caller runs it once in the parent first, so this class is initialized there.
+     */
+    public static void put(long address, int fd, short events) {
+        MEMORY.putInt(address, fd);
+        MEMORY.putShort(address + EVENTS, events);
+        MEMORY.putShort(address + REVENTS, (short) 0);
     }
 
     /** {@code revents} of entry {@code i}. */

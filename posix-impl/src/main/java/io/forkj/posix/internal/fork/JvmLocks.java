@@ -266,14 +266,7 @@ public final class JvmLocks {
         }
     }
 
-    private static final class MapsEntry {
-        final Path path;
-        final long base;
-
-        MapsEntry(Path path, long base) {
-            this.path = path;
-            this.base = base;
-        }
+    private record MapsEntry(Path path, long base) {
     }
 
     /** libjvm.so's path and load address: its private mapping at file offset 0 (the loader's, not a reader's). */
@@ -288,14 +281,7 @@ public final class JvmLocks {
         return null;
     }
 
-    private static final class Symbol {
-        final String name;
-        final long value;
-
-        Symbol(String name, long value) {
-            this.name = name;
-            this.value = value;
-        }
+    private record Symbol(String name, long value) {
     }
 
     /** The 8-byte data objects in the library's {@code .symtab} (ELF64 little-endian) that are child-path locks. */

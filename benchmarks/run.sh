@@ -4,6 +4,7 @@
 # Not part of `mvn verify`. Takes a few minutes on 2 cores.
 #   benchmarks/run.sh            # full run
 #   ROUNDS=3 benchmarks/run.sh   # quicker, noisier
+#   SECTIONS="fork exit" benchmarks/run.sh   # only these sections (fork spawn getpid snapshot scan cli exit stalls mp)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -35,6 +36,9 @@ minimum() { sort -g | head -1; }
 ms() { awk -v n="$1" 'BEGIN {printf "%.3f ms", n / 1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == "<=") ? v <= t : v >= t; print ok ? "met" : "missed"}'; }
+
+sections=" ${SECTIONS:-fork spawn getpid snapshot scan cli exit stalls mp} "
+want() { [[ "$sections" == *" $1 "* ]]; }
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
@@ -71,6 +75,7 @@ judged() {
 }
 
 # 1. fork + _exit + waitpid, interleaved with C at the same resident set size
+if want fork; then
 log "fork + _exit + waitpid..."
 rss=$(jrun io.forkj.benchmarks.ForkLatency raw 20 1 | awk '/^rss_mib/ {print $2}')
 py_fork_cmd='python3 - 1 <<'"'"'PY'"'"'
@@ -96,16 +101,20 @@ else
 fi
 rr=$(pair_ratios "$raw" "$c_fork")
 row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB)" "$(ms "$(printf '%s' "$raw" | median)")" "C, same RSS: $(ms "$(printf '%s' "$c_fork" | median)")" "$(printf '%s' "$rr" | spread) C" "(reference for the guarded row)"
+fi
 
 # 2. exec /bin/true, interleaved with ProcessBuilder and C posix_spawn
+if want spawn; then
 log "exec /bin/true..."
 interleave "$rounds" "jrun io.forkj.benchmarks.SpawnLatency 200 1" "jrun io.forkj.benchmarks.ProcessBuilderLatency 200 1" \
   "$build/spawn_true 200 1"
 sp=${V[0]}; pb=${V[1]}; c_spawn=${V[2]}
 r1=$(pair_ratios "$pb" "$sp"); r2=$(pair_ratios "$sp" "$c_spawn")
 row "exec \`/bin/true\` (\`Spawn.exec\`)" "$(ms "$(printf '%s' "$sp" | median)")" "ProcessBuilder: $(ms "$(printf '%s' "$pb" | median)"); C posix_spawn: $(ms "$(printf '%s' "$c_spawn" | median)")" "$(printf '%s' "$r1" | spread) faster than PB; $(printf '%s' "$r2" | spread) C" "≥ 2× faster than PB: $(judged "$r1" ">=" 2); ≤ 1.3× C: $(judged "$r2" "<=" 1.3)"
+fi
 
 # 3. getpid / getppid (JMH, with the gc profiler for allocation)
+if want getpid; then
 log "getpid / getppid (JMH)..."
 jmh_flags=()
 [ ${#flags[@]} -gt 0 ] && jmh_flags=(-jvmArgsAppend "${flags[*]}")
@@ -117,8 +126,10 @@ for call in getpid getppid; do
   s=$(score "$call"); r=$(ratio "$s" "$c")
   row "\`$call\` (facade, JMH; $(alloc "$call") B allocated per call)" "$(printf '%.1f ns' "$s")" "C \`syscall(SYS_$call)\`: $(printf '%.1f ns' "$c")" "${r}× C" "≤ 1.3× C: $(verdict "$r" "<=" 1.3)"
 done
+fi
 
 # 4. process-table snapshot with 1,000 extra sleeping processes (JMH starts and kills them itself)
+if want snapshot; then
 log "process-table snapshot (JMH, 1,000 extra sleepers)..."
 "$java_bin" "${flags[@]}" -jar "$jar" ProcessTableBenchmark -prof gc -rf csv -rff "$build/snapshot.csv" "${jmh_flags[@]}" >"$build/snapshot.log" 2>&1
 tscore() { awk -F, -v b="$1" '$1 ~ "ProcessTableBenchmark."b"\"$" {print $5}' "$build/snapshot.csv"; }
@@ -146,19 +157,25 @@ PY
 fi
 r1=$(ratio "$oshi" "$fj"); r2=$(ratio "$psj" "$fj")
 row "process-table snapshot, 1,000 extra processes (JMH; $(talloc forkjSnapshot) KiB allocated per snapshot, OSHI $(talloc oshiGetProcesses) KiB)" "$(printf '%.1f ms' "$fj")" "OSHI \`getProcesses()\`: $(printf '%.1f ms' "$oshi"); \`ps -eo pid,ppid,stat,comm\` run from Java: $(printf '%.1f ms' "$psj"); psutil \`process_iter\`: $psutil_ms" "${r1}× faster than OSHI; ${r2}× faster than ps" "≥ 3× OSHI: $(verdict "$r1" ">=" 3); faster than ps: $(verdict "$r2" ">=" 1)"
+fi
 
 # 4b. the same snapshot against the limit: a C program reading the same files, interleaved, 1,000 extra sleepers
+if want scan; then
 log "process-table snapshot vs a C scanner of the same files..."
 setsid sh -c 'for i in $(seq 1000); do sleep 3600 & done; wait' & herd=$!
 while [ "$(pgrep -c -P "$herd" sleep || true)" -lt 1000 ]; do sleep 0.2; done
-interleave "$rounds" "jrun io.forkj.benchmarks.SnapshotLoop 50 1" "$build/proc_scan 50 1"
+interleave "$rounds" "jrun io.forkj.benchmarks.SnapshotLoop 50 1 native" "$build/proc_scan 50 1" \
+  "jrun io.forkj.benchmarks.SnapshotLoop 50 1 java"
 kill -KILL -- -"$herd" 2>/dev/null || true
 wait "$herd" 2>/dev/null || true
-snap=${V[0]}; c_scan=${V[1]}
-r=$(pair_ratios "$snap" "$c_scan")
-row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same \`stat\` and \`status\` files: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
+snap=${V[0]}; c_scan=${V[1]}; snap_java=${V[2]}
+r=$(pair_ratios "$snap" "$c_scan"); rj=$(pair_ratios "$snap_java" "$c_scan")
+row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop; native binding loaded: \`openat\`/\`read\`)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same \`stat\` and \`status\` files: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
+row "the same before the native binding is loaded (\`java.io\` reader, as \`forkj ps\` reads)" "$(ms "$(printf '%s' "$snap_java" | median)")" "C, same pairs: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$rj" | spread) C" "(reported; no target)"
+fi
 
 # 4c. the command line as a user runs it: whole commands, interleaved with ps
+if want cli; then
 log "forkj ps --all and forkj --version as whole commands..."
 "$root/forkj" --version >/dev/null 2>&1   # builds the launcher's class-data archive outside the timing
 wall() { local t=$(date +%s%N); "$@" >/dev/null 2>&1; echo $(( $(date +%s%N) - t )); }
@@ -167,8 +184,10 @@ fps=${V[0]}; pps=${V[1]}; fver=${V[2]}
 r=$(pair_ratios "$fps" "$pps")
 fps_ms=$(printf '%s' "$fps" | median)
 row "\`forkj ps --all\`, whole command (launcher with class-data archive)" "$(ms "$fps_ms")" "\`ps -e -o pid,ppid,stat,comm\`: $(ms "$(printf '%s' "$pps" | median)"); \`forkj --version\`: $(ms "$(printf '%s' "$fver" | median)")" "$(printf '%s' "$r" | spread) ps" "≤ 150 ms: $(judged "$(printf '%s' "$fps" | awk '{printf "%.4f\n", $1 / 1e6}')" "<=" 150)"
+fi
 
 # 5. child-exit notification: kill -> future complete, and reaping many children at once, interleaved with C
+if want exit; then
 log "child-exit notification..."
 interleave "$rounds" "jrun io.forkj.benchmarks.ExitLatency latency 100" "$build/exit_reap latency 100" \
   "jrun io.forkj.benchmarks.ExitLatency throughput 1000" "$build/exit_reap throughput 1000"
@@ -177,8 +196,10 @@ r1=$(pair_ratios "$lat" "$c_lat"); r2=$(pair_ratios "$thr" "$c_thr")
 us() { awk -v n="$1" 'BEGIN {printf "%.0f µs", n / 1e3}'; }
 row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher\`, pidfd + poll)" "$(us "$(printf '%s' "$lat" | median)")" "C \`kill\` + \`waitpid\`: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$r1" | spread) C" "≤ 1.5× C: $(judged "$r1" "<=" 1.5)"
 row "reaping 1,000 children killed at once, per child (\`ExitWatcher\`)" "$(us "$(printf '%s' "$thr" | median)")" "C \`waitpid\` loop: $(us "$(printf '%s' "$c_thr" | median)")" "$(printf '%s' "$r2" | spread) C" "≤ 1.5× C: $(judged "$r2" "<=" 1.5)"
+fi
 
 # 6. guarded-fork stall rate: stalls before the body are retried by Fork.run; goal 0 reaching the caller
+if want stalls; then
 log "guarded-fork stall rate (several minutes)..."
 for mode in "idle nogc ${STALL_IDLE:-10000}" "threads8 nogc ${STALL_IDLE:-10000}" "busy nogc ${STALL_BUSY:-10000}" \
             "idle gc ${STALL_IDLE:-10000}" "threads8 gc ${STALL_IDLE:-10000}" "busy gc ${STALL_BUSY:-10000}"; do
@@ -191,17 +212,24 @@ for mode in "idle nogc ${STALL_IDLE:-10000}" "threads8 nogc ${STALL_IDLE:-10000}
   label=$([ "$1" = threads8 ] && echo "8 threads forking" || echo "$1 parent")
   row "guarded-fork stalls, $label, gcBeforeFork=$([ "$2" = gc ] && echo true || echo false) ($3 forks, empty body)" "$stalls reached the caller (${per10k} per 10,000); $retried stalled before the body and were retried; median fork+wait $p50" "—" "—" "0 reaching the caller: $([ "$stalls" = 0 ] && echo met || echo missed)"
 done
+fi
 
 # 7. multiprocessing: MpProcess start + join per start method vs CPython's multiprocessing (interleaved)
+if want mp; then
 log "multiprocessing process start + join (benchmarks/mp/process.sh)..."
 while IFS= read -r line; do rows+=("$line"); done < <("$here/mp/process.sh" "$jar" "${MP_ROUNDS:-5}")
+fi
 
 # 8. multiprocessing: Queue, Pool, ProcessPoolExecutor, Manager against CPython (benchmarks/mp/queue.sh)
+if want mp; then
 log "multiprocessing queue/pool/executor/manager vs CPython..."
 while IFS= read -r line; do rows+=("$line"); done < <(QUEUE_SH_ROWS_ONLY=1 ROUNDS="$rounds" "$here/mp/queue.sh" "$jar")
+fi
 
 # 9. multiprocessing shared memory and locks vs CPython (issue 14): rows from benchmarks/mp/shm.sh
+if want mp; then
 while IFS= read -r line; do rows+=("$line"); done < <(ROUNDS="$rounds" "$here/mp/shm.sh" "$jar")
+fi
 
 cores=$(nproc)
 kernel=$(uname -r)
@@ -217,4 +245,4 @@ $(printf '%s\n' "${rows[@]}")
 TABLE
 
 # 7. multiprocessing Pipe, one way, against CPython (its own table)
-"$here/mp/pipe.sh"
+if want mp; then "$here/mp/pipe.sh"; fi

@@ -14,10 +14,14 @@ import picocli.CommandLine.Parameters;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -26,12 +30,45 @@ import java.util.stream.Collectors;
  * 2 bad usage, with a one-line error naming the bad value.
  */
 @Command(name = "forkj", mixinStandardHelpOptions = true, versionProvider = ForkjCommand.Version.class,
-        description = "The Unix process model for Java on Linux: demos and process tools.",
-        subcommands = {ForkjCommand.Tour.class, ForkjCommand.DemoCommand.class, ForkjCommand.Ps.class,
-                ForkjCommand.Zombies.class, ForkjCommand.Orphans.class, ForkjCommand.Tree.class, Watch.class,
-                DaemonCommand.class, AutoComplete.GenerateCompletion.class})
+        description = "The Unix process model for Java on Linux: demos and process tools.")
 public final class ForkjCommand implements Callable<Integer> {
     static final int USAGE = 2;
+
+    /**
+     * The subcommands by name, in help order. Registered lazily: picocli builds a subcommand's model by reflection
+     * over its annotations, which costs a short command more than its own work, so a command line that names a
+     * subcommand registers that one alone; any other (help, no argument, a typo to suggest for) registers all, and
+     * so does {@code generate-completion}, whose script describes them all.
+     * Each name is the one in the class's {@code @Command} (ForkjCommandTest checks it).
+     */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    private static final String COMPLETION = "generate-completion";
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("tour", Tour::new);
+        m.put("demo", DemoCommand::new);
+        m.put("ps", Ps::new);
+        m.put("zombies", Zombies::new);
+        m.put("orphans", Orphans::new);
+        m.put("tree", Tree::new);
+        m.put("watch", Watch::new);
+        m.put("daemon", DaemonCommand::new);
+        m.put(COMPLETION, AutoComplete.GenerateCompletion::new);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The command line for {@code args}, with the subcommands it may need (see {@link #SUBCOMMANDS}). */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new ForkjCommand());
+        Supplier<Object> named = args.length > 0 && !args[0].equals(COMPLETION) ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cl.addSubcommand(named.get());
+        } else if (!(args.length == 1 && (args[0].equals("--version") || args[0].equals("-V")))) {
+            SUBCOMMANDS.values().forEach(s -> cl.addSubcommand(s.get()));
+        }
+        return cl;
+    }
 
     /** {@code forkj --version}: the Maven project version the jar was built from, and the JVM it runs on. */
     static final class Version implements CommandLine.IVersionProvider {
@@ -51,7 +88,7 @@ public final class ForkjCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.out);
+        commandLine().usage(System.out);
         return 0;
     }
 
@@ -254,7 +291,7 @@ public final class ForkjCommand implements Callable<Integer> {
 
     /** Entry point of the runnable jar. */
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new ForkjCommand());
+        CommandLine cl = commandLine(args);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("forkj: " + ex.getMessage() + " (see forkj "
                     + ex.getCommandLine().getCommandName().replace("forkj", "").trim() + " --help)");

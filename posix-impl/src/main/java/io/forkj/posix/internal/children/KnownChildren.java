@@ -37,7 +37,8 @@ public final class KnownChildren {
     }
 
     private static final Map<Integer, Entry> BY_PID = new ConcurrentHashMap<>();
-    private static final int JVM_PID = Native.posix().getpid();
+    /** This JVM, read without the native binding: a process-table scan alone must not load it. */
+    private static final int JVM_PID = (int) ProcessHandle.current().pid();
 
     private KnownChildren() {
     }

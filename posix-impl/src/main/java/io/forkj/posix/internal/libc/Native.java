@@ -20,6 +20,10 @@ public final class Native {
     private static final LinuxLibC LIBC = LinuxLibC.load();
     private static final Runtime RUNTIME = Runtime.getSystemRuntime();
 
+    static {
+        BindingState.markLoaded();
+    }
+
     private Native() {
     }
 

@@ -7,8 +7,6 @@ import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
 import io.forkj.posix.internal.children.KnownChildren;
-import io.forkj.posix.internal.libc.Native;
-import jnr.constants.platform.Sysconf;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +21,8 @@ import java.util.OptionalInt;
  * other file gives; the uid comes free with it), plus {@code cmdline} when asked. Registered with ServiceLoader.
  */
 public final class LinuxProcessTable implements ProcessTableProvider {
+    /** {@code AT_CLKTCK} of {@code <elf.h>}: the auxiliary-vector entry of the clock tick rate. */
+    private static final long AT_CLKTCK = 17;
     private static final long CLOCK_TICKS = clockTicks();
     private static final long BOOT_EPOCH_SECONDS = ProcFs.system().bootTimeSeconds();
     /** Session of a parent the scan did not see. */
@@ -42,9 +42,17 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         this.bootEpochSeconds = procFs == ProcFs.system() ? BOOT_EPOCH_SECONDS : procFs.bootTimeSeconds();
     }
 
+    /**
+     * {@code sysconf(_SC_CLK_TCK)} as glibc answers it, without the native binding: the kernel's {@code AT_CLKTCK}
+     * from this process's auxiliary vector (USER_HZ, the unit of /proc's times), 100 if it cannot be read.
+     */
     private static long clockTicks() {
-        long hz = Native.posix().sysconf(Sysconf._SC_CLK_TCK);
-        return hz > 0 ? hz : 100;
+        try {
+            long hz = ProcParser.auxvValue(java.nio.file.Files.readAllBytes(ProcFs.self("auxv")), AT_CLKTCK);
+            return hz > 0 ? hz : 100;
+        } catch (java.io.IOException unreadable) {
+            return 100;
+        }
     }
 
     /** Wall-clock time of a start time in clock ticks after boot ({@code starttime} of /proc/PID/stat). */
@@ -68,7 +76,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         Row[] rows;
         int count = 0;
         List<Integer> unreadable = new ArrayList<>(0);
-        try (ProcReader reader = new ProcReader(procFs)) {
+        try (ProcReader reader = ProcReader.open(procFs)) {
             int[] pids = reader.pids();
             Arrays.sort(pids);
             rows = new Row[pids.length];
@@ -149,7 +157,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
 
     @Override
     public Optional<ProcessInfo> process(int pid) {
-        try (ProcReader reader = new ProcReader(procFs)) {
+        try (ProcReader reader = ProcReader.open(procFs)) {
             Row row = read(reader, pid, true);
             if (row == null) {
                 return Optional.empty();
@@ -171,7 +179,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
 
     @Override
     public Optional<Sample> sample(ProcessIdentity identity) {
-        try (ProcReader reader = new ProcReader(procFs)) {
+        try (ProcReader reader = ProcReader.open(procFs)) {
             return sample(reader, identity);
         }
     }
@@ -179,7 +187,7 @@ public final class LinuxProcessTable implements ProcessTableProvider {
     @Override
     public List<Optional<Sample>> samples(List<ProcessIdentity> identities) {
         List<Optional<Sample>> result = new ArrayList<>(identities.size());
-        try (ProcReader reader = new ProcReader(procFs)) {
+        try (ProcReader reader = ProcReader.open(procFs)) {
             for (ProcessIdentity identity : identities) {
                 result.add(sample(reader, identity));
             }

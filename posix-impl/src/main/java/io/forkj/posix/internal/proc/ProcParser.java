@@ -287,6 +287,25 @@ public final class ProcParser {
         return negative ? -value : value;
     }
 
+    /**
+     * The value of entry {@code type} of an auxiliary vector ({@code /proc/PID/auxv}: pairs of native-endian
+     * 64-bit words, type then value, ending with type 0), or -1 if it has none.
+     */
+    public static long auxvValue(byte[] auxv, long type) {
+        java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(auxv).order(java.nio.ByteOrder.nativeOrder());
+        while (words.remaining() >= 16) {
+            long key = words.getLong();
+            long value = words.getLong();
+            if (key == type) {
+                return value;
+            }
+            if (key == 0) {
+                break;
+            }
+        }
+        return -1;
+    }
+
     /** {@link #parseLong(byte[], int, int)} over {@code s[from, to)}. */
     public static long parseLong(CharSequence s, int from, int to) {
         byte[] b = s.subSequence(from, to).toString().getBytes(StandardCharsets.UTF_8);

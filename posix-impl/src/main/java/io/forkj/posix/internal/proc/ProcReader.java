@@ -1,62 +1,36 @@
 package io.forkj.posix.internal.proc;
 
-import io.forkj.PosixException;
-import io.forkj.posix.internal.libc.LinuxLibC;
-import io.forkj.posix.internal.libc.Native;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import io.forkj.posix.internal.libc.BindingState;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
- * Reads {@code /proc} files: one open descriptor of the root ({@link ProcFs}), {@code openat} relative to it, one direct
- * buffer reused for every read, and {@code getdents64} for the pid list. A whole scan so allocates nothing per
- * file (no Path, no stream, no channel). Not thread-safe: one reader per scan. Parsing is {@link ProcParser}'s.
+ * Reads {@code /proc} files whole, one at a time, into a buffer it reuses; parsing is {@link ProcParser}'s. Not
+ * thread-safe: one reader per scan or per sampling thread.
+ *
+ * <p>Two implementations, chosen by {@link #open}: {@link NativeProcReader} ({@code openat}/{@code read} through
+ * the native binding, nothing allocated per file) once this JVM has loaded that binding, and {@link JavaProcReader}
+ * ({@code java.io}) before: a command that lists processes and exits must not spend 250-400 ms loading jffi and
+ * generating jnr stubs to read text files (measured in docs/DESIGN.md, "Reading /proc").
  */
-final class ProcReader implements AutoCloseable {
+abstract sealed class ProcReader implements AutoCloseable permits NativeProcReader, JavaProcReader {
     /** {@link #read} result: the process is gone (ENOENT, ESRCH, or an empty stat file). */
     static final int GONE = -1;
     /** {@link #read} result: the file exists but may not be read (EACCES, EPERM: hidepid, ptrace rules). */
     static final int UNREADABLE = -2;
-    private int lastErrno;
 
     static final byte[] STAT = ascii("stat");
     static final byte[] STATUS = ascii("status");
     static final byte[] CMDLINE = ascii("cmdline");
     static final byte[] SCHEDSTAT = ascii("schedstat");
 
-    private static final int AT_FDCWD = -100;
-    private static final int O_RDONLY_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
-    private static final int ENOENT = 2;
-    private static final int ESRCH = 3;
-    private static final int BUFFER = 16 * 1024;
-    private static final Runtime RUNTIME = Runtime.getSystemRuntime();
+    static final int ENOENT = 2;
+    static final int ESRCH = 3;
+    static final int EACCES = 13;
 
-    private final LinuxLibC libc = Native.libc();
-    private final Pointer path = Memory.allocateDirect(RUNTIME, 64);
-    private final Pointer buffer = Memory.allocateDirect(RUNTIME, BUFFER);
-    private final byte[] pathBytes = new byte[64];
-    private byte[] bytes = new byte[BUFFER];
-    private final int procFd;
-    private final String root;
-
-    /** A reader of the configured root ({@link ProcFs#system()}). */
-    ProcReader() {
-        this(ProcFs.system());
-    }
-
-    ProcReader(ProcFs procFs) {
-        root = procFs.root().toString();
-        byte[] rootPath = (root + "\0").getBytes(StandardCharsets.UTF_8);
-        // The path buffer serves unless a fixture root is longer: /proc itself costs no extra allocation.
-        Pointer rootPointer = rootPath.length <= pathBytes.length ? path : Memory.allocateDirect(RUNTIME, rootPath.length);
-        rootPointer.put(0, rootPath, 0, rootPath.length);
-        procFd = libc.openat(AT_FDCWD, rootPointer, O_RDONLY_CLOEXEC);
-        if (procFd < 0) {
-            throw new PosixException("open(\"" + root + "\")", Native.errno());
-        }
+    /** The reader for {@code procFs}: native if this JVM has loaded the native binding, else {@code java.io}. */
+    static ProcReader open(ProcFs procFs) {
+        return BindingState.isLoaded() ? new NativeProcReader(procFs) : new JavaProcReader(procFs);
     }
 
     private static byte[] ascii(String s) {
@@ -64,101 +38,24 @@ final class ProcReader implements AutoCloseable {
     }
 
     /** The bytes the last {@link #read} returned. */
-    byte[] bytes() {
-        return bytes;
-    }
+    abstract byte[] bytes();
 
     /** The pid of every process (thread-group leaders: /proc lists no other thread at its top). */
-    int[] pids() {
-        int[] pids = new int[1024];
-        int count = 0;
-        while (true) {
-            long n = libc.getdents64(procFd, buffer, BUFFER);
-            if (n < 0) {
-                throw new PosixException("getdents64(" + root + ")", Native.errno());
-            }
-            if (n == 0) {
-                return Arrays.copyOf(pids, count);
-            }
-            buffer.get(0, bytes, 0, (int) n);
-            // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-            for (int off = 0; off < n; ) {
-                int reclen = (bytes[off + 16] & 0xff) | (bytes[off + 17] & 0xff) << 8;
-                int pid = 0;
-                int i = off + 19;
-                while (bytes[i] >= '0' && bytes[i] <= '9') {
-                    pid = pid * 10 + bytes[i++] - '0';
-                }
-                if (bytes[i] == 0 && i > off + 19) {
-                    if (count == pids.length) {
-                        pids = Arrays.copyOf(pids, count * 2);
-                    }
-                    pids[count++] = pid;
-                }
-                off += reclen;
-            }
-        }
-    }
+    abstract int[] pids();
 
     /**
-     * Reads {@code /proc/PID/name} whole into {@link #bytes()}.
+     * Reads {@code /proc/PID/name} whole into {@link #bytes()}, for files the kernel writes in one go: a single
+     * record ({@code stat}, {@code status}, {@code schedstat}) or {@code cmdline}. It stops at the first short
+     * read, which ends such a file; a multi-page {@code seq_file} such as {@code maps} arrives one page per read
+     * and would be cut after the first.
      *
      * @return the length, or {@link #GONE} or {@link #UNREADABLE}
      */
-    int read(int pid, byte[] name) {
-        // "PID/name\0" relative to the /proc descriptor, written digit by digit: no String for the path.
-        int digits = 1;
-        for (int v = pid; v >= 10; v /= 10) {
-            digits++;
-        }
-        for (int v = pid, i = digits - 1; i >= 0; i--, v /= 10) {
-            pathBytes[i] = (byte) ('0' + v % 10);
-        }
-        int len = digits;
-        pathBytes[len++] = '/';
-        System.arraycopy(name, 0, pathBytes, len, name.length);
-        len += name.length;
-        pathBytes[len++] = 0;
-        path.put(0, pathBytes, 0, len);
-        int fd = libc.openat(procFd, path, O_RDONLY_CLOEXEC);
-        if (fd < 0) {
-            return failure(Native.errno());
-        }
-        try {
-            int total = 0;
-            while (true) {
-                long n = libc.read(fd, buffer, BUFFER);
-                if (n < 0) {
-                    return failure(Native.errno());
-                }
-                if (total + n > bytes.length) {
-                    bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, total + (int) n));
-                }
-                buffer.get(0, bytes, total, (int) n);
-                total += (int) n;
-                // /proc files hand out everything they have in one read when the buffer is large enough, so a
-                // short read is the end: no second read just to see 0.
-                if (n < BUFFER) {
-                    return total;
-                }
-            }
-        } finally {
-            libc.close(fd);
-        }
-    }
-
-    private int failure(int errno) {
-        lastErrno = errno;
-        return errno == ENOENT || errno == ESRCH ? GONE : UNREADABLE;
-    }
+    abstract int read(int pid, byte[] name);
 
     /** The errno of the last failed {@link #read}, for the caller's exception. */
-    int lastErrno() {
-        return lastErrno;
-    }
+    abstract int lastErrno();
 
     @Override
-    public void close() {
-        libc.close(procFd);
-    }
+    public abstract void close();
 }

@@ -7,11 +7,11 @@ import java.util.Optional;
 
 /**
  * Repeated samples of processes through one open {@code /proc} handle, for a sampler that looks every few
- * milliseconds (the lifecycle tracker): opening a reader costs an fd and a 16 KiB direct buffer, so a sampler
+ * milliseconds (the lifecycle tracker): opening a reader costs a 16 KiB buffer (and, once the native binding is loaded, an fd), so a sampler
  * keeps one instead of opening one per look. Not thread-safe: one sampler per sampling thread.
  */
 public final class ProcSampler implements AutoCloseable {
-    private final ProcReader reader = new ProcReader();
+    private final ProcReader reader = ProcReader.open(ProcFs.system());
 
     /** The state letter and time on CPU of {@code identity} now; empty once it is gone or its pid recycled. */
     public Optional<Sample> sample(ProcessIdentity identity) {

@@ -32,7 +32,7 @@ public final class ProcStat {
      */
     public static List<StatLine> all() {
         List<StatLine> result = new ArrayList<>();
-        try (ProcReader reader = new ProcReader()) {
+        try (ProcReader reader = ProcReader.open(ProcFs.system())) {
             for (int pid : reader.pids()) {
                 int n = reader.read(pid, ProcReader.STAT);
                 if (n > 0) {

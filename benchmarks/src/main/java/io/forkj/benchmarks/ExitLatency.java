@@ -63,12 +63,18 @@ public final class ExitLatency {
         return Spawn.exec("sleep", "600").pid();
     }
 
+    /**
+     * Runs the measured path until compiled, then lets the compiler threads go idle: C2 compiling beside a timed
+     * loop takes one of 2 cores, and a kill + waitpid from Java measured 800 µs that way against 500 µs with
+     * {@code -Xint} (200 warm-up rounds were too few).
+     */
     private static void warmUp(Posix posix, ExitWatcher watcher) throws Exception {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 1000; i++) {
             int pid = pausedChild(posix);
             CompletableFuture<WaitStatus> exit = watcher.watch(pid);
             posix.kill(pid, Signal.SIGKILL);
             exit.get(10, TimeUnit.SECONDS);
         }
+        Thread.sleep(1000);
     }
 }

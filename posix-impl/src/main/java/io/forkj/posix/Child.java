@@ -8,6 +8,7 @@ import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.libc.Pidfd;
+import io.forkj.posix.internal.children.ExitFuture;
 import io.forkj.posix.internal.children.SharedPidfd;
 import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.StallProbe;
@@ -148,8 +149,10 @@ public final class Child {
      * {@link #whenReaped()} whichever thread reaps first. It completes with the {@link WaitStatus}; exceptionally
      * with {@link ForkStallException} when a forked child stalled or passed its deadline (it was killed and
      * reaped), or with the {@link PosixException} ({@code ECHILD}) when something else reaped it. Each call returns
-     * a new future (completing it does not affect the child or other callers); it completes on the watcher thread,
-     * so attach slow work with the {@code *Async} methods.
+     * a new future (completing it does not affect the child or other callers). A thread blocked in its
+     * {@code get()} or {@code join()} waits for the exit itself, as C's {@code waitpid} does, instead of waiting to
+     * be woken by the watcher thread; callbacks run on whichever thread reaps (the watcher's or such a waiter), so
+     * attach slow work with the {@code *Async} methods.
      */
     public CompletableFuture<WaitStatus> onExit() {
         CompletableFuture<WaitStatus> shared = onExit;
@@ -159,7 +162,9 @@ public final class Child {
             shared = ExitWatcher.shared().watch(this);
             onExit = shared;
         }
-        CompletableFuture<WaitStatus> mine = new CompletableFuture<>();
+        // Its blocking get() waits for the exit in the caller's thread (through this handle) rather than for the
+        // watcher thread to wake it: one wake-up less between the exit and the waiter.
+        CompletableFuture<WaitStatus> mine = new ExitFuture(this::awaitForFuture);
         shared.whenComplete((status, failure) -> {
             if (failure != null) {
                 mine.completeExceptionally(failure instanceof java.util.concurrent.CompletionException
@@ -169,6 +174,14 @@ public final class Child {
             }
         });
         return mine;
+    }
+
+    private void awaitForFuture(boolean bounded, long untilNanos) throws InterruptedException {
+        try {
+            await(bounded, untilNanos);
+        } catch (RuntimeException reportedThroughTheFuture) {
+            // a stall or ECHILD: whenReaped() fails the watch's future, and so the caller's, with it
+        }
     }
 
     /** For {@link ExitWatcher}: the pidfd this handle owns, which the watcher polls instead of opening another. */

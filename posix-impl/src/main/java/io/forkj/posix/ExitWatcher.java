@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * kernels: {@code waitpid(pid, WNOHANG)} over the tracked pids every {@link #POLL_INTERVAL}.
  *
  * <p>Python has no direct equivalent; in C this is the pidfd + epoll loop of systemd's sd-event, or asyncio's
- * {@code PidfdChildWatcher}. The futures complete on the watcher thread: attach slow work with the
+ * {@code PidfdChildWatcher}. A thread blocked in a future's {@code get()} or {@code join()} waits for the exit
+ * itself (it sleeps on the pidfd and reaps, as {@code waitpid} would), so one wake-up, not two, lies between the
+ * exit and that thread. Callbacks run on whichever thread reaps, usually the watcher's: attach slow work with the
  * {@code *Async} methods so the thread stays free.
  */
 public final class ExitWatcher implements AutoCloseable {

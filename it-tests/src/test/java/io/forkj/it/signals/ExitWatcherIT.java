@@ -166,6 +166,73 @@ class ExitWatcherIT {
     }
 
     /**
+     * A thread blocked in {@code get()} waits for the exit itself: with the watcher's thread held up in a slow
+     * callback (which should not happen, but a user may do it), a second child's future still completes for the
+     * thread waiting on it, and its callbacks run there. Before, such a waiter slept until the watcher thread was
+     * free.
+     */
+    @Test
+    void aWaiterReapsItselfWhileTheWatcherThreadIsBusy() throws Exception {
+        try (ExitWatcher watcher = ExitWatcher.start(ExitWatcher.Mechanism.PIDFD)) {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+            int first = Spawn.program("sleep", "1000");
+            int second = Spawn.program("sleep", "1000");
+            CompletableFuture<WaitStatus> firstExit = watcher.watch(first);
+            CompletableFuture<WaitStatus> secondExit = watcher.watch(second);
+            firstExit.thenRun(() -> {
+                blocking.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                POSIX.kill(first, Signal.SIGKILL);
+                assertThat(blocking.await(10, TimeUnit.SECONDS)).as("the watcher thread ran the slow callback").isTrue();
+                Thread[] ranOn = new Thread[1];
+                CompletableFuture<Void> callback = secondExit.thenRun(() -> ranOn[0] = Thread.currentThread());
+                POSIX.kill(second, Signal.SIGKILL);
+                assertThat(secondExit.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(second, Signal.SIGKILL, false));
+                assertThat(callback).isDone();
+                assertThat(ranOn[0]).isSameAs(Thread.currentThread());
+                assertThat(Kernel.state(second)).as("reaped: no zombie left").isEmpty();
+            } finally {
+                release.countDown();
+            }
+            assertThat(firstExit.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(first, Signal.SIGKILL, false));
+        }
+    }
+
+    /** {@code get()} blocked on a live child answers an interrupt within its poll slice, as a future should. */
+    @Test
+    void aWaiterBlockedOnALiveChildCanBeInterrupted() throws Exception {
+        int pid = Spawn.program("sleep", "1000");
+        CompletableFuture<WaitStatus> exit = ExitWatcher.shared().watch(pid);
+        try {
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    exit.get();
+                    outcome.complete(null);
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            waiter.start();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+            waiter.interrupt();
+            assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            assertThat(exit).isNotDone();
+        } finally {
+            POSIX.kill(pid, Signal.SIGKILL);
+            assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+        }
+    }
+
+    /**
      * SIGKILL to future completion, one {@code sleep} child at a time (an exec'd program, so the figure is the
      * watcher's and not a JVM clone's address-space teardown). The C baseline is kill + waitpid on the same kind
      * of child; the benchmarks module compares them properly.

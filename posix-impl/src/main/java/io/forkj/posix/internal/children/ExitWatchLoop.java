@@ -55,7 +55,10 @@ public final class ExitWatchLoop {
     private volatile boolean closed;
     /** Set once the thread has left its poll loop for good: from then on any thread drops finished entries. */
     private volatile boolean stopped;
-    private boolean waitidByPidfd = true;
+    /** False once the kernel answered EINVAL to P_PIDFD (Linux 5.3): reap by pid from then on. */
+    private volatile boolean waitidByPidfd = true;
+    /** The longest a thread blocked in {@code get()} sleeps in one poll, so that an interrupt is seen. */
+    private static final int AWAIT_SLICE_MILLIS = 50;
 
     private static final class Entry {
         final int pid;
@@ -64,13 +67,14 @@ public final class ExitWatchLoop {
         final int fd;
         /** Set for a forked or spawned handle, which reaps its own child: the loop only wakes it. */
         final Child child;
-        final CompletableFuture<WaitStatus> future = new CompletableFuture<>();
+        final ExitFuture future;
 
-        Entry(int pid, SharedPidfd pidfd, Child child) {
+        Entry(ExitWatchLoop loop, int pid, SharedPidfd pidfd, Child child) {
             this.pid = pid;
             this.pidfd = pidfd;
             this.fd = pidfd == null ? -1 : pidfd.acquire();
             this.child = child;
+            this.future = new ExitFuture((bounded, until) -> loop.awaitHere(this, bounded, until));
         }
 
         /** Ends the loop's use of the pidfd; a raw pid's pidfd, owned by the loop alone, is retired first. */
@@ -133,7 +137,7 @@ public final class ExitWatchLoop {
                     throw notAChild(pid, "no process has this pid");
                 }
             }
-            Entry entry = new Entry(pid, pidfd, null);
+            Entry entry = new Entry(this, pid, pidfd, null);
             try {
                 checkWaitable(pid, entry.fd);
             } catch (RuntimeException e) {
@@ -163,7 +167,7 @@ public final class ExitWatchLoop {
             }
             // A pidfd already retired (the handle reaped the child since whenReaped() was taken) gives fd -1:
             // the handle's future completes the entry, and no number is polled.
-            Entry entry = new Entry(child.pid(), pidfds ? pidfd : null, child);
+            Entry entry = new Entry(this, child.pid(), pidfds ? pidfd : null, child);
             CompletableFuture<WaitStatus> future = add(entry);
             // Whoever reaps (this thread through the handle, or a waitFor elsewhere) completes the entry.
             reaped.whenComplete((status, failure) -> {
@@ -329,6 +333,15 @@ public final class ExitWatchLoop {
         if (e.future.isDone() || reapThroughHandle(e)) {
             return;
         }
+        // The watcher thread and a thread blocked in the future's get() may both see the pidfd readable.
+        synchronized (e) {
+            if (!e.future.isDone()) {
+                reapRaw(e, info);
+            }
+        }
+    }
+
+    private void reapRaw(Entry e, Pointer info) {
         if (waitidByPidfd) {
             Siginfo.clear(info);
             int r = Native.libc().waitid(Siginfo.P_PIDFD, e.fd, info, Siginfo.WEXITED | Siginfo.WNOHANG);
@@ -344,6 +357,50 @@ public final class ExitWatchLoop {
             waitidByPidfd = false; // Linux 5.3: pidfd_open without P_PIDFD
         }
         reapByPid(e);
+    }
+
+    /**
+     * {@link ExitFuture}'s wait in the calling thread: a handle's child through the handle's own wait; a raw pid by
+     * sleeping on the entry's pidfd (one more use of it, so it cannot be closed meanwhile) and reaping it here. It
+     * returns early, leaving the future to block as usual, when there is no pidfd to sleep on.
+     */
+    private void awaitHere(Entry e, boolean bounded, long untilNanos) throws InterruptedException {
+        if (e.child != null) {
+            try {
+                if (bounded) {
+                    e.child.waitFor(java.time.Duration.ofNanos(Math.max(0, untilNanos - System.nanoTime())));
+                } else {
+                    e.child.waitFor();
+                }
+            } catch (RuntimeException reportedThroughTheFuture) {
+                // a stall or ECHILD: the handle's whenReaped() fails the entry's future with it
+            }
+            return;
+        }
+        Pointer info = null;
+        while (!e.future.isDone()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for pid " + e.pid);
+            }
+            long left = bounded ? untilNanos - System.nanoTime() : Long.MAX_VALUE;
+            if (left <= 0) {
+                return;
+            }
+            int fd = e.pidfd == null ? -1 : e.pidfd.acquire();
+            if (fd < 0) {
+                return;
+            }
+            boolean exited;
+            try {
+                exited = Pidfd.awaitExit(fd, (int) Math.min(AWAIT_SLICE_MILLIS, Math.max(1, (left + 999_999) / 1_000_000)));
+            } finally {
+                e.pidfd.release();
+            }
+            if (exited) {
+                info = info == null ? Siginfo.allocate() : info;
+                reapPidfd(e, info);
+            }
+        }
     }
 
     private void dropRetired() {

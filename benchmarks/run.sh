@@ -77,7 +77,8 @@ judged() {
 # 1. fork + _exit + waitpid, interleaved with C at the same resident set size
 if want fork; then
 log "fork + _exit + waitpid..."
-rss=$(jrun io.forkj.benchmarks.ForkLatency raw 20 1 | awk '/^rss_mib/ {print $2}')
+probe=$(jrun io.forkj.benchmarks.ForkLatency raw 20 1)
+rss=$(printf '%s\n' "$probe" | awk '/^rss_mib/ {print $2}'); maps=$(printf '%s\n' "$probe" | awk '/^maps/ {print $2}')
 py_fork_cmd='python3 - 1 <<'"'"'PY'"'"'
 import os, sys, time
 for _ in range(int(sys.argv[1])):
@@ -91,16 +92,16 @@ for _ in range(int(sys.argv[1])):
 PY'
 if has_class io.forkj.posix.Fork; then
   interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency guarded 200 1" "jrun io.forkj.benchmarks.ForkLatency raw 200 1" \
-    "$build/fork_wait $rss 200 1" "$py_fork_cmd"
+    "$build/fork_wait $rss 200 1 $maps" "$py_fork_cmd"
   guarded=${V[0]}; raw=${V[1]}; c_fork=${V[2]}; py_fork=${V[3]}
   rg=$(pair_ratios "$guarded" "$c_fork")
-  row "fork + \`_exit\` + waitpid (guarded fork, empty body; JVM RSS ${rss} MiB)" "$(ms "$(printf '%s' "$guarded" | median)")" "C, same RSS: $(ms "$(printf '%s' "$c_fork" | median)"); Python \`os.fork\`: $(ms "$(printf '%s' "$py_fork" | median)")" "$(printf '%s' "$rg" | spread) C" "≤ 1.15× C: $(judged "$rg" "<=" 1.15)"
+  row "fork + \`_exit\` + waitpid (guarded fork, empty body; JVM RSS ${rss} MiB, ${maps} mappings)" "$(ms "$(printf '%s' "$guarded" | median)")" "C, same RSS and ${maps} mappings: $(ms "$(printf '%s' "$c_fork" | median)"); Python \`os.fork\`: $(ms "$(printf '%s' "$py_fork" | median)")" "$(printf '%s' "$rg" | spread) C" "≤ 1.15× C: $(judged "$rg" "<=" 1.15)"
 else
-  interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency raw 200 1" "$build/fork_wait $rss 200 1" "$py_fork_cmd"
+  interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency raw 200 1" "$build/fork_wait $rss 200 1 $maps" "$py_fork_cmd"
   raw=${V[0]}; c_fork=${V[1]}; py_fork=${V[2]}
 fi
 rr=$(pair_ratios "$raw" "$c_fork")
-row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB)" "$(ms "$(printf '%s' "$raw" | median)")" "C, same RSS: $(ms "$(printf '%s' "$c_fork" | median)")" "$(printf '%s' "$rr" | spread) C" "(reference for the guarded row)"
+row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB, ${maps} mappings)" "$(ms "$(printf '%s' "$raw" | median)")" "C, same RSS and ${maps} mappings: $(ms "$(printf '%s' "$c_fork" | median)")" "$(printf '%s' "$rr" | spread) C" "(reference for the guarded row)"
 fi
 
 # 2. exec /bin/true, interleaved with ProcessBuilder and C posix_spawn

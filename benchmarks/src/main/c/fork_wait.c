@@ -1,10 +1,12 @@
 /* Baseline for "fork + _exit + waitpid": touches RSS_MB of heap first, so fork copies as many page-table
- * entries as the JVM it is compared with, then times ROUNDS rounds of ITERS fork/_exit/waitpid each and
- * prints one line per round: "ns_per_op".
- * usage: fork_wait RSS_MB ITERS ROUNDS */
+ * entries as the JVM it is compared with, and, given MAPS, makes its mappings as many as the JVM's (fork copies
+ * one VMA per mapping: a JVM has hundreds, this program a handful), then times ROUNDS rounds of ITERS
+ * fork/_exit/waitpid each and prints one line per round: "ns_per_op".
+ * usage: fork_wait RSS_MB ITERS ROUNDS [MAPS] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,12 +18,27 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: fork_wait RSS_MB ITERS ROUNDS\n"); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: fork_wait RSS_MB ITERS ROUNDS [MAPS]\n"); return 2; }
     size_t mb = strtoul(argv[1], 0, 10);
     int iters = atoi(argv[2]), rounds = atoi(argv[3]);
     char *heap = malloc(mb << 20);
     if (mb && !heap) { perror("malloc"); return 1; }
     memset(heap, 1, mb << 20);
+    if (argc == 5) {
+        /* One page each, touched, protections alternating so that neighbours never merge into one VMA. */
+        int want = atoi(argv[4]);
+        FILE *maps = fopen("/proc/self/maps", "r");
+        int have = 0;
+        for (int c; maps && (c = fgetc(maps)) != EOF; ) have += c == '\n';
+        if (maps) fclose(maps);
+        long page = sysconf(_SC_PAGESIZE);
+        for (int i = have; i < want; i++) {
+            char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p == MAP_FAILED) { perror("mmap"); return 1; }
+            p[0] = 1;
+            if (i % 2 && mprotect(p, page, PROT_READ) != 0) { perror("mprotect"); return 1; }
+        }
+    }
     for (int r = 0; r < rounds; r++) {
         long long start = now_ns();
         for (int i = 0; i < iters; i++) {

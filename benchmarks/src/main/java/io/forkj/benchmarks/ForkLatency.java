@@ -8,7 +8,8 @@ import io.forkj.posix.ForkOptions;
 import java.time.Duration;
 
 /**
- * fork + _exit + waitpid from Java. Prints "rss_mib N" first (the C baseline then touches as much memory),
+ * fork + _exit + waitpid from Java. Prints "rss_mib N" and "maps N" first (the C baseline then touches as much
+ * memory and makes as many mappings),
  * then ns/op per round. Mode {@code raw}: the facade's fork; {@code guarded}: {@code Fork.run} with an empty
  * body (a stall, killed at its 2 s deadline, counts in the time, as a user would pay it).
  * usage: ForkLatency raw|guarded ITERS ROUNDS
@@ -47,6 +48,7 @@ public final class ForkLatency {
         }
         op.run();
         System.out.println("rss_mib " + Timing.residentMiB());
+        System.out.println("maps " + Timing.mappings());
         Timing.rounds(op, 50, iters, rounds);
     }
 }

@@ -35,6 +35,11 @@ final class Timing {
         return Long.parseLong(f[1]) * 4096 / (1 << 20);
     }
 
+    /** How many mappings this process has (lines of /proc/self/maps): what fork copies one VMA each of. */
+    static long mappings() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).size();
+    }
+
     static int intArg(String[] args, int index, int fallback) {
         return args.length > index ? Integer.parseInt(args[index]) : fallback;
     }

@@ -425,13 +425,12 @@ public final class ExitWatchLoop {
         }
     }
 
-    private final int[] rawStatus = new int[1];
-
     private void reapByPid(Entry e) {
         if (reapThroughHandle(e)) {
             return;
         }
         while (true) {
+            int[] rawStatus = new int[1]; // per call: a thread blocked in get() may reap beside the watcher's
             int r = Native.posix().waitpid(e.pid, rawStatus, Siginfo.WNOHANG);
             if (r > 0) {
                 deliver(e, WaitStatus.decode(r, rawStatus[0]));

@@ -200,6 +200,10 @@ class ExitWatcherIT {
                 assertThat(Kernel.state(second)).as("reaped: no zombie left").isEmpty();
             } finally {
                 release.countDown();
+                if (!secondExit.isDone()) {
+                    POSIX.kill(second, Signal.SIGKILL); // an assertion failed before the kill: leave no child
+                    secondExit.get(10, TimeUnit.SECONDS);
+                }
             }
             assertThat(firstExit.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(first, Signal.SIGKILL, false));
         }

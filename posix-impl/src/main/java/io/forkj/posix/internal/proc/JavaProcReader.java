@@ -42,28 +42,12 @@ final class JavaProcReader extends ProcReader {
         int[] pids = new int[names.length];
         int count = 0;
         for (String name : names) {
-            int pid = pidOf(name);
+            int pid = ProcParser.pidOfEntry(name);
             if (pid > 0) {
                 pids[count++] = pid;
             }
         }
         return Arrays.copyOf(pids, count);
-    }
-
-    /** The pid a directory entry names, or -1 if it is not all digits (self, sys, stat, ...). */
-    private static int pidOf(String name) {
-        if (name.isEmpty() || name.length() > 10) {
-            return -1;
-        }
-        long pid = 0;
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            pid = pid * 10 + (c - '0');
-        }
-        return pid > Integer.MAX_VALUE ? -1 : (int) pid;
     }
 
     @Override

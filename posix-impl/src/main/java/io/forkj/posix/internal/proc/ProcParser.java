@@ -236,6 +236,25 @@ public final class ProcParser {
     }
 
     /**
+     * The pid a {@code /proc} directory entry names, or -1 if the name is not a pid (self, sys, stat, ...): all
+     * digits, at most {@link Integer#MAX_VALUE}.
+     */
+    public static int pidOfEntry(CharSequence name) {
+        if (name.length() == 0 || name.length() > 10) {
+            return -1;
+        }
+        long pid = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            pid = pid * 10 + (c - '0');
+        }
+        return pid > Integer.MAX_VALUE ? -1 : (int) pid;
+    }
+
+    /**
      * A {@code /proc/PID/syscall} line: the system call number, then its six arguments, the stack pointer and
      * the program counter (all but the number in hex, {@code 0x...}). Empty when the thread is in no system
      * call ({@code running}, {@code -1 sp pc}) or the file was empty (a thread that just exited).

@@ -167,4 +167,14 @@ class ProcParserTest {
         assertThat(ProcParser.statusValue(status, "NoSuchKey")).isNull();
         assertThat(ProcParser.bootTime(fixture("stat-system.txt"), "stat-system.txt")).isEqualTo(1795695753L);
     }
+
+    @Test
+    void aProcEntryNamesAPidOnlyWhenItIsAllDigits() {
+        assertThat(ProcParser.pidOfEntry("1")).isEqualTo(1);
+        assertThat(ProcParser.pidOfEntry("4194304")).isEqualTo(4194304);
+        assertThat(ProcParser.pidOfEntry("self")).isEqualTo(-1);
+        assertThat(ProcParser.pidOfEntry("12a")).isEqualTo(-1);
+        assertThat(ProcParser.pidOfEntry("")).isEqualTo(-1);
+        assertThat(ProcParser.pidOfEntry("99999999999")).isEqualTo(-1);
+    }
 }

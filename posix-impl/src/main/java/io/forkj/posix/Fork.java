@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The guarded way to run Java code in a forked child: Python's {@code os.fork()} with the child branch as a
@@ -53,8 +54,13 @@ import java.util.concurrent.locks.LockSupport;
  *       the body and always ends in {@code _exit}: 0 when the body returns, 70 with "class: message" on fd 2
  *       when it throws. No shutdown hook or finalizer runs;</li>
  *   <li>returns once the child has said its body starts (or has ended). A child that stalls before that, in
- *       the fork itself or its set-up, is killed, reaped and replaced by a new fork, up to 5 attempts in all:
- *       nothing has run in it, so the caller never sees it ({@link #retriedStarts()} counts them).</li>
+ *       the fork itself or its set-up, is killed, reaped and replaced by a new fork: nothing has run in it, so the
+ *       caller never sees it ({@link #retriedStarts()} counts them). Up to 5 attempts in all, or 50 when the cause
+ *       passes by itself: a JVM lock another thread held at the fork, or a safepoint that began while
+ *       {@code fork()} copied the JVM (HotSpot's safepoint counter, read before and after the fork, moved). A
+ *       child that returns from {@code fork()} into Java during a safepoint parks at the safepoint barrier for
+ *       ever, before its first instruction of forkj code. Each fork first waits for a safepoint under way to end,
+ *       and {@code gcBeforeFork}'s collection waits for other threads' forks in progress.</li>
  * </ol>
  *
  * <p>The child has only the forking thread: no GC, no JIT, no signal dispatcher. A body that allocates
@@ -66,11 +72,12 @@ import java.util.concurrent.locks.LockSupport;
  * is then reported at once as {@link ForkStallException} by {@link Child#waitFor()}, {@link Child#poll()} or an
  * {@code ExitWatcher}; any other child still running at its deadline is killed and reported then.
  *
- * <p>Measured on a 2-core VM under heavy load, JDK 17, default heap, empty body
- * ({@code benchmarks/.../ForkStallRate}, 2,500 forks over six configurations; README's stall rows): 158 stalls
- * before the body, all retried (133 of them with 8 threads forking and {@code gcBeforeFork}: one thread's GC
- * while another forks); 1 stall in the body reached the caller (8 threads forking). A stall in the body is not
- * retried: the body may already have had effects.
+ * <p>Measured on a 2-core VM, JDK 17, default heap, empty body ({@code benchmarks/.../ForkStallRate}, 10,000
+ * forks per configuration; README's stall rows): 0 stalls reached the caller in each of idle, 8 threads forking,
+ * and a busy allocating thread, with and without {@code gcBeforeFork}; 0.5% to 3% of starts were retried. A stall
+ * in the body is not retried: the body may already have had effects. Not survivable: a JVM whose safepoints
+ * follow one another without pause (a thread calling {@code System.gc()} in a loop) copies one in most forks
+ * and needed 3 to 38 attempts per run here, so a run can exhaust its 50.
  */
 public final class Fork {
     private static final Object WARM_LOCK = new Object();
@@ -86,6 +93,13 @@ public final class Fork {
     static final int LOCK_HELD_ATTEMPTS = 50;
     private static final int START_PROBE_MILLIS = 10;
     private static final String LOCK_HELD_EVIDENCE = "the JVM lock ";
+    /**
+     * Forks take it shared while {@code fork()} copies the address space; {@code gcBeforeFork}'s collection takes
+     * it exclusive. So forkj's own collections never run while another thread's guarded fork copies the JVM, where
+     * the safepoint they need would park the child for ever (8 threads forking with {@code gcBeforeFork}: 427 runs
+     * in 10,000 failed after 5 such children before this gate and the safepoint check).
+     */
+    private static final ReentrantReadWriteLock GC_GATE = new ReentrantReadWriteLock();
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
     private static final AtomicLong RETRIED_STARTS = new AtomicLong();
     /**
@@ -145,7 +159,12 @@ public final class Fork {
     private static Child forkNow(ForkOptions options, ChildBody body) {
         StdioFlush.flush();
         if (options.gcBeforeFork()) {
-            System.gc();
+            GC_GATE.writeLock().lock();
+            try {
+                System.gc();
+            } finally {
+                GC_GATE.writeLock().unlock();
+            }
         }
         long budget = AllocationBudget.bytes();
         List<Signal> reset = options.signalsToReset();
@@ -167,13 +186,14 @@ public final class Fork {
                     return result.child;
                 }
                 RETRIED_STARTS.incrementAndGet();
-                boolean lockHeld = result.lockHeld;
+                boolean lockHeld = result.transientCause;
                 if (lockHeld ? ++locksHeld == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
                     throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
                             result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts");
                 }
                 if (lockHeld) {
-                    // Whoever holds it in the parent releases it within microseconds once it gets a core again.
+                    // Whoever holds it in the parent releases it within microseconds once it gets a core again, and
+                    // a safepoint ends; the next attempt also waits for that (JvmLocks.awaitNoSafepoint).
                     LockSupport.parkNanos(100_000L * locksHeld);
                 }
             }
@@ -189,10 +209,15 @@ public final class Fork {
         final String stallEvidence;
         final long afterNanos;
         final String waitChannel;
-        final boolean lockHeld;
+        /**
+         * The child stopped before its body for a cause in the parent that passes by itself: a JVM lock held at
+         * the fork, or a safepoint under way while the address space was copied. Such starts get
+         * {@link #LOCK_HELD_ATTEMPTS}, not {@link #START_ATTEMPTS}.
+         */
+        final boolean transientCause;
 
-        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel, boolean lockHeld) {
-            this.lockHeld = lockHeld;
+        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel, boolean transientCause) {
+            this.transientCause = transientCause;
             this.child = child;
             this.stallEvidence = stallEvidence;
             this.afterNanos = afterNanos;
@@ -210,10 +235,22 @@ public final class Fork {
             ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
                     started[1], locks, attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);
             QuietCompiler.await(QUIET_WAIT_NANOS);
-            long start = System.nanoTime();
-            int pid = Native.posix().fork();
-            if (pid == 0) {
-                forked.runAndExit(body);
+            JvmLocks vm = JvmLocks.ofThisJvm();
+            long start;
+            int pid;
+            long safepointsBefore;
+            long safepointsAfter;
+            GC_GATE.readLock().lock();
+            try {
+                safepointsBefore = vm.awaitNoSafepoint(QUIET_WAIT_NANOS);
+                start = System.nanoTime();
+                pid = Native.posix().fork();
+                if (pid == 0) {
+                    forked.runAndExit(body);
+                }
+                safepointsAfter = vm.safepointCounter();
+            } finally {
+                GC_GATE.readLock().unlock();
             }
             if (pid < 0) {
                 throw new PosixException("fork()", Native.errno());
@@ -223,11 +260,17 @@ public final class Fork {
             Child child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
             String stalled = awaitStart(child, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
+            boolean transientCause = false;
             if (stalled != null) {
                 wchan = child.discardStalledStart();
+                transientCause = stalled.startsWith(LOCK_HELD_EVIDENCE);
+                if (!transientCause && safepointsBefore >= 0 && (safepointsAfter != safepointsBefore || (safepointsBefore & 1) == 1)) {
+                    transientCause = true;
+                    stalled = "a safepoint was under way while the JVM was forking (safepoint counter " + safepointsBefore
+                            + " before the fork, " + safepointsAfter + " after it), and the child showed: " + stalled;
+                }
             }
-            return new Attempt(child, stalled, System.nanoTime() - start, wchan,
-                    stalled != null && stalled.startsWith(LOCK_HELD_EVIDENCE));
+            return new Attempt(child, stalled, System.nanoTime() - start, wchan, transientCause);
         } finally {
             Native.posix().close(started[0]);
             if (started[1] >= 0) {

@@ -23,6 +23,8 @@ import java.util.Set;
  * copied; the child would block on it at its first JIT request or link resolution (seen with gdb on stalled
  * children: 87 of 90 in-body stalls waited on {@code MethodCompileQueue_lock}, 3 on
  * {@code SystemDictionary_lock}). A child that finds one held gives up before its body, and the parent forks again.
+ * The same symbol table gives HotSpot's safepoint counter and state, which the parent reads around each fork
+ * ({@link #awaitNoSafepoint(long)}, {@link #safepointCounter()}).
  *
  * <p>How they are found: the lock pointers are global symbols of {@code libjvm.so} (its ELF {@code .symtab}, which
  * OpenJDK builds keep), relocated with the library's base from {@code /proc/self/maps}. Each {@code Mutex} object
@@ -74,17 +76,29 @@ public final class JvmLocks {
     private static final int NAME_POINTER = 96;
     private static final int SHT_SYMTAB = 2;
     private static final int STT_OBJECT = 1;
-    private static final JvmLocks NONE = new JvmLocks(List.of(), List.of());
+    /**
+     * HotSpot's safepoint counter (odd while a safepoint is under way) and state (0 when none is), globals of
+     * {@code libjvm.so} like the lock pointers (JDK 17 to 25).
+     */
+    private static final String SAFEPOINT_COUNTER = "_ZN20SafepointSynchronize18_safepoint_counterE";
+    private static final String SAFEPOINT_STATE = "_ZN20SafepointSynchronize6_stateE";
+    private static final byte[] COUNTER_SUFFIX = "_counterE".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] STATE_SUFFIX = "_stateE".getBytes(StandardCharsets.ISO_8859_1);
+    private static final JvmLocks NONE = new JvmLocks(List.of(), List.of(), null, null);
     private static volatile JvmLocks found;
     /** Whether the search met libjvm.so's symbols at all (set before {@link #found}, read after it). */
     private static volatile boolean symbolsSeen;
 
     private final String[] names;
     private final Pointer[] words;
+    private final Pointer safepointCounter;
+    private final Pointer safepointState;
 
-    private JvmLocks(List<String> names, List<Pointer> words) {
+    private JvmLocks(List<String> names, List<Pointer> words, Pointer safepointCounter, Pointer safepointState) {
         this.names = names.toArray(new String[0]);
         this.words = words.toArray(new Pointer[0]);
+        this.safepointCounter = safepointCounter;
+        this.safepointState = safepointState;
     }
 
     /** The locks of this JVM, found once; empty where they cannot be found safely. */
@@ -109,7 +123,7 @@ public final class JvmLocks {
 
     /** For the warm-up: one "lock" on memory the caller controls (an int, 0 = free). */
     static JvmLocks single(String name, Pointer word) {
-        return new JvmLocks(List.of(name), List.of(word));
+        return new JvmLocks(List.of(name), List.of(word), null, null);
     }
 
     private static final Pointer HELD_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
@@ -152,6 +166,36 @@ public final class JvmLocks {
         return names[index];
     }
 
+    /**
+     * HotSpot's safepoint counter now, or -1 where it was not found. It changes when a safepoint begins and when it
+     * ends. A fork whose parent saw the same even value before and after it copied a JVM with no safepoint under
+     * way; one that saw it change may have copied one, and a child that returns from {@code fork()} into Java
+     * during a safepoint parks at the safepoint barrier for ever (gdb: {@code SafepointSynchronize::block} from
+     * {@code check_special_condition_for_native_trans}), before anything of its own has run.
+     */
+    public long safepointCounter() {
+        return safepointCounter == null ? -1 : safepointCounter.getLong(0);
+    }
+
+    /**
+     * Waits, at most {@code maxNanos}, until no safepoint is under way (another thread's GC, a deoptimization),
+     * and returns the safepoint counter then ({@link #safepointCounter()}); -1 where it was not found.
+     */
+    public long awaitNoSafepoint(long maxNanos) {
+        if (safepointCounter == null) {
+            return -1;
+        }
+        long end = System.nanoTime() + maxNanos;
+        while (true) {
+            long counter = safepointCounter.getLong(0);
+            if (((counter & 1) == 0 && safepointState.getInt(0) == 0) || System.nanoTime() - end >= 0) {
+                return counter;
+            }
+            // A Java thread cannot run through a safepoint: this sleep ends once the VM thread has finished it.
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+    }
+
     private static JvmLocks find() {
         try {
             MapsEntry jvm = libjvm();
@@ -160,6 +204,8 @@ public final class JvmLocks {
             }
             List<String> names = new ArrayList<>();
             List<Pointer> words = new ArrayList<>();
+            Pointer counter = null;
+            Pointer state = null;
             try (RandomAccessFile mem = new RandomAccessFile(ProcFs.self("mem").toFile(), "r")) {
                 long nullCld = 0;
                 long head = 0;
@@ -167,7 +213,11 @@ public final class JvmLocks {
                 symbolsSeen = !symbols.isEmpty();
                 for (Symbol symbol : symbols) {
                     long object = readLong(mem, jvm.base + symbol.value);
-                    if (symbol.name.equals(NULL_CLD)) {
+                    if (symbol.name.equals(SAFEPOINT_COUNTER)) {
+                        counter = Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value);
+                    } else if (symbol.name.equals(SAFEPOINT_STATE)) {
+                        state = Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value);
+                    } else if (symbol.name.equals(NULL_CLD)) {
                         nullCld = object;
                     } else if (symbol.name.equals(CLD_HEAD)) {
                         head = object;
@@ -190,7 +240,9 @@ public final class JvmLocks {
                     words.add(Runtime.getSystemRuntime().getMemoryManager().newPointer(loaderLocks[i] + MUTEX_WORD));
                 }
             }
-            return new JvmLocks(names, words);
+            boolean safepoints = counter != null && state != null && counter.getLong(0) >= 0
+                    && state.getInt(0) >= 0 && state.getInt(0) <= 2;
+            return new JvmLocks(names, words, safepoints ? counter : null, safepoints ? state : null);
         } catch (IOException | RuntimeException unusable) {
             return NONE;
         }
@@ -317,6 +369,9 @@ public final class JvmLocks {
                                 || text.equals(CHUNK_POOL_MUTEX)) {
                             result.add(new Symbol(text, symbols.getLong(sym + 8)));
                         }
+                    } else if ((size == 8 && endsWith(strings, name, COUNTER_SUFFIX) && cString(strings, name).equals(SAFEPOINT_COUNTER))
+                            || (size == 4 && endsWith(strings, name, STATE_SUFFIX) && cString(strings, name).equals(SAFEPOINT_STATE))) {
+                        result.add(new Symbol(cString(strings, name), symbols.getLong(sym + 8)));
                     } else if ((size == 40 || size == 48) && endsWith(strings, name, TC_MUTEX_SUFFIX)
                             && cString(strings, name).equals(THREAD_CRITICAL)) {
                         result.add(new Symbol(THREAD_CRITICAL, symbols.getLong(sym + 8)));

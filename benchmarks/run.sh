@@ -17,7 +17,7 @@ log() { printf '%s\n' "$*" >&2; }
 
 log "building C baselines and the benchmarks jar..."
 for c in "$here"/src/main/c/*.c; do
-  gcc -O2 -Wall -o "$build/$(basename "${c%.c}")" "$c"
+  gcc -O2 -Wall -pthread -o "$build/$(basename "${c%.c}")" "$c"
 done
 (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
 jar="$here/target/forkj-benchmarks.jar"
@@ -102,6 +102,18 @@ else
 fi
 rr=$(pair_ratios "$raw" "$c_fork")
 row "fork + \`_exit\` + waitpid (raw \`Posix.fork\`; JVM RSS ${rss} MiB, ${maps} mappings)" "$(ms "$(printf '%s' "$raw" | median)")" "C, same RSS and ${maps} mappings: $(ms "$(printf '%s' "$c_fork" | median)")" "$(printf '%s' "$rr" | spread) C" "(reference for the guarded row)"
+if has_class io.forkj.posix.Fork; then
+  # Issue 16 item 2: a parent with busy threads. The busy row's baseline is the idle guarded fork of the same
+  # round; the 8-thread row's is C with 8 threads forking at once (wall time per fork: 1 / forks per second).
+  log "fork beside a busy allocating thread, and from 8 threads at once..."
+  interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency guarded-busy 100 1" "jrun io.forkj.benchmarks.ForkLatency guarded 100 1" \
+    "jrun io.forkj.benchmarks.ForkLatency guarded8 200 1" "$build/fork_wait $rss 200 1 $maps 8"
+  busy=${V[0]}; idle=${V[1]}; g8=${V[2]}; c8=${V[3]}
+  rb=$(pair_ratios "$busy" "$idle")
+  row "guarded fork + wait beside a busy allocating thread" "$(ms "$(printf '%s' "$busy" | median)")" "the same, idle parent: $(ms "$(printf '%s' "$idle" | median)")" "$(printf '%s' "$rb" | spread) idle" "≤ 2× idle: $(judged "$rb" "<=" 2)"
+  r8=$(pair_ratios "$g8" "$c8")
+  row "guarded fork + wait from 8 threads at once (wall time per fork)" "$(ms "$(printf '%s' "$g8" | median)") ($(printf '%s' "$g8" | median | awk '{printf "%.0f", 1e9 / $1}') forks/s)" "C, 8 threads, same RSS and mappings: $(ms "$(printf '%s' "$c8" | median)") ($(printf '%s' "$c8" | median | awk '{printf "%.0f", 1e9 / $1}') forks/s)" "$(printf '%s' "$r8" | spread) C" "(reported; no target)"
+fi
 fi
 
 # 2. exec /bin/true, interleaved with ProcessBuilder and C posix_spawn

@@ -11,16 +11,23 @@ import java.time.Duration;
  * fork + _exit + waitpid from Java. Prints "rss_mib N" and "maps N" first (the C baseline then touches as much
  * memory and makes as many mappings),
  * then ns/op per round. Mode {@code raw}: the facade's fork; {@code guarded}: {@code Fork.run} with an empty
- * body (a stall, killed at its 2 s deadline, counts in the time, as a user would pay it).
- * usage: ForkLatency raw|guarded ITERS ROUNDS
+ * body (a stall, killed at its 2 s deadline, counts in the time, as a user would pay it). Suffix {@code 8}
+ * ({@code raw8}, {@code guarded8}): 8 threads fork at once, ITERS in all, and a line is wall time per fork.
+ * Suffix {@code -busy} ({@code guarded-busy}): one more thread allocates 4 KiB arrays without pause meanwhile.
+ * usage: ForkLatency raw|guarded[8|-busy] ITERS ROUNDS
  */
 public final class ForkLatency {
     private ForkLatency() {
     }
 
+    static volatile Object sink;
+
     /** Entry point. */
     public static void main(String[] args) throws Exception {
-        String mode = args.length > 0 ? args[0] : "raw";
+        String given = args.length > 0 ? args[0] : "raw";
+        boolean busy = given.endsWith("-busy");
+        int threads = given.endsWith("8") ? 8 : 1;
+        String mode = given.replace("-busy", "").replace("8", "");
         int iters = Timing.intArg(args, 1, 200);
         int rounds = Timing.intArg(args, 2, 5);
         Posix posix = Posix.get();
@@ -44,11 +51,24 @@ public final class ForkLatency {
                 }
             };
         } else {
-            throw new IllegalArgumentException("unknown mode '" + mode + "': expected raw or guarded");
+            throw new IllegalArgumentException("unknown mode '" + given + "': expected raw or guarded, with 8 or -busy");
+        }
+        if (busy) {
+            Thread allocator = new Thread(() -> {
+                while (true) {
+                    sink = new byte[4096];
+                }
+            });
+            allocator.setDaemon(true);
+            allocator.start();
         }
         op.run();
         System.out.println("rss_mib " + Timing.residentMiB());
         System.out.println("maps " + Timing.mappings());
-        Timing.rounds(op, 50, iters, rounds);
+        if (threads == 1) {
+            Timing.rounds(op, 50, iters, rounds);
+        } else {
+            Timing.concurrentRounds(op, 50, iters, rounds, threads);
+        }
     }
 }

@@ -29,6 +29,40 @@ final class Timing {
         }
     }
 
+    /**
+     * Like {@link #rounds}, with {@code threads} threads running {@code op} at once ({@code iters} in all per
+     * round): each line is the round's wall time per op, the inverse of ops per second in total.
+     */
+    static void concurrentRounds(Op op, int warmup, int iters, int rounds, int threads) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+        }
+        int each = iters / threads;
+        for (int r = 0; r < rounds; r++) {
+            java.util.List<java.util.concurrent.CompletableFuture<Void>> running = new java.util.ArrayList<>();
+            long start = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                Thread thread = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            op.run();
+                        }
+                        done.complete(null);
+                    } catch (Throwable e) {
+                        done.completeExceptionally(e);
+                    }
+                });
+                thread.start();
+                running.add(done);
+            }
+            for (java.util.concurrent.CompletableFuture<Void> done : running) {
+                done.get();
+            }
+            System.out.println((System.nanoTime() - start) / ((long) each * threads));
+        }
+    }
+
     /** This process's resident set in MiB, from /proc/self/statm (pages), for sizing the C baseline. */
     static long residentMiB() throws IOException {
         String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");

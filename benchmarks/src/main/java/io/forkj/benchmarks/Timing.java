@@ -3,6 +3,9 @@ package io.forkj.benchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** Whole-loop timing shared by the benchmark mains: rounds of a loop, one "ns per op" line per round. */
 final class Timing {
@@ -39,10 +42,10 @@ final class Timing {
         }
         int each = iters / threads;
         for (int r = 0; r < rounds; r++) {
-            java.util.List<java.util.concurrent.CompletableFuture<Void>> running = new java.util.ArrayList<>();
+            List<CompletableFuture<Void>> running = new ArrayList<>();
             long start = System.nanoTime();
             for (int t = 0; t < threads; t++) {
-                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                CompletableFuture<Void> done = new CompletableFuture<>();
                 Thread thread = new Thread(() -> {
                     try {
                         for (int i = 0; i < each; i++) {
@@ -56,7 +59,7 @@ final class Timing {
                 thread.start();
                 running.add(done);
             }
-            for (java.util.concurrent.CompletableFuture<Void> done : running) {
+            for (CompletableFuture<Void> done : running) {
                 done.get();
             }
             System.out.println((System.nanoTime() - start) / ((long) each * threads));

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * HotSpot's global VM locks ({@code MethodCompileQueue_lock}, {@code SystemDictionary_lock}, {@code Heap_lock},
@@ -192,7 +193,7 @@ public final class JvmLocks {
                 return counter;
             }
             // A Java thread cannot run through a safepoint: this sleep ends once the VM thread has finished it.
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(50_000);
         }
     }
 

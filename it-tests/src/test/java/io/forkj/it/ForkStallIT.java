@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -193,7 +195,7 @@ class ForkStallIT {
     @Test
     void eightThreadsForkingWithGcBeforeForkNeverSeeAStall() throws Exception {
         ForkOptions gc = OPTIONS.gcBeforeFork(true);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         List<CompletableFuture<List<WaitStatus>>> threads = new ArrayList<>();
         try {
             forkFromEach(gc, pool, threads);
@@ -208,7 +210,7 @@ class ForkStallIT {
         assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 
-    private static void forkFromEach(ForkOptions gc, java.util.concurrent.ExecutorService pool,
+    private static void forkFromEach(ForkOptions gc, ExecutorService pool,
                                      List<CompletableFuture<List<WaitStatus>>> threads) {
         for (int t = 0; t < 8; t++) {
             threads.add(CompletableFuture.supplyAsync(() -> {

@@ -189,7 +189,8 @@ public final class Fork {
                 boolean lockHeld = result.transientCause;
                 if (lockHeld ? ++locksHeld == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
                     throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
-                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts");
+                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts: " + stalls + " stalled with no cause seen in the parent, "
+                            + locksHeld + " found a JVM lock held or copied a safepoint");
                 }
                 if (lockHeld) {
                     // Whoever holds it in the parent releases it within microseconds once it gets a core again, and

@@ -50,7 +50,8 @@ import java.util.concurrent.CompletableFuture;
  *       read it before {@code start()}). Measured on the project's 2-core VM, JDK 17, in a small program: 0 to
  *       12 MiB with the default G1 heap (G1 sizes eden to what the program has been allocating, and shrinks it
  *       after a collection), 50 to 98 MiB with {@code -XX:+UseSerialGC}, 176 to 241 MiB with {@code -Xmn256m}.
- *       The first allocation beyond it needs a GC that cannot run, and the child blocks until its deadline;</li>
+ *       The first allocation beyond it needs a GC that cannot run, and the child blocks until its deadline. When
+ *       less than 8 MiB of eden is free and a collection would free more, {@code start()} collects first;</li>
  *   <li>print with {@code System.out} and {@code System.err}: in the child they are fresh streams prepared in
  *       the parent that write straight to fds 1 and 2, so a stream lock another thread held at the moment of the
  *       fork cannot block the child;</li>

@@ -41,6 +41,22 @@ public final class AllocationBudget {
         return Math.max(0, G1 ? free - Math.max(2 * G1_REGION, free / 10) : free);
     }
 
+    /**
+     * Whether a forked child would get less than {@code wanted} bytes of budget now while a collection would give
+     * it more: eden holds more than {@code wanted}. A small heap whose committed eden is itself below
+     * {@code wanted} is not collected before every fork for nothing.
+     */
+    public static boolean collectionWouldHelp(long wanted) {
+        if (EDEN.isEmpty() || bytes() >= wanted) {
+            return false;
+        }
+        long used = 0;
+        for (MemoryPoolMXBean pool : EDEN) {
+            used += pool.getUsage().getUsed();
+        }
+        return used > wanted;
+    }
+
     private static List<MemoryPoolMXBean> edenPools() {
         List<MemoryPoolMXBean> eden = new ArrayList<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

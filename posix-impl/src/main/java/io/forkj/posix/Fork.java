@@ -74,7 +74,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Measured on a 2-core VM, JDK 17, default heap, empty body ({@code benchmarks/.../ForkStallRate}, 10,000
  * forks per configuration; README's stall rows): 0 stalls reached the caller in each of idle, 8 threads forking,
- * and a busy allocating thread, with and without {@code gcBeforeFork}; 0.5% to 3% of starts were retried. A stall
+ * and a busy allocating thread, with and without {@code gcBeforeFork}; 0.5% to 11% of starts were retried. A stall
  * in the body is not retried: the body may already have had effects. Not survivable: a JVM whose safepoints
  * follow one another without pause (a thread calling {@code System.gc()} in a loop) copies one in most forks
  * and needed 3 to 38 attempts per run here, so a run can exhaust its 50.

@@ -29,8 +29,8 @@ final class ForkStart {
     /**
      * Below this much free eden the parent collects before the fork, if eden holds more than this. A target that
      * throws allocates its exception, stack trace and report: a JDK 25 FORK child forked with a budget of 0 bytes
-     * stalled in its body doing that (the suite, once in a loop of runs). The collection costs tens of milliseconds and happens only when eden is
-     * nearly full, when a GC was due anyway.
+     * stalled in its body doing that (the suite, once in a loop of runs). The collection costs tens of
+     * milliseconds and happens only when eden is nearly full, when a GC was due anyway.
      */
     static final long MIN_ALLOCATION_BUDGET = 8L << 20;
 

@@ -83,6 +83,8 @@ public final class Fork {
     private static final Object WARM_LOCK = new Object();
     /** At most this long before each fork for the JIT to go quiet (see {@link QuietCompiler}). */
     private static final long QUIET_WAIT_NANOS = Duration.ofMillis(200).toNanos();
+    /** At most this long before each fork for a safepoint under way to end (see {@link JvmLocks#awaitNoSafepoint}). */
+    private static final long SAFEPOINT_WAIT_NANOS = Duration.ofMillis(200).toNanos();
     private static volatile boolean warm;
     /** Forks tried for one run: a child that stalls before its body is replaced, at most this many times less one. */
     static final int START_ATTEMPTS = 5;
@@ -179,23 +181,24 @@ public final class Fork {
             errFd = Redirects.openInParent(options.stderr());
             int[][] dups = dups(outFd, errFd);
             int stalls = 0;
-            int locksHeld = 0;
+            int transientStarts = 0;
             for (int attempt = 1; ; attempt++) {
                 Attempt result = forkOnce(attempt, options, body, budget, signals, dups);
                 if (result.stallEvidence == null) {
                     return result.child;
                 }
                 RETRIED_STARTS.incrementAndGet();
-                boolean lockHeld = result.transientCause;
-                if (lockHeld ? ++locksHeld == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
+                boolean passing = result.transientCause;
+                if (passing ? ++transientStarts == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
                     throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
-                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts: " + stalls + " stalled with no cause seen in the parent, "
-                            + locksHeld + " found a JVM lock held or copied a safepoint");
+                            result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts: " + stalls
+                            + " stalled with no cause seen in the parent, " + transientStarts
+                            + " found a JVM lock held or copied a safepoint");
                 }
-                if (lockHeld) {
+                if (passing) {
                     // Whoever holds it in the parent releases it within microseconds once it gets a core again, and
                     // a safepoint ends; the next attempt also waits for that (JvmLocks.awaitNoSafepoint).
-                    LockSupport.parkNanos(100_000L * locksHeld);
+                    LockSupport.parkNanos(100_000L * transientStarts);
                 }
             }
         } finally {
@@ -243,7 +246,7 @@ public final class Fork {
             long safepointsAfter;
             GC_GATE.readLock().lock();
             try {
-                safepointsBefore = vm.awaitNoSafepoint(QUIET_WAIT_NANOS);
+                safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
                 start = System.nanoTime();
                 pid = Native.posix().fork();
                 if (pid == 0) {
@@ -265,7 +268,7 @@ public final class Fork {
             if (stalled != null) {
                 wchan = child.discardStalledStart();
                 transientCause = stalled.startsWith(LOCK_HELD_EVIDENCE);
-                if (!transientCause && safepointsBefore >= 0 && (safepointsAfter != safepointsBefore || (safepointsBefore & 1) == 1)) {
+                if (!transientCause && JvmLocks.mayHaveCopiedSafepoint(safepointsBefore, safepointsAfter)) {
                     transientCause = true;
                     stalled = "a safepoint was under way while the JVM was forking (safepoint counter " + safepointsBefore
                             + " before the fork, " + safepointsAfter + " after it), and the child showed: " + stalled;

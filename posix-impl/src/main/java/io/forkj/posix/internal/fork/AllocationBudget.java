@@ -30,15 +30,16 @@ public final class AllocationBudget {
      * child completed 249 MiB. 0 when there is no eden pool (ZGC, Shenandoah, Epsilon): no promise there.
      */
     public static long bytes() {
-        if (EDEN.isEmpty()) {
-            return 0;
-        }
         long free = 0;
         for (MemoryPoolMXBean pool : EDEN) {
             MemoryUsage usage = pool.getUsage();
             free += Math.max(0, usage.getCommitted() - usage.getUsed());
         }
-        return Math.max(0, G1 ? free - Math.max(2 * G1_REGION, free / 10) : free);
+        return budgetOf(free);
+    }
+
+    private static long budgetOf(long freeEden) {
+        return Math.max(0, G1 ? freeEden - Math.max(2 * G1_REGION, freeEden / 10) : freeEden);
     }
 
     /**
@@ -47,14 +48,14 @@ public final class AllocationBudget {
      * {@code wanted} is not collected before every fork for nothing.
      */
     public static boolean collectionWouldHelp(long wanted) {
-        if (EDEN.isEmpty() || bytes() >= wanted) {
-            return false;
-        }
+        long free = 0;
         long used = 0;
         for (MemoryPoolMXBean pool : EDEN) {
-            used += pool.getUsage().getUsed();
+            MemoryUsage usage = pool.getUsage();
+            free += Math.max(0, usage.getCommitted() - usage.getUsed());
+            used += usage.getUsed();
         }
-        return used > wanted;
+        return budgetOf(free) < wanted && used > wanted;
     }
 
     private static List<MemoryPoolMXBean> edenPools() {

@@ -179,6 +179,15 @@ public final class JvmLocks {
     }
 
     /**
+     * Whether a fork between two readings of {@link #safepointCounter()} ({@code before} from
+     * {@link #awaitNoSafepoint(long)}, {@code after} once {@code fork()} returned) may have copied a safepoint under
+     * way: the counter moved, or was odd already. Never where the counter was not found (-1).
+     */
+    public static boolean mayHaveCopiedSafepoint(long before, long after) {
+        return before >= 0 && (after != before || (before & 1) == 1);
+    }
+
+    /**
      * Waits, at most {@code maxNanos}, until no safepoint is under way (another thread's GC, a deoptimization),
      * and returns the safepoint counter then ({@link #safepointCounter()}); -1 where it was not found.
      */

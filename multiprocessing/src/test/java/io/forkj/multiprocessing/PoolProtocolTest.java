@@ -23,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PoolProtocolTest {
     static final CountDownLatch RELEASE = new CountDownLatch(1);
     static final CountDownLatch STARTED = new CountDownLatch(1);
+    static final CountDownLatch FIRST_STARTED = new CountDownLatch(1);
+    static final CountDownLatch FIRST_RELEASE = new CountDownLatch(1);
 
     private static List<Integer> range(int n) {
         return IntStream.range(0, n).boxed().collect(Collectors.toList());
@@ -196,22 +198,23 @@ class PoolProtocolTest {
     }
 
     @Test
-    void cancelRemovesATaskNoWorkerStarted() throws Exception {
+    void cancelRemovesATaskNoWorkerStartedAndNotOneThatRuns() throws Exception {
         try (Pool pool = new Pool(1, null, 0, new ThreadLauncher())) {
             CompletableFuture<Integer> first = pool.applyAsync(() -> {
-                Thread.sleep(300);
+                FIRST_STARTED.countDown();
+                FIRST_RELEASE.await();
                 return 1;
             });
             CompletableFuture<Integer> second = pool.applyAsync(() -> 2);
             CompletableFuture<Integer> third = pool.applyAsync(() -> 3);
-            boolean cancelled = third.cancel(false);
+            assertThat(FIRST_STARTED.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(first.cancel(false)).as("a running task is not cancelled").isFalse();
+            assertThat(third.cancel(false)).as("the only worker is busy: the third task cannot have started").isTrue();
+            FIRST_RELEASE.countDown();
             assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
             assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(2);
-            if (cancelled) {
-                assertThat(third.isCancelled()).isTrue();
-            } else {
-                assertThat(third.get(30, TimeUnit.SECONDS)).isEqualTo(3);
-            }
+            assertThat(third.isCancelled()).isTrue();
+            assertThatThrownBy(() -> third.get(30, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
         }
     }
 

@@ -268,12 +268,29 @@ public final class Pool implements AutoCloseable {
 
     /**
      * Python's {@code pool.close(); pool.join()}: accepts no more tasks, waits until every submitted one is done
-     * and every worker has exited. Idempotent; after {@link #terminate()} it returns at once.
+     * and every worker has exited. Idempotent; after {@link #terminate()} it returns once the workers are gone.
+     * If the waiting thread is interrupted, the pool is {@link #terminate() terminated} (as JDK 19's
+     * {@code ExecutorService.close()} does), so a task that never ends cannot make a try-with-resources block hang
+     * beyond an interrupt; the interrupt status is kept.
      */
     @Override
     public void close() {
         core.close();
-        join();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                core.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                if (!interrupted) {
+                    terminate();
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

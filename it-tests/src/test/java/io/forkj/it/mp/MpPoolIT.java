@@ -327,6 +327,35 @@ class MpPoolIT {
         pool.join();
     }
 
+    /** try-with-resources on a pool whose task never ends: an interrupt of the closing thread terminates it. */
+    @Test
+    void closeInterruptedWhileATaskNeverEndsTerminatesThePool() throws Exception {
+        Path file = Files.createTempFile("forkj-pool-close-it", ".pid");
+        Files.writeString(file, "");
+        Pool pool = new Pool(1);
+        try {
+            CompletableFuture<String> endless = pool.applyAsync(sleeper(file));
+            int worker = awaitPid(file);
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            Thread closer = new Thread(() -> {
+                pool.close();
+                closed.complete(null);
+            }, "closer");
+            closer.start();
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> closer.getState() == Thread.State.TIMED_WAITING
+                    || closer.getState() == Thread.State.WAITING)).as("close() waits for the endless task").isTrue();
+            assertThat(closed).isNotDone();
+            closer.interrupt();
+            closer.join(Duration.ofSeconds(30).toMillis());
+            assertThat(closer.isAlive()).as("close() still waiting 30 s after the interrupt").isFalse();
+            assertThatThrownBy(() -> endless.get()).isInstanceOf(CancellationException.class);
+            assertGone(List.of(worker));
+        } finally {
+            pool.terminate(); // (a no-op when the test passed; a failed one leaves no worker behind)
+            Files.deleteIfExists(file);
+        }
+    }
+
     @Test
     void maxTasksPerChildReplacesWorkerProcesses() throws Exception {
         try (Pool pool = new Pool(1, null, 2)) {

@@ -5,9 +5,15 @@ import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
+import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.libc.Native;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -28,6 +34,11 @@ public final class RawChild {
         /** Runs in the child. */
         void run() throws Exception;
     }
+
+    private static final JvmLocks VM = JvmLocks.ofThisJvm();
+    private static final long SAFEPOINT_WAIT_NANOS = 200_000_000L;
+    /** Each child's safepoint counter before and after its fork, for the report of one that hangs. */
+    private static final Map<Integer, long[]> SAFEPOINTS = new ConcurrentHashMap<>();
 
     /** RLIMIT_CORE and RLIMIT_NPROC, for the bodies that change them. */
     public static final int RLIMIT_CORE = 4;
@@ -59,6 +70,7 @@ public final class RawChild {
         while (System.nanoTime() - end < 0) {
             WaitStatus status = posix.waitpid(pid, WaitOption.WNOHANG);
             if (!(status instanceof WaitStatus.NoChange)) {
+                SAFEPOINTS.remove(pid);
                 return status;
             }
             try {
@@ -68,9 +80,26 @@ public final class RawChild {
                 break;
             }
         }
+        String seen = whatItShows(pid);
+        SAFEPOINTS.remove(pid);
         posix.kill(pid, Signal.SIGKILL);
         posix.waitpid(pid);
-        return fail("child " + pid + " did not end within " + deadline + "; killed and reaped");
+        return fail("child " + pid + " did not end within " + deadline + "; killed and reaped. It showed: " + seen);
+    }
+
+    /** The hung child's state, wait channel and system call, and whether its fork may have copied a safepoint. */
+    private static String whatItShows(int pid) {
+        String syscall;
+        try {
+            syscall = Files.readString(Path.of("/proc", Integer.toString(pid), "syscall")).trim();
+        } catch (IOException unreadable) {
+            syscall = "(unreadable: " + unreadable.getMessage() + ")";
+        }
+        long[] counters = SAFEPOINTS.getOrDefault(pid, new long[] {-1, -1});
+        return "state " + Kernel.state(pid).map(c -> Character.toString(c)).orElse("gone") + ", wchan " + Kernel.wchan(pid)
+                + ", syscall " + syscall + ", safepoint counter " + counters[0] + " before the fork and " + counters[1]
+                + " after it" + (JvmLocks.mayHaveCopiedSafepoint(counters[0], counters[1])
+                ? " (the fork may have copied a safepoint under way: a raw fork's known hazard, docs/DESIGN.md)" : "");
     }
 
     /** {@link #reap(int, Duration)} with 10 seconds. */
@@ -81,6 +110,8 @@ public final class RawChild {
     /** Forks; returns the child's pid in the parent. The child never returns from here. */
     public static int fork(Body body) {
         Posix posix = Posix.get();
+        // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
+        long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
         int pid = posix.fork();
         if (pid == 0) {
             int code = 0;
@@ -91,6 +122,7 @@ public final class RawChild {
             }
             posix._exit(code);
         }
+        SAFEPOINTS.put(pid, new long[] {before, VM.safepointCounter()});
         return pid;
     }
 }

@@ -7,6 +7,7 @@ import io.forkj.Signal;
 import io.forkj.posix.internal.fork.AllocationBudget;
 import io.forkj.posix.internal.fork.ForkedChild;
 import io.forkj.posix.internal.fork.ForkedContext;
+import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.fork.QuietCompiler;
@@ -244,24 +245,30 @@ public final class Fork {
             int pid;
             long safepointsBefore;
             long safepointsAfter;
-            GC_GATE.readLock().lock();
+            Child child;
+            KnownChildren.forkStarting();
             try {
-                safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
-                start = System.nanoTime();
-                pid = Native.posix().fork();
-                if (pid == 0) {
-                    forked.runAndExit(body);
+                GC_GATE.readLock().lock();
+                try {
+                    safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
+                    start = System.nanoTime();
+                    pid = Native.posix().fork();
+                    if (pid == 0) {
+                        forked.runAndExit(body);
+                    }
+                    safepointsAfter = vm.safepointCounter();
+                } finally {
+                    GC_GATE.readLock().unlock();
                 }
-                safepointsAfter = vm.safepointCounter();
+                if (pid < 0) {
+                    throw new PosixException("fork()", Native.errno());
+                }
+                Native.posix().close(started[1]);
+                started[1] = -1;
+                child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
             } finally {
-                GC_GATE.readLock().unlock();
+                KnownChildren.forkRecorded();
             }
-            if (pid < 0) {
-                throw new PosixException("fork()", Native.errno());
-            }
-            Native.posix().close(started[1]);
-            started[1] = -1;
-            Child child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
             String stalled = awaitStart(child, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
             boolean transientCause = false;

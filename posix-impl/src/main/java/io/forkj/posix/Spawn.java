@@ -1,6 +1,7 @@
 package io.forkj.posix;
 
 import io.forkj.PosixException;
+import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.spawn.SpawnCall;
 
@@ -182,10 +183,17 @@ public final class Spawn {
         for (Map.Entry<String, String> e : env.entrySet()) {
             envp.add(e.getKey() + "=" + e.getValue());
         }
+        String[] argvArray = argv.toArray(new String[0]);
+        String[] envpArray = envp.toArray(new String[0]);
+        String dir = directory == null ? null : directory.toString();
         long start = System.nanoTime();
-        int pid = SpawnCall.spawn(argv.toArray(new String[0]), envp.toArray(new String[0]),
-                directory == null ? null : directory.toString(), stdio.clone(), passFds, newSession, processGroup);
-        return new Child(pid, start, null, 0, false);
+        KnownChildren.forkStarting();
+        try {
+            int pid = SpawnCall.spawn(argvArray, envpArray, dir, stdio.clone(), passFds, newSession, processGroup);
+            return new Child(pid, start, null, 0, false);
+        } finally {
+            KnownChildren.forkRecorded();
+        }
     }
 
     private Spawn withStdio(int fd, Redirect redirect) {

@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * child that
  * <ul>
  *   <li>forkj did not create: not in {@code KnownChildren} (every {@code Posix.fork()}, every
- *       {@link io.forkj.posix.ExitWatcher} pid), matched by pid and start time;</li>
+ *       {@link io.forkj.posix.ExitWatcher} pid), matched by pid and start time, and no forkj fork is between its
+ *       call and the recording of its child (that child would look foreign for a moment; the scan leaves
+ *       unrecorded children for the next one then);</li>
  *   <li>was not {@linkplain #exclude excluded};</li>
  *   <li>has been a child for at least {@code grace} (a {@code java.lang.Process} started a moment ago may not
  *       have its JDK reaper thread waiting yet);</li>
@@ -172,7 +174,7 @@ public final class Reaper implements AutoCloseable {
                 continue;
             }
             long start = ProcStat.startTime(pid);
-            if (start < 0 || KnownChildren.isKnown(pid, start)) {
+            if (start < 0 || !KnownChildren.isForeign(pid, start)) {
                 continue;
             }
             Long seen = firstSeen.putIfAbsent(new ProcessIdentity(pid, start), now);

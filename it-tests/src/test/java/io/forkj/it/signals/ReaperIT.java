@@ -6,6 +6,7 @@ import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
 import io.forkj.it.RawChild;
 import io.forkj.posix.Child;
+import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.signals.Reaper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -133,6 +134,40 @@ class ReaperIT {
         }
         for (int pid : daemons) {
             assertThat(reaped).contains(new WaitStatus.Signaled(pid, io.forkj.Signal.SIGKILL, false));
+        }
+    }
+
+    /**
+     * A forkj child exists, unrecorded, between its fork returning and the forking thread recording it. Loop run 6
+     * (JDK 25) once saw the Reaper at 1 ms take the middle child of {@code orphanGrandchild} in that moment, and its
+     * owner then failed with ECHILD. Here an open window stands for such a fork, and an adopted orphan for its
+     * child: the Reaper must leave every unrecorded child alone while the window is open, and reap once it closes.
+     */
+    @Test
+    void leavesUnrecordedChildrenAloneWhileAForkIsBeingRecorded() throws Exception {
+        int self = Kernel.self();
+        List<WaitStatus> reaped = new CopyOnWriteArrayList<>();
+        try (Reaper reaper = Reaper.start(reaped::add, Duration.ofMillis(1), Duration.ZERO)) {
+            int orphan;
+            KnownChildren.forkStarting();
+            try {
+                Process sh = new ProcessBuilder("sh", "-c", "sleep 0.05 & echo $!").start();
+                orphan = Integer.parseInt(new String(sh.getInputStream().readAllBytes()).trim());
+                assertThat(sh.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.children(self).contains(orphan)
+                        && Kernel.state(orphan).equals(java.util.Optional.of('Z'))))
+                        .as("sleep %d adopted by the test JVM and exited", orphan).isTrue();
+                // hundreds of scans at 1 ms; the Reaper without the window took such a child within two
+                Thread.sleep(300);
+                assertThat(reaped).as("nothing reaped while a fork's child may be unrecorded").isEmpty();
+                assertThat(Kernel.state(orphan)).contains('Z');
+            } finally {
+                KnownChildren.forkRecorded();
+            }
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> !reaped.isEmpty()))
+                    .as("the orphan reaped once the window closed").isTrue();
+            assertThat(reaped).containsExactly(new WaitStatus.Exited(orphan, 0));
+            assertThat(reaper.failure()).isNull();
         }
     }
 

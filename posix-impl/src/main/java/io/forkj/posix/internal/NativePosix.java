@@ -22,8 +22,11 @@ public final class NativePosix implements Posix {
     public NativePosix() {
         // Load and initialize, here in the parent, every class these methods use: a raw child calling _exit or
         // fork would otherwise load Arguments or KnownChildren itself, and class loading in a forked JVM child
-        // can block for ever on the system dictionary lock (seen with gdb in ReaperIT, 4 runs in 4).
+        // can block for ever on the system dictionary lock (seen with gdb in ReaperIT, 4 runs in 4). The window
+        // calls also resolve here the call a raw child makes on its way out of fork().
         KnownChildren.size();
+        KnownChildren.forkStarting();
+        KnownChildren.forkRecorded();
         Arguments.exitStatus(0);
         WaitOption.waitpidFlags(WaitOption.WNOHANG);
         WaitStatus.decode(1, 0).toExitCode();
@@ -32,12 +35,18 @@ public final class NativePosix implements Posix {
 
     @Override
     public int fork() {
-        int pid = posix.fork();
-        if (pid < 0) {
-            throw new PosixException("fork()", Native.errno());
-        }
-        if (pid > 0) {
-            KnownChildren.forked(pid);
+        int pid;
+        KnownChildren.forkStarting();
+        try {
+            pid = posix.fork();
+            if (pid < 0) {
+                throw new PosixException("fork()", Native.errno());
+            }
+            if (pid > 0) {
+                KnownChildren.forked(pid);
+            }
+        } finally {
+            KnownChildren.forkRecorded();
         }
         return pid;
     }

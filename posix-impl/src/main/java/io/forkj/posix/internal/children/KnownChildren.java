@@ -10,6 +10,7 @@ import io.forkj.posix.internal.proc.ProcStat;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one registry of processes whose parent at birth forkj knows: every child this JVM created through forkj,
@@ -27,6 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * jnr-posix call, the daemon launcher's raw fork) must call {@link #forked(int)} itself. Registration is skipped
  * inside a forked child: it would read /proc and allocate, which a forked JVM child must not do.
  *
+ * <p>Between {@code fork(2)} (or {@code posix_spawn}) returning and the child being recorded, the child exists
+ * but is not yet known; a reaper scanning then would take it for an orphan and steal its exit status (seen once:
+ * a {@code Reaper} at 1 ms reaped {@code Daemon.orphanGrandchild}'s middle child, whose owner then got ECHILD).
+ * So every forking path brackets that window with {@link #forkStarting()} and {@link #forkRecorded()}, and
+ * {@link #isForeign} answers "not forkj's" only when no such window is open.
+ *
  * <p>An entry goes when its process is reaped ({@link #reaped}) or, if someone else reaped it, when evidence
  * gathered after the entry was made no longer shows that identity: a {@link #prune(ProcessTable, long) process
  * table scan}, or {@link #prune() a read of each entry's start time}. One rule, two sources of evidence.
@@ -37,6 +44,8 @@ public final class KnownChildren {
     }
 
     private static final Map<Integer, Entry> BY_PID = new ConcurrentHashMap<>();
+    /** Forks between their call and the recording of their child. */
+    private static final AtomicInteger FORKS_UNRECORDED = new AtomicInteger();
     /** This JVM, read without the native binding: a process-table scan alone must not load it. */
     private static final int JVM_PID = (int) ProcessHandle.current().pid();
 
@@ -77,6 +86,30 @@ public final class KnownChildren {
             throw new IllegalArgumentException("parent pid " + parentPid + " does not name a process (must be > 0)");
         }
         BY_PID.put(process.pid(), new Entry(process.startTimeTicks(), parentPid, System.nanoTime()));
+    }
+
+    /**
+     * Opens a fork's window: call before {@code fork(2)} or {@code posix_spawn}, and {@link #forkRecorded()} once
+     * the child is recorded (or the call failed). Allocates nothing, so it is safe on a path a forked child takes.
+     */
+    public static void forkStarting() {
+        FORKS_UNRECORDED.incrementAndGet();
+    }
+
+    /** Closes the window opened by {@link #forkStarting()}. */
+    public static void forkRecorded() {
+        FORKS_UNRECORDED.decrementAndGet();
+    }
+
+    /**
+     * Whether child {@code (pid, startTime)}, seen in a listing of this process's children made before this call,
+     * is certainly not forkj's: no fork is between its call and its recording, and the child is not recorded. (If
+     * the child came from a forkj fork, that fork opened its window before the child existed, so before the
+     * listing; a window found closed here was closed after the child was recorded.) False while any window is
+     * open: the caller looks again later.
+     */
+    public static boolean isForeign(int pid, long startTime) {
+        return FORKS_UNRECORDED.get() == 0 && !isKnown(pid, startTime);
     }
 
     /** Forgets a child that was reaped. */

@@ -135,11 +135,17 @@ public final class Launcher {
             System.out.flush();
             System.err.flush();
             QuietCompiler.await(QUIET_WAIT_NANOS);
-            int middle = DaemonChild.forkDaemon(plan);
-            Reference.reachabilityFence(plan);
-            if (middle > 0) {
-                // Forked raw, past NativePosix: register it, or a running Reaper takes it for an adopted orphan.
-                KnownChildren.forked(middle);
+            int middle;
+            KnownChildren.forkStarting();
+            try {
+                middle = DaemonChild.forkDaemon(plan);
+                Reference.reachabilityFence(plan);
+                if (middle > 0) {
+                    // Forked raw, past NativePosix: register it, or a running Reaper takes it for an adopted orphan.
+                    KnownChildren.forked(middle);
+                }
+            } finally {
+                KnownChildren.forkRecorded();
             }
             POSIX.close(pipe[1]);
             pipe[1] = -1;

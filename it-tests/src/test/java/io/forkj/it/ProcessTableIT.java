@@ -64,7 +64,7 @@ class ProcessTableIT {
         assertThat(ProcessTable.fiveState(p, Duration.ofMillis(200))).isEqualTo(FiveState.RUNNING);
         assertThat(p.isZombie()).isFalse();
         assertThat(p.isOrphan()).isFalse();
-        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo("R");
+        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo(Procs.inherited("R"));
     }
 
     @Test
@@ -98,7 +98,7 @@ class ProcessTableIT {
         assertThat(ProcessTable.fiveState(p)).isEqualTo(FiveState.BLOCKED);
         assertThat(p.isZombie()).isFalse();
         assertThat(p.isOrphan()).isFalse();
-        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo("S");
+        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo(Procs.inherited("S"));
         assertThat(p.ppid()).isEqualTo(Kernel.self());
         assertThat(p.comm()).isEqualTo("sleep");
         assertThat(p.uid()).isEqualTo(Kernel.uid());
@@ -117,7 +117,7 @@ class ProcessTableIT {
         assertThat(p.kernelState().isStopped()).isTrue();
         assertThat(ProcessTable.threeState(p)).contains(ThreeState.BLOCKED);
         assertThat(ProcessTable.fiveState(p)).isEqualTo(FiveState.BLOCKED);
-        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo("T");
+        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo(Procs.inherited("T"));
     }
 
     @Test
@@ -137,7 +137,7 @@ class ProcessTableIT {
         assertThat(z.kernelState()).isEqualTo(KernelState.ZOMBIE);
         assertThat(ProcessTable.threeState(z)).isEmpty();
         assertThat(ProcessTable.fiveState(z)).isEqualTo(FiveState.TERMINATED);
-        assertThat(z.stat()).isEqualTo(Procs.psStat(zombie)).isEqualTo("Z");
+        assertThat(z.stat()).isEqualTo(Procs.psStat(zombie)).isEqualTo(Procs.inherited("Z"));
         assertThat(z.isOrphan()).isFalse();
         ProcessTable.Zombie entry = table.zombies().stream().filter(e -> e.process().pid() == zombie).findFirst().orElseThrow();
         assertThat(entry.parentPid()).isEqualTo(parentPid);
@@ -159,7 +159,7 @@ class ProcessTableIT {
         assertThat(p.isOrphan()).isTrue();
         assertThat(table.orphans()).contains(p);
         assertThat(p.sid()).isNotEqualTo(table.get(Kernel.self()).orElseThrow().sid()).isNotEqualTo(p.pid());
-        assertThat(p.stat()).isEqualTo(Procs.psStat(orphan)).isEqualTo("S");
+        assertThat(p.stat()).isEqualTo(Procs.psStat(orphan)).isEqualTo(Procs.inherited("S"));
         assertThat(table.children(Kernel.self())).contains(p);
     }
 
@@ -199,7 +199,7 @@ class ProcessTableIT {
         ProcessInfo p = Procs.row(pid);
         assertThat(p.kernelState()).isEqualTo(KernelState.SLEEPING);
         assertThat(p.ppid()).isEqualTo(Kernel.self());
-        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo("S");
+        assertThat(p.stat()).isEqualTo(Procs.psStat(pid)).isEqualTo(Procs.inherited("S"));
     }
 
     @Test
@@ -213,8 +213,8 @@ class ProcessTableIT {
             assertThat(Procs.row(pid).stat()).as("pid %d", pid).isEqualTo(Procs.psStat(pid));
         }
         assertThat(Procs.row(niced).stat()).isEqualTo("SN");
-        assertThat(Procs.row(leader).stat()).isEqualTo("Ss");
-        if (Kernel.uid() == 0) {
+        assertThat(Procs.row(leader).stat()).isEqualTo(Procs.inherited("Ss"));
+        if (Kernel.uid() == 0 && !Procs.jvmNiced()) {
             assertThat(Procs.row(favoured).stat()).isEqualTo("S<");
         }
     }

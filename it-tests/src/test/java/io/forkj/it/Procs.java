@@ -85,6 +85,21 @@ final class Procs implements AutoCloseable {
     }
 
     /** The process as a fresh snapshot shows it. */
+    /** Whether this JVM runs niced (as under {@code nice mvn verify}): its children inherit it, and ps shows N. */
+    static boolean jvmNiced() {
+        // /proc/PID/stat field 19 is the nice value; Kernel.stat's fields start at field 3
+        return Integer.parseInt(Kernel.stat(Kernel.self()).orElseThrow()[16]) > 0;
+    }
+
+    /**
+     * The STAT ps shows for a child of this JVM that would show {@code stat} (a state letter and modifiers) at nice
+     * 0: with the N of a niced JVM inserted where ps puts it, after the letter.
+     */
+    static String inherited(String stat) {
+        return jvmNiced() && stat.indexOf('N') < 0 && stat.indexOf('<') < 0
+                ? stat.charAt(0) + "N" + stat.substring(1) : stat;
+    }
+
     static ProcessInfo row(int pid) {
         return ProcessTable.snapshot().get(pid).orElseThrow(() -> new AssertionError("pid " + pid + " not in the snapshot"));
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -118,6 +119,9 @@ public final class Pool implements AutoCloseable {
      *
      * @throws WorkerDiedException if the worker died running it; any exception the task threw is rethrown as it
      *                             is (a checked one in a {@link java.util.concurrent.CompletionException})
+     * @throws CompletionException with an {@link InterruptedException} as its cause if the calling thread is
+     *                             interrupted while it waits (the interrupt status is kept; the task still runs).
+     *                             The same holds for every blocking call of this class.
      */
     public <R> R apply(SerializableCallable<R> task) {
         return await(applyAsync(task));
@@ -326,22 +330,19 @@ public final class Pool implements AutoCloseable {
         core.terminate(TERMINATE_GRACE_MILLIS);
     }
 
+    /**
+     * Waits for a blocking call's result. An interrupt ends the wait (as {@code KeyboardInterrupt} ends CPython's):
+     * a {@link CompletionException} whose cause is the {@link InterruptedException}, with the interrupt status
+     * kept; the task itself is not cancelled.
+     */
     private static <V> V await(CompletableFuture<V> f) {
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw PoolCore.rethrow(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException("interrupted while waiting for the pool's result (the task is not cancelled)", e);
+        } catch (ExecutionException e) {
+            throw PoolCore.rethrow(e.getCause());
         }
     }
 

@@ -224,6 +224,72 @@ class MpPoolIT {
         }
     }
 
+    /**
+     * The stall loop run 7 met: another thread of the parent held a Java monitor when the worker was forked, and the
+     * task's deserialization enters it. The worker waits for ever on an owner it does not have; JDK 17 parks it with
+     * a timeout, which no untimed-wait rule calls a stall. The pool sees a worker asleep on a private futex while it
+     * prepares a record, kills it after 2 s, and runs the task on a new worker (forked once the monitor is free).
+     */
+    @Test
+    void aForkWorkerBlockedOnAMonitorHeldAtItsForkHasItsTaskRunAgain() throws Exception {
+        Path runs = Files.createTempFile("forkj-pool-monitor", ".runs");
+        EntersMonitorWhenRead task = new EntersMonitorWhenRead(runs.toString());
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            synchronized (EntersMonitorWhenRead.MONITOR) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "monitor-holder");
+        holder.start();
+        try {
+            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+            try (Pool pool = new Pool(1, null, 0, StartMethod.FORK)) {
+                assertThat(pool.applyAsync(() -> 1).get(120, TimeUnit.SECONDS)).isEqualTo(1);
+                int first = pool.workerPids().get(0);
+                release.countDown();
+                holder.join(30_000);
+                assertThat(pool.applyAsync(task).get(120, TimeUnit.SECONDS)).isEqualTo("ran");
+                assertThat(Files.readAllLines(runs)).as("the task's code ran once").hasSize(1);
+                assertThat(pool.workerPids()).doesNotContain(first);
+                assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(first).isEmpty())).isTrue();
+            }
+        } finally {
+            release.countDown();
+            holder.join(30_000);
+            Files.deleteIfExists(runs);
+        }
+    }
+
+    /** See {@link #aForkWorkerBlockedOnAMonitorHeldAtItsForkHasItsTaskRunAgain()}. */
+    static final class EntersMonitorWhenRead implements SerializableCallable<String> {
+        private static final long serialVersionUID = 1L;
+        static final Object MONITOR = new Object();
+        private final String runs;
+
+        EntersMonitorWhenRead(String runs) {
+            this.runs = runs;
+        }
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            synchronized (MONITOR) {
+                MONITOR.hashCode();
+            }
+        }
+
+        @Override
+        public String call() throws Exception {
+            Files.writeString(Path.of(runs), "x\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            return "ran";
+        }
+    }
+
     /** See {@link #aForkWorkerThatStallsBeforeTheTaskBeginsHasItsTaskRunAgain()}. */
     static final class StallsWhenReadOnce implements SerializableCallable<String> {
         private static final long serialVersionUID = 1L;

@@ -6,6 +6,7 @@ import io.forkj.multiprocessing.Target;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 import io.forkj.multiprocessing.internal.shm.Words;
 import io.forkj.posix.ForkStallException;
+import io.forkj.posix.internal.fork.StallProbe;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,23 +133,44 @@ public final class MpLauncher implements WorkerLauncher {
      * with a plain store before each chunk's user code and read by the pool after the worker ended.
      */
     static final class SharedProgress extends PoolWorker.Progress implements AutoCloseable {
-        private final SharedSegment segment = SharedSegment.create("forkj-pool-progress", Long.BYTES);
+        private static final int STARTED = 0;
+        private static final int PREPARING = Long.BYTES;
+        private final SharedSegment segment = SharedSegment.create("forkj-pool-progress", 2 * Long.BYTES);
         private final ByteBuffer word = segment.buffer();
+        /** The worker's own count of records it began to prepare (its copy of this object is its own). */
+        private long preparations;
 
         SharedProgress() {
             // the child needs the mapping, not the memfd
             segment.closeFd();
-            Words.LONG.setVolatile(word, 0, UNKNOWN);
+            Words.LONG.setVolatile(word, STARTED, UNKNOWN);
+            Words.LONG.setVolatile(word, PREPARING, 0L);
         }
 
         @Override
         void started(long id) {
-            Words.LONG.setVolatile(word, 0, id);
+            Words.LONG.setVolatile(word, STARTED, id);
+            Words.LONG.setVolatile(word, PREPARING, 0L);
+        }
+
+        @Override
+        void preparing() {
+            Words.LONG.setVolatile(word, PREPARING, ++preparations);
+        }
+
+        @Override
+        void prepared() {
+            Words.LONG.setVolatile(word, PREPARING, 0L);
+        }
+
+        /** Which preparation the worker is in (a count that grows with each record), or 0 when it is in none. */
+        synchronized long preparation() {
+            return segment.isClosed() ? 0 : (long) Words.LONG.getVolatile(word, PREPARING);
         }
 
         /** The last chunk recorded, or {@link #UNKNOWN} once closed. */
         synchronized long last() {
-            return segment.isClosed() ? UNKNOWN : (long) Words.LONG.getVolatile(word, 0);
+            return segment.isClosed() ? UNKNOWN : (long) Words.LONG.getVolatile(word, STARTED);
         }
 
         @Override
@@ -160,6 +182,14 @@ public final class MpLauncher implements WorkerLauncher {
     /** A worker process and its two pipes. */
     static final class ProcessLink implements Link {
         private static final long WATCHER_END_MILLIS = 5_000;
+        private static final Duration WATCH_SLICE = Duration.ofMillis(250);
+        /**
+         * How long a FORK worker may sleep on a private futex while it prepares a record (deserializes a task,
+         * function or initializer, which takes no sleep) before it counts as blocked for ever: seen, a worker
+         * whose task deserialization entered a Java monitor that another thread of the parent held at its fork
+         * (MpPoolIT hung in loop run 7 until the build's timeout).
+         */
+        private static final long PREPARING_ASLEEP_NANOS = 2_000_000_000L;
         private final MpProcess process;
         private final OutputStream tasks;
         private final InputStream results;
@@ -181,8 +211,21 @@ public final class MpLauncher implements WorkerLauncher {
         void watchDeadline() {
             Thread t = new Thread(() -> {
                 try {
-                    while (!process.join(Duration.ofSeconds(1))) {
-                        // each bounded join looks for a stall in /proc (and enforces the fork deadline)
+                    long lastPreparation = 0;
+                    long asleepSince = 0;
+                    // each bounded join looks for a stall in /proc (and enforces the fork deadline)
+                    while (!process.join(WATCH_SLICE)) {
+                        long preparation = progress.preparation();
+                        long now = System.nanoTime();
+                        if (preparation == 0 || preparation != lastPreparation
+                                || StallProbe.inPrivateFutexWait(process.pid()).isEmpty()) {
+                            lastPreparation = preparation;
+                            asleepSince = now;
+                        } else if (now - asleepSince >= PREPARING_ASLEEP_NANOS) {
+                            // no user code of its runs yet: killed, the chunk it was given runs on another worker
+                            stalled = true;
+                            process.kill();
+                        }
                     }
                 } catch (ForkStallException e) {
                     // killed; the reader sees the pipe close and reports the task

@@ -68,8 +68,20 @@ public final class PoolWorker {
         public static final long UNKNOWN = Long.MIN_VALUE;
         static final Progress NONE = new Progress();
 
-        /** Records that the user code of chunk {@code id} starts. */
+        /** Records that the user code of chunk {@code id} starts; the worker is no longer preparing. */
         void started(long id) {
+        }
+
+        /**
+         * Records that the worker, having read a record, prepares it (deserializes a task, a function or the
+         * initializer): no user code of a task runs until {@link #started} or {@link #prepared}. A FORK worker
+         * that sleeps here for long is blocked on something its parent's other threads held at the fork.
+         */
+        void preparing() {
+        }
+
+        /** Records that the worker is back to reading its task stream. */
+        void prepared() {
         }
     }
 
@@ -83,7 +95,10 @@ public final class PoolWorker {
         byte[] init = readBytes(in);
         if (init.length > 0) {
             try {
-                ((Runnable) Serial.read(init, "the pool's initializer")).run();
+                progress.preparing();
+                Runnable initializer = (Runnable) Serial.read(init, "the pool's initializer");
+                progress.prepared();
+                initializer.run();
             } catch (Throwable t) {
                 out.writeByte(INIT_FAILED);
                 writeBytes(out, throwableBytes(t));
@@ -101,6 +116,7 @@ public final class PoolWorker {
             if (type < 0) {
                 return;
             }
+            progress.preparing();
             switch (type) {
                 case FN: {
                     long job = in.readLong();
@@ -130,6 +146,7 @@ public final class PoolWorker {
                 default:
                     throw new IOException("pool protocol: unknown record type " + type);
             }
+            progress.prepared();
         }
     }
 

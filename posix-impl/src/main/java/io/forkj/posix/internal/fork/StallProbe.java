@@ -42,6 +42,22 @@ public final class StallProbe {
      * timeout or in another call, gone, or its /proc files unreadable).
      */
     public static Optional<String> stalled(int pid) {
+        return privateFutexWait(pid, false);
+    }
+
+    /**
+     * What shows {@code pid} asleep, as its only thread, waiting on a private futex <em>with or without</em> a
+     * timeout, or empty. Not proof of a stall on its own: a timed wait may be a sleep. But HotSpot also parks a
+     * thread entering a Java monitor with a timeout (and retries for ever), so a single-threaded forked JVM child
+     * that stays in such a wait where its code takes no sleep (deserializing a task, say) is blocked on a monitor
+     * another thread of its parent held at the fork; seen in a FORK pool worker, with gdb:
+     * {@code ObjectMonitor::EnterI} → {@code PlatformEvent::park(long)}.
+     */
+    public static Optional<String> inPrivateFutexWait(int pid) {
+        return privateFutexWait(pid, true);
+    }
+
+    private static Optional<String> privateFutexWait(int pid, boolean timedToo) {
         Optional<StatLine> stat = ProcStat.read(pid);
         if (stat.isEmpty() || stat.get().state() != 'S' || stat.get().numThreads() != 1) {
             return Optional.empty();
@@ -61,7 +77,8 @@ public final class StallProbe {
         long command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
         boolean waits = command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET || command == FUTEX_LOCK_PI
                 || command == FUTEX_LOCK_PI2 || command == FUTEX_WAIT_REQUEUE_PI;
-        if (!waits || (op & FUTEX_PRIVATE_FLAG) == 0 || call[4] != 0) {
+        boolean timed = call[4] != 0;
+        if (!waits || (op & FUTEX_PRIVATE_FLAG) == 0 || (timed && !timedToo)) {
             return Optional.empty();
         }
         // Still the same wait, still one thread: the first read was not of a call about to return.
@@ -70,7 +87,7 @@ public final class StallProbe {
             return Optional.empty();
         }
         return Optional.of("state S, 1 thread, futex(0x" + Long.toHexString(call[1]) + ", " + opName(op)
-                + ", no timeout): a private futex nothing in a single-threaded process can wake");
+                + (timed ? ", with a timeout)" : ", no timeout): a private futex nothing in a single-threaded process can wake"));
     }
 
     private static String syscall(int pid) {

@@ -6,11 +6,12 @@
 #   benchmarks/fork-stalls-young.sh          # 60 JVMs
 #   N=200 benchmarks/fork-stalls-young.sh
 #   N=30 BODY=lambda benchmarks/fork-stalls-young.sh
+#   JAR=/path/to/other/forkj-benchmarks.jar N=60 benchmarks/fork-stalls-young.sh   # another build, to compare
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 n="${N:-60}"
-jar="$root/benchmarks/target/forkj-benchmarks.jar"
+jar="${JAR:-$root/benchmarks/target/forkj-benchmarks.jar}"
 if [ ! -f "$jar" ]; then
   (cd "$root" && mvn -B -q -DskipTests package -pl benchmarks -am) >&2
 fi

@@ -228,6 +228,50 @@ class ForkStallIT {
         }
     }
 
+    /**
+     * A forked child stops its copy of the JIT before its body ({@code CompileBroker::_should_compile_new_jobs}
+     * set to "shutdown"): a method crossing a compile threshold in the child then stays interpreted instead of
+     * taking the compile queue's lock a parent compiler thread may hold. The parent's JIT goes on. Read through
+     * /proc/PID/mem, the child's copy and the parent's.
+     */
+    @Test
+    void aForkedChildTakesNoNewJitJobsWhileItsParentStillDoes() throws Exception {
+        assumeTrue(JvmLocks.symbolsAvailable(), "libjvm.so of " + System.getProperty("java.home") + " has no .symtab");
+        long flag = JvmLocks.ofThisJvm().compileJobsFlagAddress();
+        assertThat(flag).as("CompileBroker::_should_compile_new_jobs found in libjvm.so").isNotZero();
+        Child child = Fork.run(OPTIONS, ctx -> {
+            long sum = 0;
+            for (int i = 0; i < 200_000; i++) {
+                sum += onlyEverRunInAChild(i); // crosses every compile threshold, in the child only
+            }
+            Native.libc().pause();
+            ctx.exit(sum == 42 ? 1 : 0);
+        });
+        try {
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> Kernel.wchan(child.pid()).matches(".*(pause|poll).*")))
+                    .as("the child ran its loop and pauses (wchan %s)", Kernel.wchan(child.pid())).isTrue();
+            assertThat(intAt(child.pid(), flag)).as("the child's flag: shutdown_compilation").isEqualTo(2);
+            assertThat(intAt(Kernel.self(), flag)).as("the parent's flag: run_compilation").isEqualTo(1);
+        } finally {
+            child.kill(Signal.SIGKILL);
+        }
+        assertThat(child.waitFor()).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
+    }
+
+    private static long onlyEverRunInAChild(int i) {
+        return (i * 31L) ^ (i >>> 3);
+    }
+
+    /** A native int of process {@code pid} at {@code address}, read through /proc/PID/mem. */
+    private static int intAt(int pid, long address) throws java.io.IOException {
+        try (java.io.RandomAccessFile mem = new java.io.RandomAccessFile("/proc/" + pid + "/mem", "r")) {
+            byte[] four = new byte[4];
+            mem.seek(address);
+            mem.readFully(four);
+            return java.nio.ByteBuffer.wrap(four).order(java.nio.ByteOrder.nativeOrder()).getInt();
+        }
+    }
+
     /** Thread.sleep waits on a private futex too, but with a timeout (op 0x89): not a stall. */
     @Test
     void aSleepingBodyIsNotAStall() throws Exception {

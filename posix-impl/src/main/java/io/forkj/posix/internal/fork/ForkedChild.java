@@ -117,6 +117,7 @@ public final class ForkedChild {
                     Native.posix().close(startedFd);
                     return EXIT_LOCK_HELD;
                 }
+                locks.stopCompiling();
                 Native.libc().write(startedFd, STARTED, 1);
                 Native.posix().close(startedFd);
             }

@@ -85,7 +85,16 @@ public final class JvmLocks {
     private static final String SAFEPOINT_STATE = "_ZN20SafepointSynchronize6_stateE";
     private static final byte[] COUNTER_SUFFIX = "_counterE".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] STATE_SUFFIX = "_stateE".getBytes(StandardCharsets.ISO_8859_1);
-    private static final JvmLocks NONE = new JvmLocks(List.of(), List.of(), null, null);
+    /**
+     * HotSpot's {@code CompileBroker::_should_compile_new_jobs} (JDK 17 to 25): 1 while the JIT takes new jobs.
+     * {@code CompileBroker::compile_method} and the compilation policy return before the compile queue's lock when
+     * it is not 1, as when the code cache is full for good ({@value #SHUTDOWN_COMPILATION}, "shutdown").
+     */
+    private static final String COMPILE_NEW_JOBS = "_ZN13CompileBroker24_should_compile_new_jobsE";
+    private static final byte[] JOBS_SUFFIX = "_jobsE".getBytes(StandardCharsets.ISO_8859_1);
+    private static final int RUN_COMPILATION = 1;
+    private static final int SHUTDOWN_COMPILATION = 2;
+    private static final JvmLocks NONE = new JvmLocks(List.of(), List.of(), null, null, null);
     private static volatile JvmLocks found;
     /** Whether the search met libjvm.so's symbols at all (set before {@link #found}, read after it). */
     private static volatile boolean symbolsSeen;
@@ -94,12 +103,15 @@ public final class JvmLocks {
     private final Pointer[] words;
     private final Pointer safepointCounter;
     private final Pointer safepointState;
+    private final Pointer compileNewJobs;
 
-    private JvmLocks(List<String> names, List<Pointer> words, Pointer safepointCounter, Pointer safepointState) {
+    private JvmLocks(List<String> names, List<Pointer> words, Pointer safepointCounter, Pointer safepointState,
+                     Pointer compileNewJobs) {
         this.names = names.toArray(new String[0]);
         this.words = words.toArray(new Pointer[0]);
         this.safepointCounter = safepointCounter;
         this.safepointState = safepointState;
+        this.compileNewJobs = compileNewJobs;
     }
 
     /** The locks of this JVM, found once; empty where they cannot be found safely. */
@@ -122,12 +134,18 @@ public final class JvmLocks {
         return HELD_STAND_IN;
     }
 
-    /** For the warm-up: one "lock" on memory the caller controls (an int, 0 = free). */
+    /**
+     * For the warm-up: one "lock" on memory the caller controls (an int, 0 = free), and a stand-in for the JIT's
+     * new-jobs flag, so that the warm-up runs {@link #stopCompiling()} without touching the real one.
+     */
     static JvmLocks single(String name, Pointer word) {
-        return new JvmLocks(List.of(name), List.of(word), null, null);
+        return new JvmLocks(List.of(name), List.of(word), null, null, STAND_IN_JOBS_FLAG);
     }
 
     private static final Pointer HELD_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+    private static final Pointer STAND_IN_JOBS_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+    private static final Pointer STAND_IN_JOBS_FLAG =
+            Runtime.getSystemRuntime().getMemoryManager().newPointer(STAND_IN_JOBS_MEMORY.address());
 
     private static final JvmLocks HELD_STAND_IN = single("TestStandIn_lock", heldWord());
 
@@ -142,6 +160,28 @@ public final class JvmLocks {
     public static boolean symbolsAvailable() {
         ofThisJvm();
         return symbolsSeen;
+    }
+
+    /**
+     * In a forked child, before its body: tells HotSpot's compile broker to take no new job ("shutdown", as when
+     * the code cache is full for good), so that a method whose counters cross a JIT threshold in the child stays
+     * interpreted instead of entering the compile queue's lock (which a parent compiler thread may have held at the
+     * fork; 87 of 90 in-body stalls seen with gdb waited on it) or waiting for a compiler thread the child does not
+     * have. The child's copy of the flag is its own. Nothing where the flag was not found.
+     */
+    public void stopCompiling() {
+        if (compileNewJobs != null) {
+            compileNewJobs.putInt(0, SHUTDOWN_COMPILATION);
+        }
+    }
+
+    /**
+     * The address of HotSpot's new-jobs flag that {@link #stopCompiling()} writes in a child (the same in the
+     * parent and its forked children), or 0 where it was not found; tests read a child's copy through
+     * {@code /proc/PID/mem}.
+     */
+    public long compileJobsFlagAddress() {
+        return compileNewJobs == null ? 0 : compileNewJobs.address();
     }
 
     /** How many locks this checks. */
@@ -216,6 +256,7 @@ public final class JvmLocks {
             List<Pointer> words = new ArrayList<>();
             Pointer counter = null;
             Pointer state = null;
+            Pointer jobs = null;
             try (RandomAccessFile mem = new RandomAccessFile(ProcFs.self("mem").toFile(), "r")) {
                 long nullCld = 0;
                 long head = 0;
@@ -227,6 +268,8 @@ public final class JvmLocks {
                         counter = Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value);
                     } else if (symbol.name.equals(SAFEPOINT_STATE)) {
                         state = Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value);
+                    } else if (symbol.name.equals(COMPILE_NEW_JOBS)) {
+                        jobs = Runtime.getSystemRuntime().getMemoryManager().newPointer(jvm.base + symbol.value);
                     } else if (symbol.name.equals(NULL_CLD)) {
                         nullCld = object;
                     } else if (symbol.name.equals(CLD_HEAD)) {
@@ -252,7 +295,10 @@ public final class JvmLocks {
             }
             boolean safepoints = counter != null && state != null && counter.getLong(0) >= 0
                     && state.getInt(0) >= 0 && state.getInt(0) <= 2;
-            return new JvmLocks(names, words, safepoints ? counter : null, safepoints ? state : null);
+            // Only a JIT that takes jobs now (1) is stopped in children; any other value is left alone.
+            boolean compiling = jobs != null && jobs.getInt(0) == RUN_COMPILATION;
+            return new JvmLocks(names, words, safepoints ? counter : null, safepoints ? state : null,
+                    compiling ? jobs : null);
         } catch (IOException | RuntimeException unusable) {
             return NONE;
         }
@@ -380,7 +426,8 @@ public final class JvmLocks {
                             result.add(new Symbol(text, symbols.getLong(sym + 8)));
                         }
                     } else if ((size == 8 && endsWith(strings, name, COUNTER_SUFFIX) && cString(strings, name).equals(SAFEPOINT_COUNTER))
-                            || (size == 4 && endsWith(strings, name, STATE_SUFFIX) && cString(strings, name).equals(SAFEPOINT_STATE))) {
+                            || (size == 4 && endsWith(strings, name, STATE_SUFFIX) && cString(strings, name).equals(SAFEPOINT_STATE))
+                            || (size == 4 && endsWith(strings, name, JOBS_SUFFIX) && cString(strings, name).equals(COMPILE_NEW_JOBS))) {
                         result.add(new Symbol(cString(strings, name), symbols.getLong(sym + 8)));
                     } else if ((size == 40 || size == 48) && endsWith(strings, name, TC_MUTEX_SUFFIX)
                             && cString(strings, name).equals(THREAD_CRITICAL)) {

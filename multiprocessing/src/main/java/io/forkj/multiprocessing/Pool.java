@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -280,21 +279,7 @@ public final class Pool implements AutoCloseable {
     @Override
     public void close() {
         core.close();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                core.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-                break;
-            } catch (InterruptedException e) {
-                if (!interrupted) {
-                    terminate();
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        core.awaitTerminationUninterruptibly(this::terminate);
     }
 
     /**
@@ -307,18 +292,7 @@ public final class Pool implements AutoCloseable {
         if (core.state() == PoolCore.State.RUNNING) {
             throw new IllegalStateException("Pool is still running: call close() or terminate() before join()");
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                core.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        core.awaitTerminationUninterruptibly(() -> { });
     }
 
     /**

@@ -304,20 +304,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     @Override
     public void close() {
         shutdown();
-        boolean interrupted = false;
-        while (!isTerminated()) {
-            try {
-                awaitTermination(1, TimeUnit.DAYS);
-            } catch (InterruptedException e) {
-                if (!interrupted) {
-                    shutdownNow();
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        core.awaitTerminationUninterruptibly(this::shutdownNow);
     }
 
     /** A serializable Runnable as a Callable. */

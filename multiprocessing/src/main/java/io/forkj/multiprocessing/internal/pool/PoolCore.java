@@ -294,6 +294,29 @@ public final class PoolCore {
     }
 
     /**
+     * Waits, without a timeout, until every worker has exited and been reaped after {@link #close()} or
+     * {@link #terminate}; an interrupt does not end the wait but runs {@code onFirstInterrupt} once (a close that
+     * turns into a terminate, say), and the interrupt status is set again on return.
+     */
+    public void awaitTerminationUninterruptibly(Runnable onFirstInterrupt) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                break;
+            } catch (InterruptedException e) {
+                if (!interrupted) {
+                    interrupted = true;
+                    onFirstInterrupt.run();
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Waits until every worker has exited and been reaped after {@link #close()} or {@link #terminate}.
      *
      * @return false if the timeout passed first

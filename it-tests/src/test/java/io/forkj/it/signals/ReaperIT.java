@@ -157,8 +157,12 @@ class ReaperIT {
                 assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.children(self).contains(orphan)
                         && Kernel.state(orphan).equals(java.util.Optional.of('Z'))))
                         .as("sleep %d adopted by the test JVM and exited", orphan).isTrue();
-                // hundreds of scans at 1 ms; the Reaper without the window took such a child within two
-                Thread.sleep(300);
+                // Several whole scans (each reads every thread's children file, so dozens of reads): the Reaper
+                // without the window took such a child on its second look.
+                int reaperThread = threadNamed("forkj-reaper");
+                long readsBefore = readCalls(reaperThread);
+                assertThat(Kernel.await(Duration.ofSeconds(30), () -> readCalls(reaperThread) >= readsBefore + 300))
+                        .as("the Reaper kept scanning").isTrue();
                 assertThat(reaped).as("nothing reaped while a fork's child may be unrecorded").isEmpty();
                 assertThat(Kernel.state(orphan)).contains('Z');
             } finally {
@@ -168,6 +172,34 @@ class ReaperIT {
                     .as("the orphan reaped once the window closed").isTrue();
             assertThat(reaped).containsExactly(new WaitStatus.Exited(orphan, 0));
             assertThat(reaper.failure()).isNull();
+        }
+    }
+
+    /** The id of this JVM's thread called {@code name} (its /proc/self/task/TID/comm). */
+    private static int threadNamed(String name) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return java.nio.file.Files.readString(t.resolve("comm")).trim().equals(name);
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).map(t -> Integer.parseInt(t.getFileName().toString())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no thread " + name));
+        }
+    }
+
+    /** How many read-type system calls thread {@code tid} of this JVM has made ({@code syscr} of its io file). */
+    private static long readCalls(int tid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/task/" + tid + "/io"))) {
+                if (line.startsWith("syscr:")) {
+                    return Long.parseLong(line.substring("syscr:".length()).trim());
+                }
+            }
+            throw new AssertionError("no syscr in /proc/self/task/" + tid + "/io");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

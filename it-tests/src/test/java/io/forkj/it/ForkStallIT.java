@@ -161,8 +161,8 @@ class ForkStallIT {
         for (int i = 0; i < locks.count(); i++) {
             names.add(locks.name(i));
         }
-        // (JDK 25 has no MethodData_lock or JNIHandleBlockFreeList_lock any more; these three are in 17 and 25)
-        assertThat(names).contains("MethodCompileQueue_lock", "SystemDictionary_lock", "Heap_lock",
+        // (JDK 25 has no MethodData_lock or JNIHandleBlockFreeList_lock any more; these four are in 17 and 25)
+        assertThat(names).contains("MethodCompileQueue_lock", "SystemDictionary_lock", "Heap_lock", "Metaspace_lock",
                 "metaspace lock of the boot class loader", "metaspace lock of the application class loader");
         if (java.lang.Runtime.version().feature() <= 23) {
             assertThat(names).contains("ThreadCritical (tc_mutex)"); // JDK 24 removed ThreadCritical

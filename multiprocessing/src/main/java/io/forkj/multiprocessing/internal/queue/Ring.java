@@ -46,6 +46,11 @@ public final class Ring {
 
     /** The default ring size: 1 MiB (pages are allocated as they are first touched). */
     public static final int DEFAULT_CAPACITY = 1 << 20;
+    /** Rounds of put and get in the warm-up: past the interpreter's profiling thresholds, so the JIT takes them. */
+    private static final int WARM_UP_ROUNDS = 1_000;
+    private static volatile boolean warm;
+    /** Guarded by the class lock: the warm-up creates a ring itself. */
+    private static boolean warming;
 
     private final SharedSegment segment;
     private final ByteBuffer buf;
@@ -54,6 +59,7 @@ public final class Ring {
     private final long base;
 
     private Ring(SharedSegment segment) {
+        warmUp();
         this.segment = segment;
         this.buf = segment.buffer();
         this.mutex = new RobustMutex(segment, MUTEX, "Queue");
@@ -295,6 +301,84 @@ public final class Ring {
             return true;
         } finally {
             Words.INT.getAndAdd(buf, waitersWord, -1);
+        }
+    }
+
+    /**
+     * Once per JVM, before the first ring is used: runs every path of the ring and of {@link Items} that a FORK
+     * child can take (puts of each compact kind and of encoded records, wrapping at the ring's end, gets, both
+     * waits with and without a timeout, the wake-ups, the repair after a dead holder, task accounting) in this
+     * process, the hot ones WARM_UP_ROUNDS times. So a FORK child that puts or gets neither links a call site
+     * nor creates a method's profile for the first time: in a forked JVM that takes VM locks another thread may
+     * have held at the fork, and the child blocks for ever (CI, once: a FORK producer's first {@code put}).
+     */
+    private static void warmUp() {
+        if (warm) {
+            return;
+        }
+        synchronized (Ring.class) {
+            if (warm || warming) {
+                return;
+            }
+            warming = true;
+            try {
+                exercise();
+                warm = true;
+            } finally {
+                warming = false;
+            }
+        }
+    }
+
+    private static void exercise() {
+        Ring ring = create(2, 64);
+        try {
+            Object[] kinds = {null, 7, 7L, 7.5, true, false, "seven", new byte[] {7}};
+            for (Object item : kinds) {
+                Items.put(ring, item, -1, false);
+                Items.decode(ring.get(-1));
+            }
+            Integer item = 7;
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                Items.put(ring, item, -1, true);
+                Items.decode(ring.get(-1));
+                ring.taskDone();
+                ring.count();
+                ring.unfinished();
+            }
+            // Full: fails at once, then after sleeping on the futex for 1 ms; empty: the same for get.
+            Items.put(ring, 1, 0, false);
+            Items.put(ring, 2, 0, false);
+            Items.put(ring, 3, 0, false);
+            Items.put(ring, 3, 1_000_000L, false);
+            ring.get(0);
+            ring.get(0);
+            ring.get(0);
+            ring.get(1_000_000L);
+            // Somebody waits: a put or get wakes them.
+            Words.INT.getAndAdd(ring.buf, GET_WAITERS, 1);
+            Words.INT.getAndAdd(ring.buf, PUT_WAITERS, 1);
+            Items.put(ring, 4, -1, true);
+            ring.get(-1);
+            Words.INT.getAndAdd(ring.buf, GET_WAITERS, -1);
+            Words.INT.getAndAdd(ring.buf, PUT_WAITERS, -1);
+            // Task accounting: join waits, a task is done, join returns; one task_done too many.
+            ring.join(1_000_000L);
+            Words.INT.getAndAdd(ring.buf, JOIN_WAITERS, 1);
+            ring.taskDone();
+            Words.INT.getAndAdd(ring.buf, JOIN_WAITERS, -1);
+            ring.join(-1);
+            try {
+                ring.taskDone();
+            } catch (IllegalStateException expected) {
+                expected.getMessage();
+            }
+            // A holder that died mid-change left the ring dirty: the next lock repairs it.
+            Items.put(ring, 5, -1, false);
+            ring.buf.putInt(DIRTY, 1);
+            ring.get(-1);
+        } finally {
+            ring.segment.close();
         }
     }
 

@@ -1,35 +1,79 @@
 package io.forkj.multiprocessing.internal.shm;
 
-import io.forkj.posix.internal.proc.ProcStat;
+import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.posix.internal.proc.StatLine;
-
-import java.util.Optional;
 
 /**
  * Whether the process that recorded itself as a holder is still there: its {@code /proc/PID/stat} exists, is not
  * a zombie ({@code Z}) or dead ({@code X}) — a killed child its parent has not reaped yet holds nothing — and
  * started at the recorded time, so a recycled pid is not mistaken for the holder (psutil's identity rule).
+ *
+ * <p>A FORK child runs this whenever it has waited a while for a lock, so the file is read with plain
+ * {@code openat}/{@code read} into a byte array: never through java.nio, whose every channel registers with the
+ * JDK's common {@code Cleaner} under a Java monitor that the parent's cleaner thread may have held at the fork.
+ * A FORK producer blocked on it for ever (CI, JDK 25: {@code MpQueueIT}, 115 ms after its fork, its first wait
+ * for the queue's mutex long enough to look at the holder).
  */
 public final class Liveness {
+    private static final int AT_FDCWD = -100;
+    private static final int O_RDONLY_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
+    private static final int EACCES = 13;
+    private static final int EPERM = 1;
+    /** A stat line is at most ~400 bytes: 52 numbers and a command name of at most 64. */
+    private static final int STAT_BYTES = 1024;
+    private static final byte[] PROC = {'/', 'p', 'r', 'o', 'c', '/'};
+    private static final byte[] STAT = {'/', 's', 't', 'a', 't', 0};
+
     private Liveness() {
     }
 
     /**
      * @param startTime the holder's start time as it recorded it, or 0 if it had not recorded it yet (then only
      *                  the pid and state are checked)
+     * @return true if it is gone, a zombie, or another process under a recycled pid; false while it lives, and
+     *         when its stat may not be read (hidepid, another user's process): a holder is never given up on a guess
      */
     public static boolean isDead(int pid, long startTime) {
         if (pid <= 0) {
             return false;
         }
-        Optional<StatLine> stat = ProcStat.read(pid);
-        if (stat.isEmpty()) {
+        byte[] line = new byte[STAT_BYTES];
+        int fd = Native.libc().openat(AT_FDCWD, statPath(pid), O_RDONLY_CLOEXEC);
+        if (fd < 0) {
+            int errno = Native.errno();
+            return errno != EACCES && errno != EPERM;
+        }
+        long n;
+        try {
+            n = Native.libc().read(fd, line, line.length);
+        } finally {
+            Native.libc().close(fd);
+        }
+        if (n <= 0) {
+            // ESRCH or an empty file: it exited between the open and the read
             return true;
         }
-        StatLine line = stat.get();
-        if (line.state() == 'Z' || line.state() == 'X' || line.state() == 'x') {
+        StatLine stat = ProcParser.stat(line, (int) n);
+        if (stat.state() == 'Z' || stat.state() == 'X' || stat.state() == 'x') {
             return true;
         }
-        return startTime != 0 && line.startTime() != startTime;
+        return startTime != 0 && stat.startTime() != startTime;
+    }
+
+    /** "/proc/PID/stat" and a NUL, digit by digit: no String and no charset in a FORK child. */
+    private static byte[] statPath(int pid) {
+        int digits = 1;
+        for (int v = pid; v >= 10; v /= 10) {
+            digits++;
+        }
+        byte[] path = new byte[PROC.length + digits + STAT.length];
+        System.arraycopy(PROC, 0, path, 0, PROC.length);
+        for (int v = pid, i = PROC.length + digits - 1; i >= PROC.length; i--, v /= 10) {
+            path[i] = (byte) ('0' + v % 10);
+        }
+        System.arraycopy(STAT, 0, path, PROC.length + digits, STAT.length);
+        return path;
     }
 }

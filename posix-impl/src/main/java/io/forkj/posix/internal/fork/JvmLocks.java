@@ -39,7 +39,8 @@ public final class JvmLocks {
     /**
      * The locks on the paths a child body can take without loading a class: a JIT request from a counter
      * overflow (method data, the compile queue), call-site and adapter linking, JNI handle blocks (every jnr call),
-     * allocation beyond a TLAB, a safepoint poll. Not every VM lock: parent threads hold some of the others most
+     * allocation beyond a TLAB, a safepoint poll, metaspace growing under a method's first counters or profile
+     * ({@code Metaspace_lock}: a class loader's metaspace takes it for a new or larger chunk). Not every VM lock: parent threads hold some of the others most
      * of the time ({@code Compile_lock} while the JIT installs code, {@code PeriodicTask_lock}), and checking those
      * made 40% of forks beside a busy JIT start again (measured, 8 forking threads and an allocating one).
      */
@@ -48,7 +49,7 @@ public final class JvmLocks {
             "CodeCache_lock", "AdapterHandlerLibrary_lock", "SignatureHandlerLibrary_lock", "VtableStubs_lock",
             "InlineCacheBuffer_lock", "CompiledIC_lock", "Patching_lock", "MultiArray_lock",
             "JmethodIdCreation_lock", "JNIHandleBlockFreeList_lock", "RetData_lock", "OopMapCacheAlloc_lock",
-            "ExceptionCache_lock", "SymbolArena_lock", "Threads_lock");
+            "ExceptionCache_lock", "SymbolArena_lock", "Threads_lock", "Metaspace_lock");
     private static final int MUTEX_WORD = 8;
     private static final String NULL_CLD = "_ZN15ClassLoaderData27_the_null_class_loader_dataE";
     private static final String CLD_HEAD = "_ZN20ClassLoaderDataGraph5_headE";

@@ -135,6 +135,13 @@ public interface LinuxLibC {
 
     /** {@code read(2)} into native memory. */
     long read(int fd, Pointer buffer, long count);
+
+    /**
+     * {@code openat(2)} with a NUL-terminated path in a byte array: for code a FORK child runs, which must not
+     * open a file through java.nio (every channel registers with the JDK's common {@code Cleaner} under a Java
+     * monitor its thread may have held at the fork).
+     */
+    int openat(int dirfd, @In byte[] path, int flags);
     // ---- daemon: allocation-free forms for the forked daemon children, which may run no code path for the
     // first time and allocate nothing. Paths and argv/envp are C strings and pointer arrays prepared in native
     // memory by the launcher before the fork, so no String is converted after it. The daemon launcher loads its

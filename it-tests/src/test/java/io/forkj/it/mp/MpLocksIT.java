@@ -19,14 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * forkj's locks between real processes, FORK, SPAWN and STANDBY children (MpProcess) alike: no lost update under contention by four
@@ -51,7 +48,6 @@ class MpLocksIT {
      */
     @Test
     void aForkChildWaitingForALockNeedsNoMonitorItsParentHeldAtTheFork() throws Exception {
-        Object cleanerMonitor = commonCleanerList();
         Lock held = new Lock();
         held.acquire();
         Target waitsAndGivesUp = () -> {
@@ -64,49 +60,15 @@ class MpLocksIT {
         first.start();
         first.join();
         assertThat(first.exitCode().orElseThrow()).isZero();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread hog = new Thread(() -> {
-            while (!stop.get()) {
-                synchronized (cleanerMonitor) {
-                    long until = System.nanoTime() + 2_000_000L;
-                    while (System.nanoTime() - until < 0) {
-                        Thread.onSpinWait();
-                    }
-                }
-            }
-        }, "holds-the-cleaner-monitor");
-        hog.start();
-        try {
+        try (AutoCloseable hog = CleanerMonitor.hog()) {
             for (int i = 0; i < 3; i++) {
                 MpProcess p = new MpProcess(waitsAndGivesUp).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(10));
                 p.start();
                 assertThat(p.join(WAIT)).as("%s ends", p).isTrue();
                 assertThat(p.exitCode().orElseThrow()).as("exit code of %s: it waited and gave up", p).isZero();
             }
-        } finally {
-            stop.set(true);
-            hog.join();
         }
         held.release();
-    }
-
-    /** The monitor the JDK's common Cleaner takes to register a cleanable: JDK 17's list head, or JDK 24's list. */
-    private static Object commonCleanerList() throws ReflectiveOperationException {
-        Object cleaner = Class.forName("jdk.internal.ref.CleanerFactory").getMethod("cleaner").invoke(null);
-        Field impl = java.lang.ref.Cleaner.class.getDeclaredField("impl");
-        impl.setAccessible(true);
-        Object cleanerImpl = impl.get(cleaner);
-        for (String name : List.of("phantomCleanableList", "activeList")) {
-            try {
-                Field list = cleanerImpl.getClass().getDeclaredField(name);
-                list.setAccessible(true);
-                return list.get(cleanerImpl);
-            } catch (NoSuchFieldException notThisJdk) {
-                // the other name
-            }
-        }
-        assumeTrue(false, "this JDK's CleanerImpl has neither phantomCleanableList nor activeList");
-        return null;
     }
 
     /** The kinds of lock a dead holder must not wedge. */

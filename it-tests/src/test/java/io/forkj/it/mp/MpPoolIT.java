@@ -168,6 +168,37 @@ class MpPoolIT {
         }
     }
 
+    /** A task whose deserialization is a lookup by name. */
+    enum Answer implements SerializableCallable<Integer> {
+        INSTANCE;
+
+        @Override
+        public Integer call() {
+            return 6 * 7;
+        }
+    }
+
+    /**
+     * A FORK worker's first act is to open streams on its two pipes. Through the JDK's file streams that
+     * registered with the common {@code Cleaner} under a monitor a parent thread may hold at the fork, and such a
+     * worker waited for ever before serving (on JDK 17 in a timed park, which no stall probe takes for a stall).
+     * Here six workers in turn (one task each) are forked while a parent thread holds that monitor nearly all the
+     * time. The task is an enum constant, which a worker reads with nothing linked or defined for the first time (a
+     * lambda's first reading in a FORK child can stall on its own, which the pool's retries cover).
+     */
+    @Test
+    void forkWorkersStartWhileAParentThreadHoldsTheCleanerMonitor() throws Exception {
+        Answer answer = Answer.valueOf("INSTANCE");
+        try (Pool warm = new Pool(1, null, 1, StartMethod.FORK)) {
+            assertThat(warm.apply(answer)).isEqualTo(42);
+        }
+        try (AutoCloseable hog = CleanerMonitor.hog(); Pool pool = new Pool(1, null, 1, StartMethod.FORK)) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(pool.applyAsync(answer).get(60, TimeUnit.SECONDS)).as("task %d", i).isEqualTo(42);
+            }
+        }
+    }
+
     /**
      * A FORK worker lives as long as its pool: past the guarded fork's default deadline it is the same process,
      * still serving (it used to be killed and replaced at 30 s, failing whatever task it ran).

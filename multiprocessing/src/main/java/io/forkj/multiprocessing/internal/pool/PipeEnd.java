@@ -1,14 +1,11 @@
 package io.forkj.multiprocessing.internal.pool;
 
-import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
+import io.forkj.multiprocessing.internal.FdStreams;
 import io.forkj.posix.internal.libc.Native;
 
-import java.io.FileInputStream;
-import java.io.FileNotFoundException;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectStreamException;
@@ -18,8 +15,7 @@ import java.io.Serializable;
 /**
  * One end of a pipe that a pool worker or a manager's server gets with its target: FORK children inherit it as is;
  * for SPAWN and standby children it is replaced by its fd number under {@link FdExport}'s contract and re-opened
- * from the fd the child received. Streams are opened through {@code /proc/self/fd/N}, which for a pipe reaches the
- * same pipe, so no native call is needed on either side.
+ * from the fd the child received. Streams are opened on a duplicate of the fd ({@link FdStreams}).
  */
 public final class PipeEnd implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -59,14 +55,17 @@ public final class PipeEnd implements Serializable {
         PoolPipes.forget(inode);
     }
 
-    /** Opens a reading stream on this end (a new fd for the same pipe). */
-    public InputStream openInput() throws FileNotFoundException {
-        return new FileInputStream(ProcFs.selfFd(fd));
+    /**
+     * Opens a reading stream on this end (a new fd for the same pipe). A FORK worker's first act: no JDK file
+     * stream, which would register with the common Cleaner under a monitor the parent may have held at the fork.
+     */
+    public InputStream openInput() throws IOException {
+        return FdStreams.input(fd);
     }
 
-    /** Opens a writing stream on this end. */
-    public OutputStream openOutput() throws FileNotFoundException {
-        return new FileOutputStream(ProcFs.selfFd(fd));
+    /** Opens a writing stream on this end (a new fd for the same pipe), as {@link #openInput()}. */
+    public OutputStream openOutput() throws IOException {
+        return FdStreams.output(fd);
     }
 
     /** Closes this fd in this process (after its stream was opened, or once a child has its copy). */

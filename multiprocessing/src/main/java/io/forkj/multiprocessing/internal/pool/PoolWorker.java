@@ -2,6 +2,7 @@ package io.forkj.multiprocessing.internal.pool;
 
 import io.forkj.multiprocessing.RemoteException;
 import io.forkj.multiprocessing.ResultEncodingException;
+import io.forkj.multiprocessing.internal.FdStreams;
 import io.forkj.multiprocessing.internal.queue.Items;
 
 import java.io.BufferedInputStream;
@@ -259,6 +260,7 @@ public final class PoolWorker {
         if (PUBLIC_TASK_TYPES.length == 0) {
             throw new IllegalStateException("no task types");
         }
+        FdStreams.warmUp();
         try {
             java.io.ByteArrayOutputStream script = new java.io.ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(script);

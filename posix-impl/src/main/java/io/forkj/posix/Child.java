@@ -511,7 +511,7 @@ public final class Child {
     private void rethrowStall() {
         ForkStallException s = stall;
         if (s != null) {
-            throw s;
+            throw new ForkStallException(s);
         }
     }
 }

@@ -64,7 +64,7 @@ public class ForkStallException extends RuntimeException {
                 + " (" + evidence + "); killed with SIGKILL and reaped. It was blocked on a futex. Likely cause: "
                 + (inBody ? "a GC the body needed (it allocated past its budget of " + allocationBudget + " bytes"
                         + (gcBeforeFork ? ", measured after a GC" : "") + "), a class loaded or a call site bootstrapped "
-                        + "for the first time in the child, or a JIT request; remedies: less allocation, gcBeforeFork(true), "
+                        + "for the first time in the child, a JIT request, or a Java monitor another thread held at the fork; remedies: less allocation, gcBeforeFork(true), "
                         + "-Xmn, code the parent has already run, or SPAWN for long or allocating work"
                         : "a safepoint or a JIT lock held by another thread at the fork, every time"));
         this.pid = pid;
@@ -73,6 +73,21 @@ public class ForkStallException extends RuntimeException {
         this.state = 'S';
         this.waitChannel = waitChannel;
         this.evidence = evidence;
+    }
+
+    /**
+     * The same stall reported again, to a later caller and with that caller's stack: every wait on a stalled child
+     * after the first throws one of these, whose cause is the first report (made wherever the stall was
+     * recognised, perhaps in another thread or an unrelated call such as {@code isAlive()}).
+     */
+    ForkStallException(ForkStallException first) {
+        super(first.getMessage(), first);
+        this.pid = first.pid;
+        this.deadline = first.deadline;
+        this.allocationBudget = first.allocationBudget;
+        this.state = first.state;
+        this.waitChannel = first.waitChannel;
+        this.evidence = first.evidence;
     }
 
     private static String message(int pid, Duration deadline, long budget, boolean gc, char state, String wchan) {

@@ -5,6 +5,7 @@ import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.multiprocessing.internal.pool.PoolPipes;
+import io.forkj.multiprocessing.internal.queue.Ring;
 import io.forkj.posix.Child;
 import io.forkj.posix.ChildBody;
 import io.forkj.posix.ChildContext;
@@ -39,6 +40,7 @@ final class ForkStart {
 
     static Child start(MpProcess process) {
         warmUp();
+        Ring.warmUpIfUsed();
         int parentPid = Native.posix().getpid();
         MpProcess parentView = new MpProcess(Registry.get().current().name(), parentPid, true);
         Body body = new Body(Registry.prepareForkedChild(process, parentView), childStream(1), childStream(2),

@@ -49,8 +49,8 @@ public final class Ring {
     /** Rounds of put and get in the warm-up: past the interpreter's profiling thresholds, so the JIT takes them. */
     private static final int WARM_UP_ROUNDS = 1_000;
     private static volatile boolean warm;
-    /** Guarded by the class lock: the warm-up creates a ring itself. */
-    private static boolean warming;
+    /** Whether this process has made or attached a ring, which a FORK child could then use. */
+    private static volatile boolean used;
 
     private final SharedSegment segment;
     private final ByteBuffer buf;
@@ -59,7 +59,7 @@ public final class Ring {
     private final long base;
 
     private Ring(SharedSegment segment) {
-        warmUp();
+        used = true;
         this.segment = segment;
         this.buf = segment.buffer();
         this.mutex = new RobustMutex(segment, MUTEX, "Queue");
@@ -305,27 +305,22 @@ public final class Ring {
     }
 
     /**
-     * Once per JVM, before the first ring is used: runs every path of the ring and of {@link Items} that a FORK
-     * child can take (puts of each compact kind and of encoded records, wrapping at the ring's end, gets, both
+     * Before each FORK start, once per JVM that has a ring: runs every path of the ring and of {@link Items} that a
+     * FORK child can take (puts of each compact kind and of encoded records, wrapping at the ring's end, gets, both
      * waits with and without a timeout, the wake-ups, the repair after a dead holder, task accounting) in this
      * process, the hot ones WARM_UP_ROUNDS times. So a FORK child that puts or gets neither links a call site
      * nor creates a method's profile for the first time: in a forked JVM that takes VM locks another thread may
-     * have held at the fork, and the child blocks for ever (CI, once: a FORK producer's first {@code put}).
+     * have held at the fork, and the child blocks for ever. 30-90 ms once; a JVM that never forks with a ring
+     * (every SPAWN and standby child) never pays it.
      */
-    private static void warmUp() {
-        if (warm) {
+    public static void warmUpIfUsed() {
+        if (warm || !used) {
             return;
         }
         synchronized (Ring.class) {
-            if (warm || warming) {
-                return;
-            }
-            warming = true;
-            try {
+            if (!warm) {
                 exercise();
                 warm = true;
-            } finally {
-                warming = false;
             }
         }
     }

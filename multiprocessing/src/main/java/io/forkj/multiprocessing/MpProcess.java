@@ -58,8 +58,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>use forkj resources it inherited (pipes, shared memory, locks).</li>
  * </ul>
  * It must not: start threads, run code this JVM never ran (a class loaded for the first time or a lambda
- * bootstrapped in the child can wait for ever on a lock another thread held at fork time), run for long (a
- * compilation request can stall it), or call {@code System.exit}: the JVM's exit sequence waits for the VM
+ * bootstrapped in the child can wait for ever on a lock another thread held at fork time), open files or sockets
+ * with the JDK's own I/O ({@code FileInputStream} by name, {@code java.nio.file.Files}, any {@code java.nio}
+ * channel: each registers with the JDK's common {@code Cleaner} under a Java monitor that the Cleaner's thread
+ * may have held at the fork), run for long (a compilation request can stall it), or call {@code System.exit}: the JVM's exit sequence waits for the VM
  * thread the child does not have. forkj's shutdown hook ends such a child with exit code 1 and says why on its
  * stderr when the JVM starts that hook first; when it starts another application hook first, starting that
  * hook's thread can block the child until its deadline. Use {@code throw new SystemExit(n)}. Nor should it use

@@ -75,6 +75,45 @@ class MpManagerIT {
         assertThat(Kernel.state(server)).as("the server ended with the manager").isEmpty();
     }
 
+    /**
+     * A FORK child closes its copies of the manager's pipes and connects to the server itself, on the thread that
+     * started it. Started from a thread that never read a link through java.nio, both took that thread's first
+     * native path buffer from the common {@code Cleaner}, under the monitor held here: 4 of 4 children stalled, on
+     * JDK 17 and 25, before the reads became {@code readlink(2)} and {@code getpid(2)}.
+     */
+    @Test
+    void forkChildrenStartedFromFreshThreadsUseProxiesWhileTheCleanerMonitorIsHeld() throws Exception {
+        try (Manager manager = new Manager()) {
+            Map<Object, Object> d = manager.dict();
+            MpProcess first = putFromFork(d, -1);
+            first.start();
+            assertThat(first.join(LONG)).isTrue();
+            assertThat(first.exitCode().orElseThrow()).isZero();
+            List<MpProcess> ran = new ArrayList<>();
+            try (AutoCloseable hog = CleanerMonitor.hog()) {
+                for (int i = 0; i < 4; i++) {
+                    MpProcess p = putFromFork(d, i);
+                    Thread starter = new Thread(p::start, "starts-fork-child-" + i);
+                    starter.start();
+                    starter.join(LONG.toMillis());
+                    assertThat(starter.isAlive()).as("%s started", p).isFalse();
+                    assertThat(p.join(LONG)).as("%s ends", p).isTrue();
+                    assertThat(p.exitCode().orElseThrow()).as("exit code of %s", p).isZero();
+                    ran.add(p);
+                }
+            }
+            assertThat(ran).hasSize(4);
+            for (int key = -1; key < 4; key++) {
+                assertThat(d.get(key)).as("what the child for key %d put", key).isEqualTo(key);
+            }
+        }
+    }
+
+    /** The same target class for every child, so that no child runs code its parent never ran. */
+    private static MpProcess putFromFork(Map<Object, Object> d, int key) {
+        return new MpProcess(() -> d.put(key, key)).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(10));
+    }
+
     @Test
     void serverExceptionsReachTheCallingChildAndQueuesAndLocksWork() throws Exception {
         try (Manager manager = new Manager()) {

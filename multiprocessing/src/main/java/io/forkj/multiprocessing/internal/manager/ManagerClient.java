@@ -1,6 +1,8 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.pool.PoolCore;
+import io.forkj.posix.internal.libc.BindingState;
+import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcFs;
 
 import java.io.BufferedInputStream;
@@ -125,8 +127,16 @@ public final class ManagerClient {
         c.close();
     }
 
-    /** The pid of this process, read fresh: a forked child must not reuse its parent's connections. */
+    /**
+     * The pid of this process, read fresh: a forked child must not reuse its parent's connections. Every FORK
+     * child has the native binding loaded and asks {@code getpid(2)}: {@code Files.readSymbolicLink} would take the
+     * thread's first native path buffer from the common {@code Cleaner}, under a monitor the parent's cleaner
+     * thread may have held at the fork. A JVM without the binding (a SPAWN child) reads the link and loads nothing.
+     */
     static long currentPid() {
+        if (BindingState.isLoaded()) {
+            return Native.posix().getpid();
+        }
         try {
             return Long.parseLong(Files.readSymbolicLink(SELF).toString());
         } catch (IOException | NumberFormatException e) {

@@ -1,12 +1,12 @@
 package io.forkj.multiprocessing.internal.pool;
 
+import io.forkj.posix.internal.libc.CPath;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcParser;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -28,6 +28,10 @@ public final class PoolPipes {
     public static final Object FORK_LOCK = new Object();
     private static final String PIPE_PREFIX = "pipe:[";
     private static final Path FD_DIR = ProcFs.self("fd");
+    private static final byte[] FD_DIR_PREFIX = (FD_DIR + "/").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NUL = {0};
+    /** "pipe:[" and an inode of at most 20 digits, with room to tell a longer target. */
+    private static final int LINK_BYTES = 64;
 
     private static volatile long[] inodes = new long[0];
     private static volatile int[] handed = new int[0];
@@ -106,15 +110,26 @@ public final class PoolPipes {
         return Arrays.copyOf(found, count);
     }
 
-    /** The pipe inode of {@code fd}, or 0 if it is not a pipe or is gone. */
+    /**
+     * The pipe inode of {@code fd}, or 0 if it is not a pipe or is gone. Read with {@code readlink(2)} into a byte
+     * array, never {@code Files.readSymbolicLink}: a FORK child runs this before its body, on whatever thread
+     * started it, and java.nio gives a thread its first native path buffer from the common {@code Cleaner}, under a
+     * monitor the parent's cleaner thread may have held at the fork (a manager's FORK children stalled on it).
+     */
     private static long pipeInode(int fd) {
-        try {
-            String target = Files.readSymbolicLink(FD_DIR.resolve(Integer.toString(fd))).toString();
-            if (!target.startsWith(PIPE_PREFIX) || !target.endsWith("]")) {
+        byte[] target = new byte[LINK_BYTES];
+        long n = Native.libc().readlink(CPath.numbered(FD_DIR_PREFIX, fd, NUL), target, target.length);
+        if (n <= PIPE_PREFIX.length() || n >= target.length || target[(int) n - 1] != ']') {
+            return 0;
+        }
+        for (int i = 0; i < PIPE_PREFIX.length(); i++) {
+            if (target[i] != PIPE_PREFIX.charAt(i)) {
                 return 0;
             }
-            return ProcParser.parseLong(target, PIPE_PREFIX.length(), target.length() - 1);
-        } catch (IOException | RuntimeException notAPipe) {
+        }
+        try {
+            return ProcParser.parseLong(target, PIPE_PREFIX.length(), (int) n - 1);
+        } catch (RuntimeException notANumber) {
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.shm;
 
+import io.forkj.posix.internal.libc.CPath;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcParser;
@@ -40,7 +41,7 @@ public final class Liveness {
             return false;
         }
         byte[] line = new byte[STAT_BYTES];
-        int fd = Native.libc().openat(AT_FDCWD, statPath(pid), O_RDONLY_CLOEXEC);
+        int fd = Native.libc().openat(AT_FDCWD, CPath.numbered(PROC, pid, STAT), O_RDONLY_CLOEXEC);
         if (fd < 0) {
             int errno = Native.errno();
             return errno != EACCES && errno != EPERM;
@@ -60,20 +61,5 @@ public final class Liveness {
             return true;
         }
         return startTime != 0 && stat.startTime() != startTime;
-    }
-
-    /** "/proc/PID/stat" and a NUL, digit by digit: no String and no charset in a FORK child. */
-    private static byte[] statPath(int pid) {
-        int digits = 1;
-        for (int v = pid; v >= 10; v /= 10) {
-            digits++;
-        }
-        byte[] path = new byte[PROC.length + digits + STAT.length];
-        System.arraycopy(PROC, 0, path, 0, PROC.length);
-        for (int v = pid, i = PROC.length + digits - 1; i >= PROC.length; i--, v /= 10) {
-            path[i] = (byte) ('0' + v % 10);
-        }
-        System.arraycopy(STAT, 0, path, PROC.length + digits, STAT.length);
-        return path;
     }
 }

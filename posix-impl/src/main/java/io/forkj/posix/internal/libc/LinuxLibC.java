@@ -142,6 +142,13 @@ public interface LinuxLibC {
      * monitor its thread may have held at the fork).
      */
     int openat(int dirfd, @In byte[] path, int flags);
+
+    /**
+     * {@code readlink(2)} with a NUL-terminated path in a byte array, for code a FORK child runs: java.nio's
+     * {@code Files.readSymbolicLink} takes a thread's first native path buffer from the common {@code Cleaner},
+     * under the same monitor.
+     */
+    long readlink(@In byte[] path, @Out byte[] buffer, long size);
     // ---- daemon: allocation-free forms for the forked daemon children, which may run no code path for the
     // first time and allocate nothing. Paths and argv/envp are C strings and pointer arrays prepared in native
     // memory by the launcher before the fork, so no String is converted after it. The daemon launcher loads its

@@ -220,6 +220,44 @@ class ForkIT {
                 .cause().isNotNull().isSameAs(stall.getCause());
     }
 
+    /**
+     * One thread polls a stalling child while another waits for it: whichever kills it, both learn it stalled.
+     * A kill records the -9 status before the stall, and a waiter that saw the status first returned it as the
+     * child's own (2 of 4 times on JDK 17, in an MpProcess join racing forkj's own poll of an unjoined child).
+     */
+    @Test
+    void aStallKilledByOneThreadIsReportedToAnotherThreadWaiting() throws Exception {
+        for (int round = 0; round < 6; round++) {
+            long far = Fork.allocationBudget() * 4 + (256L << 20);
+            Child child = Fork.run(ForkOptions.defaults().deadline(Duration.ofSeconds(60)), ctx -> {
+                for (long n = 0; n < far; n += 1024) {
+                    sink = new byte[1008];
+                }
+            });
+            AtomicBoolean pollerSawStall = new AtomicBoolean();
+            Thread poller = new Thread(() -> {
+                while (true) {
+                    try {
+                        if (child.poll().isPresent()) {
+                            return;
+                        }
+                    } catch (ForkStallException stalled) {
+                        pollerSawStall.set(true);
+                        return;
+                    }
+                    Thread.onSpinWait();
+                }
+            }, "polls-the-stalling-child");
+            poller.start();
+            assertThatThrownBy(child::waitFor).as("round %d: the waiter's report", round)
+                    .isInstanceOf(ForkStallException.class);
+            poller.join(TimeUnit.MINUTES.toMillis(2));
+            assertThat(poller.isAlive()).isFalse();
+            assertThat(pollerSawStall).as("round %d: the poller's report", round).isTrue();
+            assertThat(child.status().map(WaitStatus::toExitCode)).as("round %d", round).contains(-9);
+        }
+    }
+
     @Test
     void withSystemOutLockedByAnotherThreadTheChildStillWritesAndExits(@TempDir Path dir) throws Exception {
         PrintStream original = System.out;

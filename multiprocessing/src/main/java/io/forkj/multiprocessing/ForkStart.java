@@ -47,13 +47,20 @@ final class ForkStart {
                 process.daemon(), parentPid, true);
         ForkOptions options = ForkOptions.defaults().deadline(process.forkDeadline())
                 .gcBeforeFork(AllocationBudget.collectionWouldHelp(MIN_ALLOCATION_BUDGET));
+        Child child;
         synchronized (PoolPipes.FORK_LOCK) {
             if (process.daemon()) {
                 // The parent-death signal follows the thread that forked: fork daemons from a thread that never ends.
-                return Starter.call(() -> Fork.run(options, body));
+                child = Starter.call(() -> Fork.run(options, body));
+            } else {
+                child = Fork.run(options, body);
             }
-            return Fork.run(options, body);
         }
+        if (!Registry.inForkedChild) {
+            // Not in a FORK child, which may start no thread (the guard's).
+            ForkChildGuard.watch(child);
+        }
+        return child;
     }
 
     /**

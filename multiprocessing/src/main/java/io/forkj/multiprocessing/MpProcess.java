@@ -67,10 +67,12 @@ import java.util.concurrent.CompletableFuture;
  * hook's thread can block the child until its deadline. Use {@code throw new SystemExit(n)}. Nor should it use
  * {@code ProcessHandle.current()}, which the JDK caches: in a FORK child it still names the parent (use
  * {@code Multiprocessing.currentProcess().pid()}). A child that stalls is killed and {@link #join()} throws
- * {@link ForkStallException}: while a thread joins it, a child that {@code /proc} proves blocked for ever (one
- * thread, asleep on a private futex with no timeout) is recognised within about 40 ms; any other stall ends at
- * the deadline, 30 s by default ({@link #forkDeadline(Duration)} changes it, up to as long as the target needs),
- * which is long enough for any target that suits FORK. Long or allocating work belongs in SPAWN.
+ * {@link ForkStallException}. From its start a thread of forkj's looks at the child every 50 ms, whether or not
+ * anyone joins it: a child that {@code /proc} proves blocked for ever (one thread, asleep on a private futex with
+ * no timeout) is recognised within about 100 ms, and any other child still running at its deadline, 30 s by
+ * default ({@link #forkDeadline(Duration)} changes it, up to as long as the target needs), is killed then. So a
+ * parent reading the child's pipe sees the pipe end instead of waiting for ever. 30 s is long enough for any
+ * target that suits FORK; long or allocating work belongs in SPAWN.
  *
  * <p><b>daemon.</b> A daemon child ({@link #daemon(boolean)}) is terminated when this process exits normally (a
  * shutdown hook, as Python's {@code atexit}), and also when this process is killed: it is armed with the

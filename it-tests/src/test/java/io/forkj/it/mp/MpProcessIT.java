@@ -1,11 +1,16 @@
 package io.forkj.it.mp;
 
 import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.Connection;
+import io.forkj.multiprocessing.ConnectionEofException;
 import io.forkj.multiprocessing.Context;
 import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.SystemExit;
+import io.forkj.posix.Fork;
+import io.forkj.posix.ForkStallException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** MpProcess under every start method, against real processes: exit codes, waits, signals, refusals, leaks. */
 class MpProcessIT {
     private static final Duration LONG = Duration.ofSeconds(120);
+    static volatile Object sink;
 
     private static void nothing() {
         // an empty target built in the parent
@@ -101,6 +107,32 @@ class MpProcessIT {
         try {
             assertThat(finish(p)).isEqualTo(1);
         } catch (io.forkj.posix.ForkStallException stalled) {
+            assertThat(p.exitCode()).isEqualTo(OptionalInt.of(-9));
+        }
+    }
+
+    /**
+     * A FORK child that stalls in its body while nobody joins it: its start hands it to the ExitWatcher, which
+     * recognises the stall from /proc (or the deadline passing) and kills it, so a parent blocked reading the
+     * child's pipe sees the end of the pipe. Before, nothing looked at an unjoined child and the read waited for
+     * ever.
+     */
+    @Test
+    void aForkChildThatStallsWhileNobodyJoinsItIsKilledAndItsPipeEnds() throws Exception {
+        long far = Fork.allocationBudget() * 4 + (256L << 20);
+        try (Pipe pipe = Pipe.pipe(false)) {
+            Connection toParent = pipe.conn2();
+            MpProcess p = Multiprocessing.getContext(StartMethod.FORK).process(() -> {
+                for (long n = 0; n < far; n += 1024) {
+                    sink = new byte[1008];
+                }
+                toParent.send("unreachable: the allocation needs a collection the child cannot run");
+            }).forkDeadline(Duration.ofSeconds(20));
+            p.start();
+            toParent.close();
+            assertThat(pipe.conn1().poll(Duration.ofSeconds(60))).as("the pipe of %s ends without a join", p).isTrue();
+            assertThatThrownBy(() -> pipe.conn1().recv()).isInstanceOf(ConnectionEofException.class);
+            assertThatThrownBy(p::join).isInstanceOf(ForkStallException.class);
             assertThat(p.exitCode()).isEqualTo(OptionalInt.of(-9));
         }
     }

@@ -19,8 +19,6 @@ import java.util.Optional;
 
 /** How the ps, zombies and orphans commands print processes: one table layout and one JSON layout. */
 final class ProcessRows {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private ProcessRows() {
     }
 
@@ -43,15 +41,53 @@ final class ProcessRows {
         }
     }
 
+    /**
+     * The rows as a table. Padded by hand, not with {@code printf}: {@link java.util.Formatter} loads the locale
+     * data on its first use, a cost a one-shot {@code forkj ps} feels.
+     */
     static void table(List<Row> rows, PrintStream out, String extraHeader, java.util.function.Function<Row, String> extra) {
-        out.printf("%7s %7s %-5s %-8s %-10s %-14s %s%s%n", "PID", "PPID", "STAT", "THREE", "FIVE", "FLAGS", "COMMAND",
-                extraHeader.isEmpty() ? "" : "  " + extraHeader);
+        StringBuilder line = new StringBuilder(128);
+        right(line, "PID", 7).append(' ');
+        right(line, "PPID", 7).append(' ');
+        left(line, "STAT", 5).append(' ');
+        left(line, "THREE", 8).append(' ');
+        left(line, "FIVE", 10).append(' ');
+        left(line, "FLAGS", 14).append(' ').append("COMMAND");
+        if (!extraHeader.isEmpty()) {
+            line.append("  ").append(extraHeader);
+        }
+        out.println(line);
         for (Row r : rows) {
             ProcessInfo p = r.process();
-            out.printf("%7d %7d %-5s %-8s %-10s %-14s %s%s%n", p.pid(), p.ppid(), p.stat(),
-                    r.three().map(Enum::name).orElse("-"), r.five(), r.flags(), printable(p.comm()),
-                    extraHeader.isEmpty() ? "" : "  " + extra.apply(r));
+            line.setLength(0);
+            right(line, Integer.toString(p.pid()), 7).append(' ');
+            right(line, Integer.toString(p.ppid()), 7).append(' ');
+            left(line, p.stat(), 5).append(' ');
+            left(line, r.three().map(Enum::name).orElse("-"), 8).append(' ');
+            left(line, r.five().name(), 10).append(' ');
+            left(line, r.flags(), 14).append(' ').append(printable(p.comm()));
+            if (!extraHeader.isEmpty()) {
+                line.append("  ").append(extra.apply(r));
+            }
+            out.println(line);
         }
+    }
+
+    /** {@code %-Ns}: the text, then spaces up to {@code width}. */
+    private static StringBuilder left(StringBuilder line, String text, int width) {
+        line.append(text);
+        for (int i = text.length(); i < width; i++) {
+            line.append(' ');
+        }
+        return line;
+    }
+
+    /** {@code %Ns}: spaces up to {@code width}, then the text. */
+    private static StringBuilder right(StringBuilder line, String text, int width) {
+        for (int i = text.length(); i < width; i++) {
+            line.append(' ');
+        }
+        return line.append(text);
     }
 
     /** Extra fields a command adds to each JSON object. */
@@ -62,7 +98,7 @@ final class ProcessRows {
     /** The rows as a JSON array, one object per line, written with Jackson's streaming generator. */
     static void json(List<Row> rows, PrintStream out, ExtraFields extra) {
         try {
-            JsonGenerator json = JSON.createGenerator(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            JsonGenerator json = new JsonFactory().createGenerator(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             json.setPrettyPrinter(new MinimalPrettyPrinter() {
                 @Override
                 public void writeStartArray(JsonGenerator g) throws IOException {

@@ -5,40 +5,33 @@ import io.forkj.ProcessIdentity;
 import io.forkj.ProcessInfo;
 import io.forkj.ProcessTable;
 import io.forkj.ThreeState;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /** {@code forkj watch PID}: prints each lifecycle transition of one process until it is gone. */
-@Command(name = "watch", description = "Print a process's lifecycle transitions live until it exits (Ctrl-C stops).")
-final class Watch implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+final class Watch {
+    private Watch() {
+    }
 
-    @Parameters(paramLabel = "PID", description = "the process to watch")
-    int pid;
+    static Command command() {
+        return new Command("watch", "Print a process's lifecycle transitions live until it exits (Ctrl-C stops).")
+                .option("--interval", "MS", "sampling interval in ms (default 20)")
+                .operands("PID", 1, 1)
+                .body(Watch::watch);
+    }
 
-    @CommandLine.Option(names = "--interval", paramLabel = "MS", defaultValue = "20", description = "sampling interval in ms (default 20)")
-    long intervalMs;
-
-    @Override
-    public Integer call() throws InterruptedException {
-        ForkjCommand.requirePid(spec.commandLine(), pid);
-        if (intervalMs <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "bad --interval " + intervalMs + ": must be > 0 ms");
-        }
+    private static int watch(Arguments a) throws InterruptedException {
+        int pid = a.pid("pid", a.operands().get(0));
+        long intervalMs = a.positive("--interval", a.value("--interval").orElse("20"));
         Optional<ProcessInfo> first = ProcessTable.process(pid);
         if (first.isEmpty()) {
-            System.err.println("forkj watch: no process " + pid);
+            a.err().println("forkj watch: no process " + pid);
             return 1;
         }
         ProcessIdentity identity = first.get().identity();
-        System.out.println("watching " + ProcessRows.printable(first.get().comm()) + " (" + pid + ")");
+        a.out().println("watching " + ProcessRows.printable(first.get().comm()) + " (" + pid + ")");
         String last = "";
         while (true) {
             Optional<ProcessInfo> now = ProcessTable.process(pid).filter(p -> p.identity().equals(identity));
@@ -52,7 +45,7 @@ final class Watch implements Callable<Integer> {
                         + three.map(FiveState::of).orElse(FiveState.TERMINATED);
             }
             if (!state.equals(last)) {
-                System.out.println(Instant.now() + "  " + state);
+                a.out().println(Instant.now() + "  " + state);
                 last = state;
             }
             if (now.isEmpty()) {

@@ -67,12 +67,16 @@ public final class ForkjCommand {
      * is one line on {@code err} and exit code {@value #USAGE}.
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
-        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-            version().forEach(out::println);
-            return 0;
-        }
         try {
-            return root().execute(List.of(args), out, err);
+            Command root = root();
+            if (args.length > 0 && (args[0].equals("--version") || args[0].equals("-V"))) {
+                if (args.length > 1) {
+                    throw new UsageException(root, args[0] + " takes no arguments, got '" + args[1] + "'");
+                }
+                version().forEach(out::println);
+                return 0;
+            }
+            return root.execute(List.of(args), out, err);
         } catch (UsageException e) {
             err.println(e.line());
             return USAGE;

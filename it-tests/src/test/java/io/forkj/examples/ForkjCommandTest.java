@@ -58,7 +58,7 @@ class ForkjCommandTest {
                 {"ps", "extra"}, {"tree", "1", "2"}, {"watch"}, {"watch", "1", "--interval", "0"}, {"demo", "nosuch"},
                 {"daemon"}, {"daemon", "restart"}, {"daemon", "status"}, {"daemon", "start", "--pidfile", "p"},
                 {"daemon", "stop", "--pidfile", "p", "--timeout", "x"}, {"daemon", "stop", "--pidfile", "a\0b"},
-                {"--bogus"}};
+                {"--bogus"}, {"-V", "ps"}};
         String[] expected = {
                 "forkj: unknown command 'zombie'; did you mean 'zombies'? (see forkj --help)",
                 "forkj: unknown option '--bogus' (see forkj ps --help)",
@@ -80,7 +80,8 @@ class ForkjCommandTest {
                 "forkj: missing operand: expected -- CMD [ARG...] (see forkj daemon start --help)",
                 "forkj: --timeout 'x' is not a number of seconds (see forkj daemon stop --help)",
                 "forkj: --pidfile 'a\0b' is not a path: Nul character not allowed (see forkj daemon stop --help)",
-                "forkj: unknown option '--bogus' (see forkj --help)"};
+                "forkj: unknown option '--bogus' (see forkj --help)",
+                "forkj: -V takes no arguments, got 'ps' (see forkj --help)"};
         for (int i = 0; i < cases.length; i++) {
             Run r = run(cases[i]);
             assertThat(r.code()).as(String.join(" ", cases[i])).isEqualTo(2);

@@ -5,6 +5,7 @@ import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.posix.internal.fork.AllocationBudget;
+import io.forkj.posix.internal.fork.CommonCleanerLock;
 import io.forkj.posix.internal.fork.ForkedChild;
 import io.forkj.posix.internal.fork.ForkedContext;
 import io.forkj.posix.internal.children.KnownChildren;
@@ -250,13 +251,15 @@ public final class Fork {
             try {
                 GC_GATE.readLock().lock();
                 try {
-                    safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
-                    start = System.nanoTime();
-                    pid = Native.posix().fork();
-                    if (pid == 0) {
-                        forked.runAndExit(body);
+                    synchronized (CommonCleanerLock.MONITOR) {
+                        safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
+                        start = System.nanoTime();
+                        pid = Native.posix().fork();
+                        if (pid == 0) {
+                            forked.runAndExit(body);
+                        }
+                        safepointsAfter = vm.safepointCounter();
                     }
-                    safepointsAfter = vm.safepointCounter();
                 } finally {
                     GC_GATE.readLock().unlock();
                 }

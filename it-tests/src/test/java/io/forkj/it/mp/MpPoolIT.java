@@ -235,6 +235,29 @@ class MpPoolIT {
     }
 
     /**
+     * A lambda task read by a FORK worker links a call site there (its class's {@code $deserializeLambda$}), and
+     * a new call site registers with the common {@code Cleaner}; so does the task's own {@code Files} call. With a
+     * parent thread holding that Cleaner's monitor, such a worker used to wait for ever at its first registration
+     * (9 of 12 two-worker pools on JDK 17; JDK 25 killed it as stalled and failed the task). The forking thread
+     * now holds the monitor across the fork, so the child owns it. Each round is a new pool, so each task's call
+     * site is linked in a new worker.
+     */
+    @Test
+    void lambdaTasksRunInForkWorkersForkedWhileAParentThreadHoldsTheCleanerMonitor() throws Exception {
+        assertThat(io.forkj.posix.internal.fork.CommonCleanerLock.reachable())
+                .as("the it-tests JVM opens java.lang.ref and jdk.internal.ref").isTrue();
+        try (AutoCloseable hog = CleanerMonitor.hog()) {
+            for (int round = 0; round < 6; round++) {
+                try (Pool pool = new Pool(2, null, 0, StartMethod.FORK)) {
+                    String where = pool.applyAsync(() -> Files.readSymbolicLink(Path.of("/proc/self")).toString())
+                            .get(60, TimeUnit.SECONDS);
+                    assertThat(Integer.parseInt(where)).as("round %d", round).isIn(pool.workerPids());
+                }
+            }
+        }
+    }
+
+    /**
      * A FORK worker lives as long as its pool: past the guarded fork's default deadline it is the same process,
      * still serving (it used to be killed and replaced at 30 s, failing whatever task it ran).
      */

@@ -251,6 +251,8 @@ public final class Fork {
             try {
                 GC_GATE.readLock().lock();
                 try {
+                    // The child's one thread must own the JDK Cleaner's monitor (see CommonCleanerLock). Taken before
+                    // the safepoint check, so that a wait for it cannot let a safepoint start between check and fork.
                     synchronized (CommonCleanerLock.MONITOR) {
                         safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
                         start = System.nanoTime();

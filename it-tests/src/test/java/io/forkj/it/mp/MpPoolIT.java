@@ -58,8 +58,10 @@ class MpPoolIT {
      * <p>A plain class, not a lambda or a record, and its body run once here first: a FORK worker that reads a
      * lambda or a record links an invokedynamic call site, and every new call site registers with the JDK's
      * common {@code Cleaner} under a monitor a parent thread may hold at the fork (docs/DESIGN.md, "FORK pool tasks
-     * and the Cleaner monitor"). This test is about a worker killed mid-task, not about that hazard, which made it
-     * fail 1 run in ~25 (the worker waited for ever before writing its pid). The pid comes from getpid(2), the
+     * and the Cleaner monitor"). That made this test fail 1 run in ~25 (the worker waited for ever before writing
+     * its pid); a guarded fork now holds that monitor across the fork, which
+     * {@link #lambdaTasksRunInForkWorkersForkedWhileAParentThreadHoldsTheCleanerMonitor} tests. This test is about a
+     * worker killed mid-task, so its task stays clear of the hazard either way. The pid comes from getpid(2), the
      * file is written with open/write/close: {@code ProcessHandle.current()} caches the parent's pid, and JDK file
      * I/O needs that monitor too.
      */

@@ -82,8 +82,8 @@ class MpQueueIT {
                     count++;
                     seen.set(v);
                 }
-                reports.put(seen);
-                reports.put(count);
+                // One item per consumer: two puts from each of two consumers may interleave in the queue.
+                reports.put(new Object[] {seen, count});
             }));
         }
         for (MpProcess p : producers) {
@@ -97,10 +97,9 @@ class MpQueueIT {
         BitSet all = new BitSet();
         int total = 0;
         for (int i = 0; i < 2; i++) {
-            Object a = reports.get(true, 60, TimeUnit.SECONDS);
-            Object b = reports.get(true, 60, TimeUnit.SECONDS);
-            BitSet seen = (BitSet) (a instanceof BitSet ? a : b);
-            int count = (Integer) (a instanceof Integer ? a : b);
+            Object[] report = (Object[]) reports.get(true, 60, TimeUnit.SECONDS);
+            BitSet seen = (BitSet) report[0];
+            int count = (Integer) report[1];
             assertThat(seen.cardinality()).as("no duplicate within a consumer").isEqualTo(count);
             assertThat(all.intersects(seen)).as("no item got by both consumers").isFalse();
             all.or(seen);

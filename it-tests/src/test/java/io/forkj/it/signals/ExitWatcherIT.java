@@ -237,6 +237,64 @@ class ExitWatcherIT {
     }
 
     /**
+     * A thread sleeping in {@code get()} is the only one the exit wakes: the watcher's thread leaves that child out
+     * of its poll set, so the waiter reaps and completes the future itself (its callbacks run there) every time.
+     * Before, the exit woke both threads and they raced for the entry's lock; the watcher won some rounds, and the
+     * waiter then had to be woken a second time.
+     */
+    @Test
+    void aThreadWaitingInGetIsTheOneThatReaps() throws Exception {
+        ExitWatcher watcher = ExitWatcher.shared();
+        for (int round = 0; round < 100; round++) {
+            int pid = Spawn.program("sleep", "1000");
+            CompletableFuture<WaitStatus> exit = watcher.watch(pid);
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    outcome.complete(exit.get(30, TimeUnit.SECONDS));
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            }, "waiter-" + round);
+            Thread[] completedOn = new Thread[1];
+            exit.whenComplete((status, failure) -> completedOn[0] = Thread.currentThread());
+            try {
+                waiter.start();
+                assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
+                        .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+            } finally {
+                POSIX.kill(pid, Signal.SIGKILL);
+            }
+            assertThat(outcome.get(30, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+            waiter.join(10_000);
+            assertThat(completedOn[0]).as("round %d: the thread that completed the future", round).isSameAs(waiter);
+            assertThat(Kernel.state(pid)).as("reaped: no zombie left").isEmpty();
+        }
+        assertThat(watcher.watching()).isZero();
+    }
+
+    /**
+     * A waiter that gave up (a timed {@code get}) gives the child back to the watcher's thread, which then learns of
+     * the exit on its own: nobody else waits, and the future still completes, on the watcher's thread.
+     */
+    @Test
+    void aWaiterThatTimedOutGivesTheChildBackToTheWatcherThread() throws Exception {
+        int pid = Spawn.program("sleep", "1000");
+        CompletableFuture<WaitStatus> exit = ExitWatcher.shared().watch(pid);
+        Thread[] completedOn = new Thread[1];
+        // A dependent future is a plain one: waiting on it reaps nothing, so only the watcher's thread can.
+        CompletableFuture<WaitStatus> observed = exit.whenComplete((status, failure) -> completedOn[0] = Thread.currentThread());
+        try {
+            assertThatThrownBy(() -> exit.get(20, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        } finally {
+            POSIX.kill(pid, Signal.SIGKILL);
+        }
+        assertThat(observed.get(10, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+        assertThat(completedOn[0].getName()).isEqualTo("forkj-exit-watcher");
+        assertThat(Kernel.state(pid)).as("reaped: no zombie left").isEmpty();
+    }
+
+    /**
      * SIGKILL to future completion, one {@code sleep} child at a time (an exec'd program, so the figure is the
      * watcher's and not a JVM clone's address-space teardown). The C baseline is kill + waitpid on the same kind
      * of child; the benchmarks module compares them properly.

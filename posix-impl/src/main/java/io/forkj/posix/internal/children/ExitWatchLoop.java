@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The machinery behind {@code io.forkj.posix.ExitWatcher} and {@code Child.onExit()}: one daemon thread that
@@ -50,6 +51,9 @@ public final class ExitWatchLoop {
     private final int wakeRead;
     private final int wakeWrite;
     private final byte[] wakeByte = {1};
+    private final Object wakeLock = new Object();
+    /** Set, under {@link #wakeLock}, when the wake pipe is closed. */
+    private boolean wakeClosed;
     private final Thread thread;
     private volatile boolean dirty;
     private volatile boolean closed;
@@ -68,6 +72,12 @@ public final class ExitWatchLoop {
         /** Set for a forked or spawned handle, which reaps its own child: the loop only wakes it. */
         final Child child;
         final ExitFuture future;
+        /**
+         * Threads sleeping on {@link #pidfd} in the future's {@code get()}/{@code join()}. While there is one, the
+         * entry is out of the watcher's poll set: the exit then wakes only the thread that waits for it, which
+         * reaps, instead of both racing for the entry's lock.
+         */
+        final AtomicInteger awaiters = new AtomicInteger();
 
         Entry(ExitWatchLoop loop, int pid, SharedPidfd pidfd, Child child) {
             this.pid = pid;
@@ -245,8 +255,18 @@ public final class ExitWatchLoop {
                 + "process (" + why + "); only a parent can wait for a process");
     }
 
+    /**
+     * Wakes the watcher thread; once it has stopped, does nothing. Under {@link #wakeLock}, which closing the pipe
+     * also takes, so that a thread finishing an entry as the watcher shuts down never writes to a closed number
+     * the kernel may have given to another file. Not under {@link #lock}: a handle's reap calls this with the
+     * handle's lock held, and {@link #watchHandle} takes them in the other order.
+     */
     private void wake() {
-        Native.libc().write(wakeWrite, wakeByte, 1);
+        synchronized (wakeLock) {
+            if (!wakeClosed) {
+                Native.libc().write(wakeWrite, wakeByte, 1);
+            }
+        }
     }
 
     private void run() {
@@ -278,7 +298,7 @@ public final class ExitWatchLoop {
                 dirty = false;
                 List<Entry> snapshot = new ArrayList<>();
                 for (Entry e : entries.values()) {
-                    if (e.fd >= 0) {
+                    if (e.fd >= 0 && e.awaiters.get() == 0) {
                         snapshot.add(e);
                     }
                 }
@@ -333,6 +353,10 @@ public final class ExitWatchLoop {
         if (e.future.isDone() || reapThroughHandle(e)) {
             return;
         }
+        if (Thread.currentThread() == thread && e.awaiters.get() > 0) {
+            dirty = true; // polled before its waiter came: the waiter reaps, the next poll set leaves it out
+            return;
+        }
         // The watcher thread and a thread blocked in the future's get() may both see the pidfd readable.
         synchronized (e) {
             if (!e.future.isDone()) {
@@ -377,30 +401,48 @@ public final class ExitWatchLoop {
             }
             return;
         }
-        Pointer info = null;
-        while (!e.future.isDone()) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException("interrupted while waiting for pid " + e.pid);
+        if (e.pidfd == null) {
+            return;
+        }
+        if (e.awaiters.getAndIncrement() == 0) {
+            rebuildPollSet();
+        }
+        try {
+            Pointer info = null;
+            while (!e.future.isDone()) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while waiting for pid " + e.pid);
+                }
+                long left = bounded ? untilNanos - System.nanoTime() : Long.MAX_VALUE;
+                if (left <= 0) {
+                    return;
+                }
+                int fd = e.pidfd.acquire();
+                if (fd < 0) {
+                    return;
+                }
+                boolean exited;
+                try {
+                    exited = Pidfd.awaitExit(fd, (int) Math.min(AWAIT_SLICE_MILLIS, Math.max(1, (left + 999_999) / 1_000_000)));
+                } finally {
+                    e.pidfd.release();
+                }
+                if (exited) {
+                    info = info == null ? Siginfo.allocate() : info;
+                    reapPidfd(e, info);
+                }
             }
-            long left = bounded ? untilNanos - System.nanoTime() : Long.MAX_VALUE;
-            if (left <= 0) {
-                return;
-            }
-            int fd = e.pidfd == null ? -1 : e.pidfd.acquire();
-            if (fd < 0) {
-                return;
-            }
-            boolean exited;
-            try {
-                exited = Pidfd.awaitExit(fd, (int) Math.min(AWAIT_SLICE_MILLIS, Math.max(1, (left + 999_999) / 1_000_000)));
-            } finally {
-                e.pidfd.release();
-            }
-            if (exited) {
-                info = info == null ? Siginfo.allocate() : info;
-                reapPidfd(e, info);
+        } finally {
+            if (e.awaiters.decrementAndGet() == 0 && !e.future.isDone()) {
+                rebuildPollSet(); // back into it: nobody sleeps on the pidfd now (a timeout or an interrupt)
             }
         }
+    }
+
+    /** Has the watcher thread rebuild its poll set, which leaves out the entries that have a waiter of their own. */
+    private void rebuildPollSet() {
+        dirty = true;
+        wake();
     }
 
     private void dropRetired() {
@@ -451,8 +493,13 @@ public final class ExitWatchLoop {
         if (!status.isTerminated()) {
             return; // a spurious wake-up (or a stop report): still running
         }
-        finish(e);
+        // The future first, the wake-up of the watcher thread (to drop the pidfd) after it: that write(2) and the
+        // cross-CPU wake-up it causes are then not on the path from the exit to a thread waiting in get().
+        boolean listed = entries.remove(e.pid, e);
         e.future.complete(status);
+        if (listed) {
+            retire(e);
+        }
     }
 
     private void fail(Entry e, String call, int errno) {
@@ -467,17 +514,22 @@ public final class ExitWatchLoop {
      */
     private void finish(Entry e) {
         if (entries.remove(e.pid, e)) {
-            if (e.child == null) {
-                KnownChildren.reaped(e.pid);
-            }
-            retired.add(e);
-            if (stopped) {
-                dropRetired(); // the thread polls no more: nobody else will (no lock: the caller may hold a handle's)
-            }
-            dirty = true;
-            if (Thread.currentThread() != thread) {
-                wake();
-            }
+            retire(e);
+        }
+    }
+
+    /** The rest of {@link #finish} once the entry is out of {@link #entries}. */
+    private void retire(Entry e) {
+        if (e.child == null) {
+            KnownChildren.reaped(e.pid);
+        }
+        retired.add(e);
+        if (stopped) {
+            dropRetired(); // the thread polls no more: nobody else will (no lock: the caller may hold a handle's)
+        }
+        dirty = true;
+        if (Thread.currentThread() != thread) {
+            wake();
         }
     }
 
@@ -511,8 +563,11 @@ public final class ExitWatchLoop {
                 e.future.completeExceptionally(new IllegalStateException("ExitWatcher closed before pid " + e.pid
                         + " exited; it is still a child of this process: reap it"));
             }
-            Native.posix().close(wakeRead);
-            Native.posix().close(wakeWrite);
+            synchronized (wakeLock) {
+                wakeClosed = true;
+                Native.posix().close(wakeRead);
+                Native.posix().close(wakeWrite);
+            }
         }
     }
 }

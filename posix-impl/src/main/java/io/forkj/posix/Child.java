@@ -248,8 +248,9 @@ public final class Child {
         }
         if (status != null) {
             rethrowSettledStall();
+        } else {
+            rethrowStall();
         }
-        rethrowStall();
         return Optional.ofNullable(status);
     }
 

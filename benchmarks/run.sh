@@ -4,7 +4,8 @@
 # Not part of `mvn verify`. Takes a few minutes on 2 cores.
 #   benchmarks/run.sh            # full run
 #   ROUNDS=3 benchmarks/run.sh   # quicker, noisier
-#   SECTIONS="fork exit" benchmarks/run.sh   # only these sections (fork spawn getpid snapshot scan cli exit stalls mp)
+#   SECTIONS="fork exit" benchmarks/run.sh   # only these sections (fork spawn getpid scan cli exit stalls mp;
+#                                            # snapshot is another name for scan)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -37,7 +38,7 @@ ms() { awk -v n="$1" 'BEGIN {printf "%.3f ms", n / 1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == "<=") ? v <= t : v >= t; print ok ? "met" : "missed"}'; }
 
-sections=" ${SECTIONS:-fork spawn getpid snapshot scan cli exit stalls mp} "
+sections=" ${SECTIONS:-fork spawn getpid scan cli exit stalls mp} "
 want() { [[ "$sections" == *" $1 "* ]]; }
 
 rows=()
@@ -141,50 +142,47 @@ for call in getpid getppid; do
 done
 fi
 
-# 4. process-table snapshot with 1,000 extra sleeping processes (JMH starts and kills them itself)
-if want snapshot; then
-log "process-table snapshot (JMH, 1,000 extra sleepers)..."
-"$java_bin" "${flags[@]}" -jar "$jar" ProcessTableBenchmark -prof gc -rf csv -rff "$build/snapshot.csv" "${jmh_flags[@]}" >"$build/snapshot.log" 2>&1
-tscore() { awk -F, -v b="$1" '$1 ~ "ProcessTableBenchmark."b"\"$" {print $5}' "$build/snapshot.csv"; }
-talloc() { awk -F, -v b="$1" '$1 ~ "ProcessTableBenchmark."b":gc.alloc.rate.norm\"$" {printf "%.0f", $5 / 1024}' "$build/snapshot.csv"; }
-fj=$(tscore forkjSnapshot); oshi=$(tscore oshiGetProcesses); psj=$(tscore psCommand)
-psutil_ms="not installed (apt-get install python3-psutil)"
-if python3 -c 'import psutil' 2>/dev/null; then
-  setsid sh -c 'for i in $(seq 1000); do sleep 3600 & done; wait' & herd=$!
-  while [ "$(pgrep -c -P "$herd" sleep || true)" -lt 1000 ]; do sleep 0.2; done
-  psutil_ms=$(python3 - "$rounds" <<'PY'
-import psutil, sys, time
-for _ in range(3):
-    list(psutil.process_iter(['pid', 'ppid', 'status', 'name']))
-best = []
-for _ in range(int(sys.argv[1])):
-    t = time.perf_counter()
-    list(psutil.process_iter(['pid', 'ppid', 'status', 'name']))
-    best.append((time.perf_counter() - t) * 1000)
-best.sort()
-print("%.1f ms" % best[len(best) // 2])
-PY
-)
-  kill -KILL -- -"$herd" 2>/dev/null || true
-  wait "$herd" 2>/dev/null || true
-fi
-r1=$(ratio "$oshi" "$fj"); r2=$(ratio "$psj" "$fj")
-row "process-table snapshot, 1,000 extra processes (JMH; $(talloc forkjSnapshot) KiB allocated per snapshot, OSHI $(talloc oshiGetProcesses) KiB)" "$(printf '%.1f ms' "$fj")" "OSHI \`getProcesses()\`: $(printf '%.1f ms' "$oshi"); \`ps -eo pid,ppid,stat,comm\` run from Java: $(printf '%.1f ms' "$psj"); psutil \`process_iter\`: $psutil_ms" "${r1}× faster than OSHI; ${r2}× faster than ps" "≥ 3× OSHI: $(verdict "$r1" ">=" 3); faster than ps: $(verdict "$r2" ">=" 1)"
-fi
-
-# 4b. the same snapshot against the limit: a C program reading the same files, interleaved, 1,000 extra sleepers
-if want scan; then
-log "process-table snapshot vs a C scanner of the same files..."
+# 4. process-table snapshot with 1,000 extra sleeping processes, interleaved in one herd: against the limit (a C
+# program reading the same files), against OSHI, against ps run from Java and against psutil.
+if want scan || want snapshot; then
+log "process-table snapshot vs a C scanner, OSHI, ps and psutil (1,000 extra sleepers)..."
 setsid sh -c 'for i in $(seq 1000); do sleep 3600 & done; wait' & herd=$!
 while [ "$(pgrep -c -P "$herd" sleep || true)" -lt 1000 ]; do sleep 0.2; done
-interleave "$rounds" "jrun io.forkj.benchmarks.SnapshotLoop 50 1 native" "$build/proc_scan 50 1" \
-  "jrun io.forkj.benchmarks.SnapshotLoop 50 1 java"
+cmds=("jrun io.forkj.benchmarks.SnapshotLoop 50 1 native" "$build/proc_scan 50 1" \
+  "jrun io.forkj.benchmarks.SnapshotLoop 50 1 java" "jrun io.forkj.benchmarks.SnapshotLoop 10 1 oshi" \
+  "jrun io.forkj.benchmarks.SnapshotLoop 10 1 ps")
+has_psutil=no
+for py in python3 /usr/bin/python3; do  # a pyenv python3 first on PATH may lack the distribution's psutil
+  if "$py" -c 'import psutil' 2>/dev/null; then
+    has_psutil=yes
+    cmds+=("$py $here/src/main/python/psutil_scan.py 10 1")
+    break
+  fi
+done
+interleave "$rounds" "${cmds[@]}"
+# Bytes allocated per snapshot, from one more run of each Java side (stderr; not timed).
+allocated() { jrun io.forkj.benchmarks.SnapshotLoop 10 1 "$1" 2>&1 >/dev/null | sed -n 's/^allocated per snapshot: \([0-9]*\) bytes$/\1/p' | awk '{printf "%.0f KiB", $1 / 1024}'; }
+fj_alloc=$(allocated native); oshi_alloc=$(allocated oshi)
 kill -KILL -- -"$herd" 2>/dev/null || true
 wait "$herd" 2>/dev/null || true
-snap=${V[0]}; c_scan=${V[1]}; snap_java=${V[2]}
+snap=${V[0]}; c_scan=${V[1]}; snap_java=${V[2]}; oshi=${V[3]}; psj=${V[4]}
 r=$(pair_ratios "$snap" "$c_scan"); rj=$(pair_ratios "$snap_java" "$c_scan")
 row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop; native binding loaded: \`openat\`/\`read\`)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same \`stat\` and \`status\` files: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
 row "the same before the native binding is loaded (\`java.io\` reader, as \`forkj ps\` reads)" "$(ms "$(printf '%s' "$snap_java" | median)")" "C, same pairs: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$rj" | spread) C" "(reported; no target)"
+r_oshi=$(pair_ratios "$oshi" "$snap"); r_ps=$(pair_ratios "$psj" "$snap")
+base="OSHI \`getProcesses()\`: $(ms "$(printf '%s' "$oshi" | median)"); \`ps -eo pid,ppid,stat,comm\` run from Java: $(ms "$(printf '%s' "$psj" | median)")"
+ratios="$(printf '%s' "$r_oshi" | spread) faster than OSHI; $(printf '%s' "$r_ps" | spread) faster than ps"
+targets="≥ 3× faster than OSHI: $(judged "$r_oshi" ">=" 3); faster than ps: $(judged "$r_ps" ">=" 1)"
+if [ "$has_psutil" = yes ]; then
+  psutil=${V[5]}; r_psutil=$(pair_ratios "$psutil" "$snap")
+  base+="; psutil \`process_iter\`: $(ms "$(printf '%s' "$psutil" | median)")"
+  ratios+="; $(printf '%s' "$r_psutil" | spread) faster than psutil"
+  targets+="; faster than psutil: $(judged "$r_psutil" ">=" 1)"
+else
+  base+="; psutil: not installed (apt-get install python3-psutil)"
+  targets+="; faster than psutil: not measured"
+fi
+row "process-table snapshot vs other tools, same pairs ($fj_alloc allocated per snapshot, OSHI $oshi_alloc)" "$(ms "$(printf '%s' "$snap" | median)")" "$base" "$ratios" "$targets"
 fi
 
 # 4c. the command line as a user runs it: whole commands, interleaved with ps

@@ -236,6 +236,9 @@ class DaemonIT {
         DaemonSpec spec = DaemonSpec.of("sleep", "600").environmentAllowList(Set.of("PATH", "NO_SUCH_VARIABLE"))
                 .environment("FORKJ_MARK", "a b=c");
         int pid = start(spec).pid();
+        // start() returns once the execve is committed: its close-on-exec pipe closes in the kernel's
+        // begin_new_exec, before the new image's stack (and so /proc/PID/environ) exists. Read it once sleep runs.
+        assertThat(Kernel.awaitAsleep(pid, DEADLINE)).as("sleep runs its new image").isTrue();
         Map<String, String> environ = new TreeMap<>();
         for (String entry : Files.readString(Path.of("/proc", "" + pid, "environ")).split("\0")) {
             environ.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));

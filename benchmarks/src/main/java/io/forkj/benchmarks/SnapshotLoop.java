@@ -55,7 +55,9 @@ public final class SnapshotLoop {
         }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().getId();
-        Timing.rounds(op, warmup, 0, 0);
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+        }
         long allocated = threads.getThreadAllocatedBytes(self);
         Timing.rounds(op, 0, n, rounds);
         allocated = threads.getThreadAllocatedBytes(self) - allocated;

@@ -52,8 +52,6 @@ public final class ExitWatchLoop {
     private final int wakeWrite;
     private final byte[] wakeByte = {1};
     private final Object wakeLock = new Object();
-    /** Set, under {@link #wakeLock}, when the wake pipe is closed. */
-    private boolean wakeClosed;
     private final Thread thread;
     private volatile boolean dirty;
     private volatile boolean closed;
@@ -257,13 +255,13 @@ public final class ExitWatchLoop {
 
     /**
      * Wakes the watcher thread; once it has stopped, does nothing. Under {@link #wakeLock}, which closing the pipe
-     * also takes, so that a thread finishing an entry as the watcher shuts down never writes to a closed number
-     * the kernel may have given to another file. Not under {@link #lock}: a handle's reap calls this with the
+     * also takes ({@link #stopped} is set before that), so that a thread finishing an entry as the watcher shuts
+     * down never writes to a closed number the kernel may have given to another file. Not under {@link #lock}: a handle's reap calls this with the
      * handle's lock held, and {@link #watchHandle} takes them in the other order.
      */
     private void wake() {
         synchronized (wakeLock) {
-            if (!wakeClosed) {
+            if (!stopped) {
                 Native.libc().write(wakeWrite, wakeByte, 1);
             }
         }
@@ -564,7 +562,6 @@ public final class ExitWatchLoop {
                         + " exited; it is still a child of this process: reap it"));
             }
             synchronized (wakeLock) {
-                wakeClosed = true;
                 Native.posix().close(wakeRead);
                 Native.posix().close(wakeWrite);
             }

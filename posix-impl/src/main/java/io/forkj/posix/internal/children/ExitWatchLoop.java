@@ -256,8 +256,8 @@ public final class ExitWatchLoop {
     /**
      * Wakes the watcher thread; once it has stopped, does nothing. Under {@link #wakeLock}, which closing the pipe
      * also takes ({@link #stopped} is set before that), so that a thread finishing an entry as the watcher shuts
-     * down never writes to a closed number the kernel may have given to another file. Not under {@link #lock}: a handle's reap calls this with the
-     * handle's lock held, and {@link #watchHandle} takes them in the other order.
+     * down never writes to a closed number the kernel may have given to another file. Not under {@link #lock}: a
+     * handle's reap calls this with the handle's lock held, and {@link #watchHandle} takes them in the other order.
      */
     private void wake() {
         synchronized (wakeLock) {

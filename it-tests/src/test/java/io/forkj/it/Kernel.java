@@ -154,6 +154,39 @@ public final class Kernel {
         return result;
     }
 
+    /**
+     * The data words of every entry in this JVM's epoll interest lists, as the kernel lists them in
+     * /proc/self/fdinfo/FD of each {@code anon_inode:[eventpoll]} fd: one "tfd: N events: E data: D" line per entry,
+     * D in hex.
+     */
+    public static List<Long> epollData() {
+        List<Long> result = new ArrayList<>();
+        for (String fd : openFds(self())) {
+            if (!fd.endsWith(" -> anon_inode:[eventpoll]")) {
+                continue;
+            }
+            String number = fd.substring(0, fd.indexOf(" -> "));
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", number))) {
+                    String[] words = line.trim().split("\\s+");
+                    if (words.length >= 6 && words[0].equals("tfd:") && words[4].equals("data:")) {
+                        result.add(Long.parseUnsignedLong(words[5], 16));
+                    }
+                }
+            } catch (NoSuchFileException closed) {
+                // closed since the listing
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return result;
+    }
+
+    /** How many pidfds this JVM holds open ({@code anon_inode:[pidfd]} in /proc/self/fd). */
+    public static long openPidfds() {
+        return openFds(self()).stream().filter(fd -> fd.endsWith(" -> anon_inode:[pidfd]")).count();
+    }
+
     private static boolean openedByTheJdk(String fd) {
         String target = fd.substring(fd.indexOf(" -> ") + 4);
         return target.startsWith("/sys/") || target.startsWith("/proc/") || target.endsWith(".jar")

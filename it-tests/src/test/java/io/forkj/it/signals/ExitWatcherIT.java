@@ -237,8 +237,51 @@ class ExitWatcherIT {
     }
 
     /**
-     * A thread sleeping in {@code get()} is the only one the exit wakes: the watcher's thread leaves that child out
-     * of its poll set, so the waiter reaps and completes the future itself (its callbacks run there) every time.
+     * The kernel's view of the watcher's epoll interest list (/proc/self/fdinfo of its epoll fd; each entry's data
+     * word carries the pid in its low 32 bits): a watch puts the child's pidfd in at once, with no wake-up of the
+     * watcher's thread; a thread waiting in {@code get()} takes it out while it sleeps on the pidfd itself, so that
+     * the exit wakes that thread alone; the exit takes it out for good and closes the pidfd.
+     */
+    @Test
+    void theInterestListHoldsAWatchedChildExceptWhileAThreadWaitsInGet() throws Exception {
+        ExitWatcher watcher = ExitWatcher.shared();
+        watcher.watching(); // the shared watcher exists (with its epoll fd) before the pidfds are counted
+        long pidfdsBefore = Kernel.openPidfds();
+        int pid = Spawn.program("sleep", "1000");
+        CompletableFuture<WaitStatus> exit = watcher.watch(pid);
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                outcome.complete(exit.get(30, TimeUnit.SECONDS));
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        }, "waiter");
+        try {
+            assertThat(listed(pid)).as("listed once the watch returns").isEqualTo(1);
+            assertThat(Kernel.openPidfds()).as("the watch's pidfd").isEqualTo(pidfdsBefore + 1);
+            waiter.start();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+            assertThat(listed(pid)).as("listed while a thread sleeps on the pidfd itself").isZero();
+        } finally {
+            POSIX.kill(pid, Signal.SIGKILL);
+        }
+        assertThat(outcome.get(30, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(pid, Signal.SIGKILL, false));
+        waiter.join(10_000);
+        assertThat(listed(pid)).as("listed after the exit").isZero();
+        assertThat(Kernel.openPidfds()).as("pidfds after the exit").isEqualTo(pidfdsBefore);
+        assertThat(Kernel.state(pid)).as("reaped: no zombie left").isEmpty();
+    }
+
+    /** How many entries of this JVM's epoll interest lists carry {@code pid} (the exit watcher's tokens do). */
+    private static long listed(int pid) {
+        return Kernel.epollData().stream().filter(data -> (int) (long) data == pid).count();
+    }
+
+    /**
+     * A thread sleeping in {@code get()} is the only one the exit wakes: it takes that child out of the watcher's
+     * interest list, so the waiter reaps and completes the future itself (its callbacks run there) every time.
      * Before, the exit woke both threads and they raced for the entry's lock; the watcher won some rounds, and the
      * waiter then had to be woken a second time.
      */
@@ -286,6 +329,7 @@ class ExitWatcherIT {
         CompletableFuture<WaitStatus> observed = exit.whenComplete((status, failure) -> completedOn[0] = Thread.currentThread());
         try {
             assertThatThrownBy(() -> exit.get(20, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            assertThat(listed(pid)).as("back in the watcher's interest list").isEqualTo(1);
         } finally {
             POSIX.kill(pid, Signal.SIGKILL);
         }

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The future of a watched child's exit whose blocking {@code get}/{@code join} wait for the exit in the calling
  * thread, as C's {@code waitpid} does, instead of sleeping until the watcher thread wakes it: the watcher's
- * thread learns of the exit from {@code poll(2)} and completes the future, which must then unpark the waiting
+ * thread learns of the exit from {@code epoll_wait(2)} and completes the future, which must then unpark the waiting
  * thread, a second wake-up on the path from the exit to the waiter. The waiting thread so sleeps on the child's
  * pidfd itself and reaps it (the watcher may be first: both reap under one lock, and the loser finds the future
  * done). Callbacks and non-blocking use are a plain {@link CompletableFuture}'s; dependent futures are plain ones.

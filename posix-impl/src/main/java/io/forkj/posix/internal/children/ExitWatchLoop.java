@@ -1,6 +1,7 @@
 package io.forkj.posix.internal.children;
 
 import io.forkj.posix.internal.libc.Arguments;
+import io.forkj.posix.internal.libc.EpollEvents;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.libc.Pidfd;
@@ -13,27 +14,28 @@ import io.forkj.WaitStatus;
 import io.forkj.posix.Child;
 import jnr.ffi.Pointer;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The machinery behind {@code io.forkj.posix.ExitWatcher} and {@code Child.onExit()}: one daemon thread that
  * learns of child exits without {@code SIGCHLD} and without {@code waitpid(-1)}, so it never steals another
- * owner's children. With pidfds it sleeps in one {@code poll(2)} over the watched children's pidfds (readable
- * once the process exits) plus a wake pipe; without them it runs {@code waitpid(pid, WNOHANG)} over the watched
- * pids every {@link #POLL_MILLIS}.
+ * owner's children. With pidfds it sleeps in {@code epoll_wait(2)} on an epoll instance holding the watched
+ * children's pidfds (readable once the process exits) and a wake pipe; without them it runs
+ * {@code waitpid(pid, WNOHANG)} over the watched pids every {@link #POLL_MILLIS}.
  *
- * <p>A {@link Child} is reaped through its handle (its waits are serialized on its own lock) and the loop polls
- * the handle's own {@link SharedPidfd}, holding one use of it from the watch until the entry is finished and
- * dropped from the poll set: the handle's reap retires the pidfd, but the number is closed only after this
- * thread let go of it, so a number the kernel has reused meanwhile is never in a poll set. A raw pid gets a
+ * <p>Any thread changes the interest list ({@code epoll_ctl} needs no wake-up of the sleeping thread): a watch
+ * adds the pidfd, the thread that finishes an entry removes it. A thread blocked in the future's {@code get()}
+ * takes the pidfd out while it sleeps on it itself, so that the exit wakes that thread alone.
+ *
+ * <p>A {@link Child} is reaped through its handle (its waits are serialized on its own lock) and the loop watches
+ * the handle's own {@link SharedPidfd}, holding one use of it from the watch until the entry is finished and its
+ * pidfd out of the interest list: the handle's reap retires the pidfd, but the number is closed only after that,
+ * so a number the kernel has reused meanwhile is never in the interest list. A raw pid gets a
  * {@link SharedPidfd} of its own and is reaped here with {@code waitid(P_PIDFD)}.
  */
 public final class ExitWatchLoop {
@@ -42,20 +44,31 @@ public final class ExitWatchLoop {
 
     private static final int O_NONBLOCK = 0x800;
     private static final int STALL_LOOK_MILLIS = 50;
+    /** The wake pipe's token in the interest list; an entry's is never 0. */
+    private static final long WAKE_TOKEN = 0;
+    private static final int READY_EVENTS = 64;
 
     private final boolean pidfds;
     private final Map<Integer, Entry> entries = new ConcurrentHashMap<>();
-    /** Finished entries whose pidfd use the watcher thread drops when it next rebuilds its poll set. */
-    private final Queue<Entry> retired = new ConcurrentLinkedQueue<>();
+    private final AtomicLong watchCount = new AtomicLong();
+    /** Entries that {@link #watchesForStalls}: while there is one, the thread looks at them every 50 ms. */
+    private final AtomicInteger stallWatched = new AtomicInteger();
     private final Object lock = new Object();
     private final int wakeRead;
     private final int wakeWrite;
+    /** The epoll instance; -1 when polling without pidfds. */
+    private final int epfd;
     private final byte[] wakeByte = {1};
-    private final Object wakeLock = new Object();
+    /**
+     * Held to write the wake pipe or change the interest list, and to close them ({@link #stopped} is set before):
+     * a thread finishing an entry as the watcher shuts down never uses a closed number the kernel may have given
+     * to another file. Not {@link #lock}: a handle's reap finishes entries with the handle's lock held, and
+     * {@link #watchHandle} takes them in the other order.
+     */
+    private final Object fdLock = new Object();
     private final Thread thread;
-    private volatile boolean dirty;
     private volatile boolean closed;
-    /** Set once the thread has left its poll loop for good: from then on any thread drops finished entries. */
+    /** Set once the thread has left its loop for good and the pipe and epoll fds are closed. */
     private volatile boolean stopped;
     /** False once the kernel answered EINVAL to P_PIDFD (Linux 5.3): reap by pid from then on. */
     private volatile boolean waitidByPidfd = true;
@@ -64,45 +77,35 @@ public final class ExitWatchLoop {
 
     private static final class Entry {
         final int pid;
+        /** Reported by epoll for this entry: unique, so an event read before the entry was finished is ignored. */
+        final long token;
         final SharedPidfd pidfd;
-        /** One use of {@link #pidfd} held from the watch until the watcher thread drops the entry; -1 if none. */
+        /** One use of {@link #pidfd} held from the watch until the entry is finished ({@link #drop}); -1 if none. */
         final int fd;
         /** Set for a forked or spawned handle, which reaps its own child: the loop only wakes it. */
         final Child child;
         final ExitFuture future;
-        /**
-         * Threads sleeping on {@link #pidfd} in the future's {@code get()}/{@code join()}. While there is one, the
-         * watcher thread leaves the entry to them: if the exit wakes it too, it drops the entry from its next poll
-         * set instead of racing the waiter for the entry's lock, so the waiter reaps without waiting for it.
-         */
-        final AtomicInteger awaiters = new AtomicInteger();
+        // Guarded by this entry's registration: the interest list, the awaiters and the drop change together.
+        private final Object registration = new Object();
+        private boolean listened;
+        private boolean dropped;
+        /** Threads sleeping on {@link #pidfd} in the future's {@code get()}/{@code join()}: the fd is out of the list. */
+        private volatile int awaiters;
 
         Entry(ExitWatchLoop loop, int pid, SharedPidfd pidfd, Child child) {
             this.pid = pid;
+            this.token = loop.watchCount.incrementAndGet() << 32 | (pid & 0xFFFF_FFFFL);
             this.pidfd = pidfd;
             this.fd = pidfd == null ? -1 : pidfd.acquire();
             this.child = child;
             this.future = new ExitFuture((bounded, until) -> loop.awaitHere(this, bounded, until));
-        }
-
-        /** Ends the loop's use of the pidfd; a raw pid's pidfd, owned by the loop alone, is retired first. */
-        void dropPidfd() {
-            if (pidfd == null) {
-                return;
-            }
-            if (child == null) {
-                pidfd.retire();
-            }
-            if (fd >= 0) {
-                pidfd.release();
-            }
         }
     }
 
     /**
      * Starts the thread.
      *
-     * @param pidfds true for pidfd + poll (the caller checked the kernel has pidfds), false for polling
+     * @param pidfds true for pidfds + epoll (the caller checked the kernel has pidfds), false for polling
      */
     public ExitWatchLoop(boolean pidfds) {
         this.pidfds = pidfds;
@@ -112,6 +115,24 @@ public final class ExitWatchLoop {
         }
         wakeRead = fds[0];
         wakeWrite = fds[1];
+        int ep = -1;
+        if (pidfds) {
+            try {
+                ep = EpollEvents.create();
+                int errno = EpollEvents.add(ep, wakeRead, WAKE_TOKEN);
+                if (errno != 0) {
+                    throw new PosixException("epoll_ctl(EPOLL_CTL_ADD, wake pipe)", errno);
+                }
+            } catch (RuntimeException e) {
+                Native.posix().close(wakeRead);
+                Native.posix().close(wakeWrite);
+                if (ep >= 0) {
+                    Native.posix().close(ep);
+                }
+                throw e;
+            }
+        }
+        epfd = ep;
         thread = new Thread(this::run, "forkj-exit-watcher");
         thread.setDaemon(true);
         thread.start();
@@ -149,18 +170,19 @@ public final class ExitWatchLoop {
             try {
                 checkWaitable(pid, entry.fd);
             } catch (RuntimeException e) {
-                entry.dropPidfd();
+                drop(entry);
                 throw e;
             }
+            add(entry);
             KnownChildren.forked(pid);
-            return add(entry);
+            return entry.future;
         }
     }
 
     /**
      * See {@code io.forkj.posix.ExitWatcher.watch(Child)}.
      *
-     * @param pidfd the handle's own pidfd, which the loop polls
+     * @param pidfd the handle's own pidfd, which the loop watches
      */
     public CompletableFuture<WaitStatus> watchHandle(Child child, SharedPidfd pidfd) {
         synchronized (lock) {
@@ -174,9 +196,9 @@ public final class ExitWatchLoop {
                 return reaped;
             }
             // A pidfd already retired (the handle reaped the child since whenReaped() was taken) gives fd -1:
-            // the handle's future completes the entry, and no number is polled.
+            // the handle's future completes the entry, and no number is watched.
             Entry entry = new Entry(this, child.pid(), pidfds ? pidfd : null, child);
-            CompletableFuture<WaitStatus> future = add(entry);
+            add(entry);
             // Whoever reaps (this thread through the handle, or a waitFor elsewhere) completes the entry.
             reaped.whenComplete((status, failure) -> {
                 finish(entry);
@@ -188,11 +210,11 @@ public final class ExitWatchLoop {
                 }
             });
             if (pidfds && entry.fd < 0) {
-                // No pidfd to poll: the handle has reaped the child (its future completes the entry), the kernel
+                // No pidfd to watch: the handle has reaped the child (its future completes the entry), the kernel
                 // did (SIGCHLD ignored: its poll answers ECHILD, which fails it), or it is about to.
                 reapThroughHandle(entry);
             }
-            return future;
+            return entry.future;
         }
     }
 
@@ -202,11 +224,79 @@ public final class ExitWatchLoop {
         }
     }
 
-    private CompletableFuture<WaitStatus> add(Entry entry) {
+    /** Lists the entry and puts its pidfd into the interest list; no wake-up, unless it needs stall looks. */
+    private void add(Entry entry) {
         entries.put(entry.pid, entry);
-        dirty = true;
-        wake();
-        return entry.future;
+        try {
+            synchronized (entry.registration) {
+                listen(entry);
+            }
+        } catch (RuntimeException e) {
+            entries.remove(entry.pid, entry);
+            drop(entry);
+            throw e;
+        }
+        if (watchesForStalls(entry) && stallWatched.getAndIncrement() == 0) {
+            wake(); // its epoll_wait has no timeout yet
+        }
+    }
+
+    /** A forked child with a deadline: it may stall without ever exiting, which only a look at it shows. */
+    private static boolean watchesForStalls(Entry e) {
+        return e.child != null && e.child.deadline().isPresent();
+    }
+
+    /** Puts the entry's pidfd into the interest list, unless it is there, finished, or has none. */
+    private void listen(Entry e) {
+        if (e.listened || e.dropped || e.fd < 0) {
+            return;
+        }
+        int errno;
+        synchronized (fdLock) {
+            if (stopped) {
+                return;
+            }
+            errno = EpollEvents.add(epfd, e.fd, e.token);
+        }
+        if (errno != 0) {
+            throw new PosixException("epoll_ctl(EPOLL_CTL_ADD, pidfd of " + e.pid + ")", errno);
+        }
+        e.listened = true;
+    }
+
+    /** Takes the entry's pidfd out of the interest list, if it is there. */
+    private void unlisten(Entry e) {
+        if (!e.listened) {
+            return;
+        }
+        e.listened = false;
+        synchronized (fdLock) {
+            if (!stopped) {
+                EpollEvents.delete(epfd, e.fd); // cannot fail: the fd is open (this entry's use) and listed
+            }
+        }
+    }
+
+    /**
+     * Ends the loop's use of the entry's pidfd, once: out of the interest list first, then released (a raw pid's
+     * pidfd, owned by the loop alone, is retired, which closes it).
+     */
+    private void drop(Entry e) {
+        synchronized (e.registration) {
+            unlisten(e);
+            if (e.dropped) {
+                return;
+            }
+            e.dropped = true;
+            if (e.pidfd != null) {
+                if (e.child == null) {
+                    e.pidfd.retire();
+                }
+                if (e.fd >= 0) {
+                    e.pidfd.release();
+                }
+            }
+        }
     }
 
     /**
@@ -253,14 +343,9 @@ public final class ExitWatchLoop {
                 + "process (" + why + "); only a parent can wait for a process");
     }
 
-    /**
-     * Wakes the watcher thread; once it has stopped, does nothing. Under {@link #wakeLock}, which closing the pipe
-     * also takes ({@link #stopped} is set before that), so that a thread finishing an entry as the watcher shuts
-     * down never writes to a closed number the kernel may have given to another file. Not under {@link #lock}: a
-     * handle's reap calls this with the handle's lock held, and {@link #watchHandle} takes them in the other order.
-     */
+    /** Wakes the watcher thread; once it has stopped, does nothing. */
     private void wake() {
-        synchronized (wakeLock) {
+        synchronized (fdLock) {
             if (!stopped) {
                 Native.libc().write(wakeWrite, wakeByte, 1);
             }
@@ -287,72 +372,44 @@ public final class ExitWatchLoop {
 
     private void runPidfd() {
         Pointer info = Siginfo.allocate();
-        Entry[] polled = new Entry[0];
-        Pointer pollfds = PollFds.one(wakeRead, PollFds.POLLIN);
-        int count = 1;
+        EpollEvents ready = EpollEvents.ofCapacity(READY_EVENTS);
         byte[] drain = new byte[64];
         while (!closed) {
-            if (dirty) {
-                dirty = false;
-                List<Entry> snapshot = new ArrayList<>();
-                for (Entry e : entries.values()) {
-                    if (e.fd >= 0 && e.awaiters.get() == 0) {
-                        snapshot.add(e);
-                    }
-                }
-                polled = snapshot.toArray(new Entry[0]);
-                int[] fds = new int[polled.length + 1];
-                fds[0] = wakeRead;
-                for (int i = 0; i < polled.length; i++) {
-                    fds[i + 1] = polled[i].fd;
-                }
-                count = fds.length;
-                pollfds = PollFds.of(fds, count, PollFds.POLLIN);
-                // Only now, with no poll set holding their numbers, may finished entries' pidfds be closed.
-                dropRetired();
-            }
             // A forked child that stalls never exits: look at the watched ones every 50 ms, through their handles,
             // which recognise a stall from /proc and enforce the deadline.
-            boolean forkedWatched = false;
-            for (Entry e : polled) {
-                forkedWatched |= e.child != null && e.child.deadline().isPresent();
-            }
-            int n = Native.libc().poll(pollfds, count, forkedWatched ? STALL_LOOK_MILLIS : -1);
+            int n = ready.await(epfd, stallWatched.get() > 0 ? STALL_LOOK_MILLIS : -1);
             if (n == 0) {
-                for (Entry e : polled) {
-                    if (e.child != null && e.child.deadline().isPresent() && !e.future.isDone()) {
+                for (Entry e : entries.values()) {
+                    if (watchesForStalls(e) && e.awaiters == 0 && !e.future.isDone()) {
                         reapThroughHandle(e);
                     }
                 }
                 continue;
             }
-            if (n < 0) {
-                int errno = Native.errno();
-                if (errno == Errno.EINTR.number()) {
+            for (int i = 0; i < n; i++) {
+                long token = ready.token(i);
+                if (token == WAKE_TOKEN) {
+                    while (Native.libc().read(wakeRead, drain, drain.length) > 0) {
+                        // empty the wake pipe; the byte count means nothing
+                    }
                     continue;
                 }
-                throw new PosixException("poll(" + count + " fds)", errno);
-            }
-            if (PollFds.revents(pollfds, 0) != 0) {
-                while (Native.libc().read(wakeRead, drain, drain.length) > 0) {
-                    // empty the wake pipe; the byte count means nothing
+                Entry e = entries.get((int) token);
+                if (e != null && e.token == token) { // else finished since epoll_wait returned
+                    reapPidfd(e, info);
                 }
             }
-            for (int i = 1; i < count; i++) {
-                if (PollFds.revents(pollfds, i) != 0) {
-                    reapPidfd(polled[i - 1], info);
-                }
-            }
-            PollFds.clearRevents(pollfds, count);
         }
     }
 
     private void reapPidfd(Entry e, Pointer info) {
-        if (e.future.isDone() || reapThroughHandle(e)) {
+        if (e.future.isDone()) {
             return;
         }
-        if (Thread.currentThread() == thread && e.awaiters.get() > 0) {
-            dirty = true; // polled before its waiter came: the waiter reaps, the next poll set leaves it out
+        if (Thread.currentThread() == thread && e.awaiters > 0) {
+            return; // reported before its waiter took it out of the interest list: the waiter reaps
+        }
+        if (reapThroughHandle(e)) {
             return;
         }
         // The watcher thread and a thread blocked in the future's get() may both see the pidfd readable.
@@ -384,68 +441,88 @@ public final class ExitWatchLoop {
     /**
      * {@link ExitFuture}'s wait in the calling thread: a handle's child through the handle's own wait; a raw pid by
      * sleeping on the entry's pidfd (one more use of it, so it cannot be closed meanwhile) and reaping it here. It
-     * returns early, leaving the future to block as usual, when there is no pidfd to sleep on.
+     * returns early, leaving the future to block as usual, when there is no pidfd to sleep on. Meanwhile the pidfd
+     * is out of the interest list, so that the exit wakes this thread and not the watcher's too.
      */
     private void awaitHere(Entry e, boolean bounded, long untilNanos) throws InterruptedException {
-        if (e.child != null) {
-            try {
-                if (bounded) {
-                    e.child.waitFor(java.time.Duration.ofNanos(Math.max(0, untilNanos - System.nanoTime())));
-                } else {
-                    e.child.waitFor();
-                }
-            } catch (RuntimeException reportedThroughTheFuture) {
-                // a stall or ECHILD: the handle's whenReaped() fails the entry's future with it
-            }
+        if ((e.child == null && e.pidfd == null) || !arrive(e)) {
             return;
         }
-        if (e.pidfd == null) {
-            return;
-        }
-        // No wake-up of the watcher here: it would rebuild its poll set beside the exit (measured: no faster than
-        // before). It leaves the entry alone when the exit wakes it (reapPidfd) and drops it from its next set.
-        e.awaiters.incrementAndGet();
         try {
-            Pointer info = null;
-            while (!e.future.isDone()) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException("interrupted while waiting for pid " + e.pid);
-                }
-                long left = bounded ? untilNanos - System.nanoTime() : Long.MAX_VALUE;
-                if (left <= 0) {
-                    return;
-                }
-                int fd = e.pidfd.acquire();
-                if (fd < 0) {
-                    return;
-                }
-                boolean exited;
-                try {
-                    exited = Pidfd.awaitExit(fd, (int) Math.min(AWAIT_SLICE_MILLIS, Math.max(1, (left + 999_999) / 1_000_000)));
-                } finally {
-                    e.pidfd.release();
-                }
-                if (exited) {
-                    info = info == null ? Siginfo.allocate() : info;
-                    reapPidfd(e, info);
-                }
+            if (e.child != null) {
+                awaitHandle(e.child, bounded, untilNanos);
+            } else {
+                awaitRaw(e, bounded, untilNanos);
             }
         } finally {
-            if (e.awaiters.decrementAndGet() == 0 && !e.future.isDone()) {
-                rebuildPollSet(); // back into it: nobody sleeps on the pidfd now (a timeout or an interrupt)
+            depart(e);
+        }
+    }
+
+    private static void awaitHandle(Child child, boolean bounded, long untilNanos) throws InterruptedException {
+        try {
+            if (bounded) {
+                child.waitFor(java.time.Duration.ofNanos(Math.max(0, untilNanos - System.nanoTime())));
+            } else {
+                child.waitFor();
+            }
+        } catch (RuntimeException reportedThroughTheFuture) {
+            // a stall or ECHILD: the handle's whenReaped() fails the entry's future with it
+        }
+    }
+
+    private void awaitRaw(Entry e, boolean bounded, long untilNanos) throws InterruptedException {
+        Pointer info = null;
+        while (!e.future.isDone()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while waiting for pid " + e.pid);
+            }
+            long left = bounded ? untilNanos - System.nanoTime() : Long.MAX_VALUE;
+            if (left <= 0) {
+                return;
+            }
+            int fd = e.pidfd.acquire();
+            if (fd < 0) {
+                return;
+            }
+            boolean exited;
+            try {
+                exited = Pidfd.awaitExit(fd, (int) Math.min(AWAIT_SLICE_MILLIS, Math.max(1, (left + 999_999) / 1_000_000)));
+            } finally {
+                e.pidfd.release();
+            }
+            if (exited) {
+                info = info == null ? Siginfo.allocate() : info;
+                reapPidfd(e, info);
             }
         }
     }
 
-    /** Has the watcher thread rebuild its poll set (which leaves out the entries that have a waiter of their own). */
-    private void rebuildPollSet() {
-        dirty = true;
-        wake();
+    /** A thread starts sleeping on the entry's pidfd: out of the interest list. False if the entry is finished. */
+    private boolean arrive(Entry e) {
+        synchronized (e.registration) {
+            if (e.dropped) {
+                return false;
+            }
+            e.awaiters = e.awaiters + 1;
+            unlisten(e);
+            return true;
+        }
     }
 
-    private void dropRetired() {
-        for (Entry e; (e = retired.poll()) != null; ) {
-            e.dropPidfd();
+    /** A sleeping thread leaves (the exit, a timeout, an interrupt): the last one puts an unfinished entry back. */
+    private void depart(Entry e) {
+        synchronized (e.registration) {
+            e.awaiters = e.awaiters - 1;
+            if (e.awaiters > 0 || e.future.isDone()) {
+                return;
+            }
+            try {
+                listen(e);
+            } catch (PosixException failure) {
+                finish(e);
+                e.future.completeExceptionally(failure);
+            }
         }
     }
 
@@ -491,8 +568,7 @@ public final class ExitWatchLoop {
         if (!status.isTerminated()) {
             return; // a spurious wake-up (or a stop report): still running
         }
-        // The future first, the wake-up of the watcher thread (to drop the pidfd) after it: that write(2) and the
-        // cross-CPU wake-up it causes are then not on the path from the exit to a thread waiting in get().
+        // The future first: closing the pidfd is then not on the path from the exit to a thread waiting in get().
         boolean listed = entries.remove(e.pid, e);
         e.future.complete(status);
         if (listed) {
@@ -506,10 +582,7 @@ public final class ExitWatchLoop {
                 ? "pid " + e.pid + " was reaped by someone else (a waitpid(-1) or wait() elsewhere in this JVM?)" : null));
     }
 
-    /**
-     * Removes the entry; any thread may call it (a handle's reaping thread does). Its pidfd use is dropped by the
-     * watcher thread when it rebuilds its poll set, never while a poll(2) may still hold the number.
-     */
+    /** Removes the entry and ends its pidfd use; any thread may call it (a handle's reaping thread does). */
     private void finish(Entry e) {
         if (entries.remove(e.pid, e)) {
             retire(e);
@@ -521,14 +594,10 @@ public final class ExitWatchLoop {
         if (e.child == null) {
             KnownChildren.reaped(e.pid);
         }
-        retired.add(e);
-        if (stopped) {
-            dropRetired(); // the thread polls no more: nobody else will (no lock: the caller may hold a handle's)
+        if (watchesForStalls(e)) {
+            stallWatched.decrementAndGet();
         }
-        dirty = true;
-        if (Thread.currentThread() != thread) {
-            wake();
-        }
+        drop(e);
     }
 
     /**
@@ -553,17 +622,19 @@ public final class ExitWatchLoop {
     private void shutdown() {
         synchronized (lock) {
             closed = true;
-            stopped = true;
-            dropRetired();
             for (Entry e : entries.values()) {
                 entries.remove(e.pid, e);
-                e.dropPidfd();
+                drop(e);
                 e.future.completeExceptionally(new IllegalStateException("ExitWatcher closed before pid " + e.pid
                         + " exited; it is still a child of this process: reap it"));
             }
-            synchronized (wakeLock) {
+            synchronized (fdLock) {
+                stopped = true;
                 Native.posix().close(wakeRead);
                 Native.posix().close(wakeWrite);
+                if (epfd >= 0) {
+                    Native.posix().close(epfd);
+                }
             }
         }
     }

@@ -4,9 +4,9 @@ import io.forkj.posix.internal.libc.Pidfd;
 
 /**
  * The one pidfd of one child, shared by everyone who sleeps on it or signals through it (the child's handle, the
- * exit watcher's poll set) and closed after the last of them let go: a pidfd number is never closed while a
- * {@code poll(2)} or {@code pidfd_send_signal} may still use it, so a number the kernel has handed to an
- * unrelated file meanwhile is never polled or signalled.
+ * exit watcher's epoll interest list) and closed after the last of them let go: a pidfd number is never closed
+ * while a {@code poll(2)}, an interest list or {@code pidfd_send_signal} may still use it, so a number the kernel
+ * has handed to an unrelated file meanwhile is never polled, listed or signalled.
  *
  * <p>Protocol: {@link #acquire()} before each use (it answers -1 once the fd is retired, or if there never was
  * one), {@link #release()} after it; {@link #retire()} once the child is reaped, after which no new user gets

@@ -113,6 +113,15 @@ public interface LinuxLibC {
     /** {@code poll(2)} over an array of {@code struct pollfd} (8 bytes each). */
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
+    /** {@code epoll_create1(2)}. */
+    int epoll_create1(int flags);
+
+    /** {@code epoll_ctl(2)} over one raw {@code struct epoll_event} (see {@link EpollEvents}); null for DEL. */
+    int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+    /** {@code epoll_wait(2)} into an array of raw {@code struct epoll_event} (see {@link EpollEvents}). */
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
     /** {@code write(2)} from a byte array: child-safe output with no Java lock. */
     long write(int fd, @In byte[] buffer, long count);
 

@@ -215,18 +215,10 @@ class ExitWatcherIT {
         int pid = Spawn.program("sleep", "1000");
         CompletableFuture<WaitStatus> exit = ExitWatcher.shared().watch(pid);
         try {
-            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-            Thread waiter = new Thread(() -> {
-                try {
-                    exit.get();
-                    outcome.complete(null);
-                } catch (Throwable t) {
-                    outcome.complete(t);
-                }
-            });
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            Thread waiter = waiter(exit::get, outcome, "waiter");
             waiter.start();
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
-                    .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+            assertThat(sleepsOnThePidfd(waiter)).as("the waiter sleeps on the pidfd").isTrue();
             waiter.interrupt();
             assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
             assertThat(exit).isNotDone();
@@ -250,19 +242,12 @@ class ExitWatcherIT {
         int pid = Spawn.program("sleep", "1000");
         CompletableFuture<WaitStatus> exit = watcher.watch(pid);
         CompletableFuture<Object> outcome = new CompletableFuture<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                outcome.complete(exit.get(30, TimeUnit.SECONDS));
-            } catch (Throwable t) {
-                outcome.complete(t);
-            }
-        }, "waiter");
+        Thread waiter = waiter(() -> exit.get(30, TimeUnit.SECONDS), outcome, "waiter");
         try {
             assertThat(listed(pid)).as("listed once the watch returns").isEqualTo(1);
             assertThat(Kernel.openPidfds()).as("the watch's pidfd").isEqualTo(pidfdsBefore + 1);
             waiter.start();
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
-                    .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+            assertThat(sleepsOnThePidfd(waiter)).as("the waiter sleeps on the pidfd").isTrue();
             assertThat(listed(pid)).as("listed while a thread sleeps on the pidfd itself").isZero();
         } finally {
             POSIX.kill(pid, Signal.SIGKILL);
@@ -272,6 +257,24 @@ class ExitWatcherIT {
         assertThat(listed(pid)).as("listed after the exit").isZero();
         assertThat(Kernel.openPidfds()).as("pidfds after the exit").isEqualTo(pidfdsBefore);
         assertThat(Kernel.state(pid)).as("reaped: no zombie left").isEmpty();
+    }
+
+    /** A thread, not started, that waits in {@code get} and completes {@code outcome} with what it got or threw. */
+    private static Thread waiter(java.util.concurrent.Callable<WaitStatus> get, CompletableFuture<Object> outcome,
+            String name) {
+        return new Thread(() -> {
+            try {
+                outcome.complete(get.call());
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        }, name);
+    }
+
+    /** Waits until {@code thread} sleeps on a child's pidfd ({@code Pidfd.awaitExit} on its stack). */
+    private static boolean sleepsOnThePidfd(Thread thread) {
+        return Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(thread.getStackTrace())
+                .anyMatch(f -> f.getMethodName().equals("awaitExit")));
     }
 
     /** How many entries of this JVM's epoll interest lists carry {@code pid} (the exit watcher's tokens do). */
@@ -292,19 +295,12 @@ class ExitWatcherIT {
             int pid = Spawn.program("sleep", "1000");
             CompletableFuture<WaitStatus> exit = watcher.watch(pid);
             CompletableFuture<Object> outcome = new CompletableFuture<>();
-            Thread waiter = new Thread(() -> {
-                try {
-                    outcome.complete(exit.get(30, TimeUnit.SECONDS));
-                } catch (Throwable t) {
-                    outcome.complete(t);
-                }
-            }, "waiter-" + round);
+            Thread waiter = waiter(() -> exit.get(30, TimeUnit.SECONDS), outcome, "waiter-" + round);
             Thread[] completedOn = new Thread[1];
             exit.whenComplete((status, failure) -> completedOn[0] = Thread.currentThread());
             try {
                 waiter.start();
-                assertThat(Kernel.await(Duration.ofSeconds(10), () -> java.util.Arrays.stream(waiter.getStackTrace())
-                        .anyMatch(f -> f.getMethodName().equals("awaitExit")))).as("the waiter sleeps on the pidfd").isTrue();
+                assertThat(sleepsOnThePidfd(waiter)).as("the waiter sleeps on the pidfd").isTrue();
             } finally {
                 POSIX.kill(pid, Signal.SIGKILL);
             }

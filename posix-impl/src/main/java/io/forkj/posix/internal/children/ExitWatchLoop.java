@@ -173,8 +173,9 @@ public final class ExitWatchLoop {
                 drop(entry);
                 throw e;
             }
-            add(entry);
+            // Recorded before it is listed: once listed, the watcher may reap it (and forget it) at once.
             KnownChildren.forked(pid);
+            add(entry);
             return entry.future;
         }
     }
@@ -232,7 +233,9 @@ public final class ExitWatchLoop {
                 listen(entry);
             }
         } catch (RuntimeException e) {
-            entries.remove(entry.pid, entry);
+            if (entries.remove(entry.pid, entry) && entry.child == null) {
+                KnownChildren.reaped(entry.pid);
+            }
             drop(entry);
             throw e;
         }

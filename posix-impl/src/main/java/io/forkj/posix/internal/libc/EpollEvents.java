@@ -13,7 +13,7 @@ import jnr.ffi.Runtime;
  */
 public final class EpollEvents {
     /** {@code EPOLLIN}: on a pidfd, the process has exited. */
-    public static final int EPOLLIN = 0x1;
+    private static final int EPOLLIN = 0x1;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLL_CTL_DEL = 2;
     private static final boolean PACKED = "amd64".equals(System.getProperty("os.arch"))

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.pool.WorkerLauncher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -177,6 +178,20 @@ class PoolProtocolTest {
             // (the future fails): either way the caller learns the initializer's error, and nothing loops.
             assertThatThrownBy(() -> pool.applyAsync(() -> 1).get(30, TimeUnit.SECONDS))
                     .hasStackTraceContaining("no config");
+        }
+    }
+
+    @Test
+    void aWorkerStartThatThrowsAnErrorBreaksThePoolInsteadOfHanging() {
+        // An Error (here the NoClassDefFoundError of a classpath without forkj-posix, as seen) used to end the
+        // starter thread with nothing recorded: map() then waited for ever on a worker that would never come.
+        WorkerLauncher missingClass = () -> {
+            throw new NoClassDefFoundError("io/forkj/PosixException");
+        };
+        try (Pool pool = new Pool(2, null, 0, missingClass)) {
+            assertThatThrownBy(() -> pool.applyAsync(() -> 1).get(30, TimeUnit.SECONDS))
+                    .hasStackTraceContaining("a pool worker could not be started")
+                    .hasStackTraceContaining("io/forkj/PosixException");
         }
     }
 

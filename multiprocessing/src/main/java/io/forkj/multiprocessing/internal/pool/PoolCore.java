@@ -553,8 +553,10 @@ public final class PoolCore {
             IOException failure = null;
             try {
                 link = launcher.launch();
-            } catch (IOException | RuntimeException e) {
-                failure = e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+            } catch (IOException | RuntimeException | Error e) {
+                // An Error too (a NoClassDefFoundError from an incomplete classpath): a starter that died with it
+                // left the pool waiting for ever for a worker that would never come, in map() and in close().
+                failure = e instanceof IOException ? (IOException) e : new IOException(e.toString(), e);
             }
             lock.lock();
             try {

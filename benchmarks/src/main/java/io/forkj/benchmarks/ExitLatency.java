@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Child-exit notification through {@link ExitWatcher}, the same shape as the C baseline {@code exit_reap}:
  * N small children ({@code sleep 600}, spawned) wait; "latency" prints ns from kill() to the future completing,
- * per child; "throughput" kills all N and prints ns until the last future completed, divided by N.
- * usage: ExitLatency latency|throughput N
+ * per child; "throughput" kills all N and prints ns until the last future completed, divided by N; "waitpid" is
+ * "latency" without the watcher: the facade's kill and a blocking waitpid, what any JVM binding can do at best
+ * (the floor the watcher is judged against besides C).
+ * usage: ExitLatency latency|throughput|waitpid N
  */
 public final class ExitLatency {
     private ExitLatency() {
@@ -24,16 +26,24 @@ public final class ExitLatency {
     /** Entry point. */
     public static void main(String[] args) throws Exception {
         boolean latency = args[0].equals("latency");
+        boolean floor = args[0].equals("waitpid");
         int n = Integer.parseInt(args[1]);
         Posix posix = Posix.get();
         ExitWatcher watcher = ExitWatcher.shared();
-        warmUp(posix, watcher);
+        warmUp(posix, watcher, floor);
         int[] pids = new int[n];
         for (int i = 0; i < n; i++) {
             pids[i] = pausedChild(posix);
         }
         Thread.sleep(100);
-        if (latency) {
+        if (floor) {
+            for (int pid : pids) {
+                long t = System.nanoTime();
+                posix.kill(pid, Signal.SIGKILL);
+                posix.waitpid(pid);
+                System.out.println(System.nanoTime() - t);
+            }
+        } else if (latency) {
             for (int pid : pids) {
                 CompletableFuture<WaitStatus> exit = watcher.watch(pid);
                 long t = System.nanoTime();
@@ -68,9 +78,14 @@ public final class ExitLatency {
      * loop takes one of 2 cores, and a kill + waitpid from Java measured 800 µs that way against 500 µs with
      * {@code -Xint} (200 warm-up rounds were too few).
      */
-    private static void warmUp(Posix posix, ExitWatcher watcher) throws Exception {
+    private static void warmUp(Posix posix, ExitWatcher watcher, boolean floor) throws Exception {
         for (int i = 0; i < 1000; i++) {
             int pid = pausedChild(posix);
+            if (floor) {
+                posix.kill(pid, Signal.SIGKILL);
+                posix.waitpid(pid);
+                continue;
+            }
             CompletableFuture<WaitStatus> exit = watcher.watch(pid);
             posix.kill(pid, Signal.SIGKILL);
             exit.get(10, TimeUnit.SECONDS);

@@ -14,7 +14,8 @@ import java.time.Duration;
  * body (a stall, killed at its 2 s deadline, counts in the time, as a user would pay it). Suffix {@code 8}
  * ({@code raw8}, {@code guarded8}): 8 threads fork at once, ITERS in all, and a line is wall time per fork.
  * Suffix {@code -busy} ({@code guarded-busy}): one more thread allocates 4 KiB arrays without pause meanwhile.
- * usage: ForkLatency raw|guarded[8|-busy] ITERS ROUNDS
+ * WARMUP forks (default 50) run before the first round.
+ * usage: ForkLatency raw|guarded[8|-busy] ITERS ROUNDS [WARMUP]
  */
 public final class ForkLatency {
     private ForkLatency() {
@@ -30,6 +31,7 @@ public final class ForkLatency {
         String mode = given.replace("-busy", "").replace("8", "");
         int iters = Timing.intArg(args, 1, 200);
         int rounds = Timing.intArg(args, 2, 5);
+        int warmup = Timing.intArg(args, 3, 50);
         Posix posix = Posix.get();
         Timing.Op op;
         if (mode.equals("raw")) {
@@ -66,9 +68,9 @@ public final class ForkLatency {
         System.out.println("rss_mib " + Timing.residentMiB());
         System.out.println("maps " + Timing.mappings());
         if (threads == 1) {
-            Timing.rounds(op, 50, iters, rounds);
+            Timing.rounds(op, warmup, iters, rounds);
         } else {
-            Timing.concurrentRounds(op, 50, iters, rounds, threads);
+            Timing.concurrentRounds(op, warmup, iters, rounds, threads);
         }
     }
 }

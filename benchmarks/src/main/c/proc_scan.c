@@ -1,6 +1,7 @@
 /* The limit for a process-table snapshot: what forkj's snapshot reads, read by C with nothing else done.
- * Lists /proc with getdents64, then per process opens and reads /proc/PID/stat and /proc/PID/status (openat on
- * the /proc descriptor, one read each into a reused buffer), as forkj's reader does; parses nothing.
+ * Lists /proc with getdents64, then per process opens and reads /proc/PID/stat and, unless its flags show a kernel
+ * thread (PF_KTHREAD), /proc/PID/status (openat on the /proc descriptor, one read each into a reused buffer), as
+ * forkj's reader does; parses nothing else.
  * Prints the ns per scan, averaged over N scans, once per round.
  * usage: proc_scan N ROUNDS */
 #define _GNU_SOURCE
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,14 +26,24 @@ static char buf[16384];
 static char dents[65536];
 static volatile long sink;
 
-static void read_file(int proc, const char *pid, const char *name) {
+static ssize_t read_file(int proc, const char *pid, const char *name) {
     char path[64];
     snprintf(path, sizeof path, "%s/%s", pid, name);
     int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    ssize_t n = read(fd, buf, sizeof buf);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
     if (n > 0) sink += buf[n - 1];
     close(fd);
+    return n;
+}
+
+/* Field 9 (flags) of a stat line in buf: the 7th field after the last ')'. */
+static int kernel_thread(ssize_t n) {
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    for (int field = 2; field < 9 && p; field++) p = strchr(p + 1, ' ');
+    return p && (strtoul(p + 1, NULL, 10) & 0x00200000) != 0;
 }
 
 static int scan(void) {
@@ -43,8 +55,8 @@ static int scan(void) {
         for (long off = 0; off < n;) {
             struct linux_dirent64 *d = (struct linux_dirent64 *) (dents + off);
             if (d->d_name[0] >= '1' && d->d_name[0] <= '9') {
-                read_file(proc, d->d_name, "stat");
-                read_file(proc, d->d_name, "status");
+                ssize_t n = read_file(proc, d->d_name, "stat");
+                if (n > 0 && !kernel_thread(n)) read_file(proc, d->d_name, "status");
                 count++;
             }
             off += d->d_reclen;

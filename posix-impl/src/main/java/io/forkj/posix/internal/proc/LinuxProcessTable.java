@@ -17,8 +17,9 @@ import java.util.OptionalInt;
 
 /**
  * The {@code /proc} implementation of {@link ProcessTable}: per process it reads {@code stat} (identity, ids,
- * state, nice, threads) and {@code status} ({@code Uid:}, and {@code VmLck:} for the {@code L} in STAT, which no
- * other file gives; the uid comes free with it), plus {@code cmdline} when asked. Registered with ServiceLoader.
+ * state, nice, threads) and, unless {@code stat} shows a kernel thread, {@code status} ({@code Uid:}, and
+ * {@code VmLck:} for the {@code L} in STAT, which no other file gives; the uid comes free with it), plus
+ * {@code cmdline} when asked. Registered with ServiceLoader.
  */
 public final class LinuxProcessTable implements ProcessTableProvider {
     /** {@code AT_CLKTCK} of {@code <elf.h>}: the auxiliary-vector entry of the clock tick rate. */
@@ -107,6 +108,9 @@ public final class LinuxProcessTable implements ProcessTableProvider {
         return table;
     }
 
+    /** The status of every kernel thread: real uid 0, no locked memory. */
+    private static final StatusFields KERNEL_THREAD = new StatusFields(0, 0);
+
     /** What {@link #read} answers for a process that exists but may not be read. */
     private static final Row DENIED = new Row(null, null, null);
 
@@ -117,11 +121,18 @@ public final class LinuxProcessTable implements ProcessTableProvider {
             return n == ProcReader.UNREADABLE ? DENIED : null;
         }
         StatLine stat = ProcParser.stat(reader.bytes(), n);
-        n = reader.read(pid, ProcReader.STATUS);
-        if (n <= 0) {
-            return n == ProcReader.UNREADABLE ? DENIED : null;
+        StatusFields status;
+        if (stat.isKernelThread()) {
+            // What its status would say, known without the read: the kernel builds all ~55 lines of a status file
+            // for every read, over half of a process's cost here, and most of a small system's entries are these.
+            status = KERNEL_THREAD;
+        } else {
+            n = reader.read(pid, ProcReader.STATUS);
+            if (n <= 0) {
+                return n == ProcReader.UNREADABLE ? DENIED : null;
+            }
+            status = ProcParser.status(reader.bytes(), n);
         }
-        StatusFields status = ProcParser.status(reader.bytes(), n);
         List<String> cmdline = null;
         if (commandLine) {
             n = reader.read(pid, ProcReader.CMDLINE);

@@ -25,4 +25,14 @@ package io.forkj.posix.internal.proc;
 public record StatLine(int pid, String comm, char state, int ppid, int pgrp, int session, int ttyNr, int tpgid,
                        long flags, long utime, long stime, long priority, int nice, int numThreads,
                        long startTime, long vsize, long rss) {
+    /** {@code PF_KTHREAD} of {@code <linux/sched.h>}, in {@link #flags}. */
+    private static final long PF_KTHREAD = 0x00200000;
+
+    /**
+     * Whether this is a kernel thread ({@code PF_KTHREAD}): it runs with the kernel's credentials (real uid 0) and
+     * has no user memory, so nothing it could lock ({@code VmLck:} absent).
+     */
+    public boolean isKernelThread() {
+        return (flags & PF_KTHREAD) != 0;
+    }
 }

@@ -8,6 +8,11 @@ import io.forkj.ProcessTable;
 import io.forkj.ProcessTableProvider;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -66,5 +71,37 @@ class LinuxProcessTableTest {
         assertThat(KnownChildren.originalParent(self)).isEmpty();
         assertThatThrownBy(() -> KnownChildren.record(self, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("parent pid 0");
+    }
+
+    @Test
+    void kernelThreadsAreListedWithWhatTheirStatusFilesSayWithoutReadingThem() throws Exception {
+        // The snapshot skips a kernel thread's status file; this checks on the running kernel that what it assumes
+        // instead (real uid 0, no locked memory) is what those files say.
+        ProcessTable table = ProcessTable.snapshot();
+        List<ProcessInfo> kernelThreads = new ArrayList<>();
+        for (ProcessInfo p : table.all()) {
+            Path stat = Path.of("/proc", String.valueOf(p.pid()), "stat");
+            Path status = Path.of("/proc", String.valueOf(p.pid()), "status");
+            byte[] statBytes;
+            byte[] statusBytes;
+            try {
+                statBytes = Files.readAllBytes(stat);
+                statusBytes = Files.readAllBytes(status);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            StatLine line = ProcParser.stat(statBytes, statBytes.length);
+            if (line.startTime() != p.startTimeTicks() || !line.isKernelThread()) {
+                continue;
+            }
+            kernelThreads.add(p);
+            assertThat(ProcParser.status(statusBytes, statusBytes.length)).as("status of kernel thread %s", p.pid())
+                    .isEqualTo(new StatusFields(0, 0));
+            assertThat(p.uid()).isZero();
+            assertThat(p.stat()).doesNotContain("L");
+        }
+        // kthreadd (pid 2, parent 0) is visible unless this runs in its own pid namespace, and is one of them
+        boolean kthreaddVisible = table.all().stream().anyMatch(p -> p.pid() == 2 && p.ppid() == 0);
+        assertThat(kernelThreads.isEmpty()).isEqualTo(!kthreaddVisible);
     }
 }

@@ -177,4 +177,14 @@ class ProcParserTest {
         assertThat(ProcParser.pidOfEntry("")).isEqualTo(-1);
         assertThat(ProcParser.pidOfEntry("99999999999")).isEqualTo(-1);
     }
+
+    @Test
+    void aKernelThreadIsKnownByPfKthreadInItsStatFlags() throws IOException {
+        // Captured: kthreadd's stat (flags 0x208040) and its status (Uid 0, no VmLck), which the snapshot skips.
+        assertThat(ProcParser.stat(fixture("stat-kthread.txt")).isKernelThread()).isTrue();
+        assertThat(ProcParser.status(fixture("status-kthread.txt"))).isEqualTo(new StatusFields(0, 0));
+        for (String userProcess : List.of("init", "zombie", "locked", "threads")) {
+            assertThat(ProcParser.stat(fixture("stat-" + userProcess + ".txt")).isKernelThread()).as(userProcess).isFalse();
+        }
+    }
 }

@@ -173,7 +173,7 @@ kill -KILL -- -"$herd" 2>/dev/null || true
 wait "$herd" 2>/dev/null || true
 snap=${V[0]}; c_scan=${V[1]}; snap_java=${V[2]}; oshi=${V[3]}; psj=${V[4]}
 r=$(pair_ratios "$snap" "$c_scan"); rj=$(pair_ratios "$snap_java" "$c_scan")
-row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop; native binding loaded: \`openat\`/\`read\`)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same \`stat\` and \`status\` files: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
+row "process-table snapshot vs the limit, 1,000 extra processes (\`ProcessTable.snapshot()\` in a loop; native binding loaded: \`openat\`/\`read\`)" "$(ms "$(printf '%s' "$snap" | median)")" "C reading the same files (\`stat\`; \`status\` unless a kernel thread): $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$r" | spread) C" "≤ 1.5× C: $(judged "$r" "<=" 1.5)"
 row "the same before the native binding is loaded (\`java.io\` reader, as \`forkj ps\` reads)" "$(ms "$(printf '%s' "$snap_java" | median)")" "C, same pairs: $(ms "$(printf '%s' "$c_scan" | median)")" "$(printf '%s' "$rj" | spread) C" "(reported; no target)"
 r_oshi=$(pair_ratios "$oshi" "$snap"); r_ps=$(pair_ratios "$psj" "$snap")
 base="OSHI \`getProcesses()\`: $(ms "$(printf '%s' "$oshi" | median)"); \`ps -eo pid,ppid,stat,comm\` run from Java: $(ms "$(printf '%s' "$psj" | median)")"

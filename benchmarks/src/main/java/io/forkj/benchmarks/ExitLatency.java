@@ -39,8 +39,7 @@ public final class ExitLatency {
         if (floor) {
             for (int pid : pids) {
                 long t = System.nanoTime();
-                posix.kill(pid, Signal.SIGKILL);
-                posix.waitpid(pid);
+                killAndWaitpid(posix, pid);
                 System.out.println(System.nanoTime() - t);
             }
         } else if (latency) {
@@ -65,6 +64,12 @@ public final class ExitLatency {
         }
     }
 
+    /** The floor: what C's {@code exit_reap} does, through the facade. */
+    private static void killAndWaitpid(Posix posix, int pid) {
+        posix.kill(pid, Signal.SIGKILL);
+        posix.waitpid(pid);
+    }
+
     /**
      * A small child, like the C baseline's: a forked JVM child would carry this JVM's resident memory, and
      * tearing that down at exit (about 1 ms for 100 MiB, measured) would swamp the notification cost.
@@ -82,8 +87,7 @@ public final class ExitLatency {
         for (int i = 0; i < 1000; i++) {
             int pid = pausedChild(posix);
             if (floor) {
-                posix.kill(pid, Signal.SIGKILL);
-                posix.waitpid(pid);
+                killAndWaitpid(posix, pid);
                 continue;
             }
             CompletableFuture<WaitStatus> exit = watcher.watch(pid);

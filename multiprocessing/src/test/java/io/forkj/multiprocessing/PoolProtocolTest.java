@@ -114,6 +114,48 @@ class PoolProtocolTest {
         }
     }
 
+    /**
+     * A result whose reading throws an Error in the parent only, as an {@link OutOfMemoryError} for a result too
+     * large for the parent's heap, or the {@link ExceptionInInitializerError} of a record class, would.
+     */
+    static final class UnreadableHere implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new OutOfMemoryError("simulated: no heap left for this result"); // the same text read as a function
+        }
+    }
+
+    @Test
+    void aResultWhoseReadingThrowsAnErrorFailsItsTaskAndThePoolGoesOn() throws Exception {
+        // CPython's pool hangs when a result cannot be unpickled; here the reader thread died of the Error, the
+        // task never completed, and the worker was never replaced.
+        try (Pool pool = new Pool(1, null, 0, new ThreadLauncher())) {
+            CompletableFuture<UnreadableHere> unreadable = pool.applyAsync(UnreadableHere::new);
+            assertThatThrownBy(() -> unreadable.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ResultEncodingException.class)
+                    .hasMessageContaining("could not be read").hasStackTraceContaining("no heap left for this result");
+            assertThat(pool.applyAsync(() -> "still serving").get(30, TimeUnit.SECONDS)).isEqualTo("still serving");
+            assertThat(pool.map((Integer x) -> x + 1, range(100), 10)).isEqualTo(
+                    range(100).stream().map(x -> x + 1).collect(Collectors.toList()));
+        }
+    }
+
+    @Test
+    void aFunctionWhoseReadingThrowsAnErrorFailsItsJobAndTheWorkerGoesOn() {
+        // The worker reads the function once per job; an Error there used to end the worker's loop (and the
+        // worker), so every worker the pool started for the job died the same way.
+        ThreadLauncher launcher = new ThreadLauncher();
+        try (Pool pool = new Pool(1, null, 0, launcher)) {
+            UnreadableHere captured = new UnreadableHere();
+            assertThatThrownBy(() -> pool.map((Integer x) -> x + captured.hashCode(), range(20), 5))
+                    .hasStackTraceContaining("no heap left for this result");
+            assertThat(pool.map((Integer x) -> x * 2, range(20), 5)).isEqualTo(
+                    range(20).stream().map(x -> x * 2).collect(Collectors.toList()));
+            assertThat(launcher.launched).hasSize(1);
+        }
+    }
+
     @Test
     void nonSerializableTasksAreRefusedAtSubmitNamingTheClass() {
         try (Pool pool = new Pool(1, null, 0, new ThreadLauncher())) {

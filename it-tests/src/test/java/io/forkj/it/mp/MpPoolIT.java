@@ -458,6 +458,15 @@ class MpPoolIT {
         }
     }
 
+    /** Written by the worker, unreadable in the pool's JVM: as a result too large for its heap would be. */
+    static final class UnreadableInThePool implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private void readObject(java.io.ObjectInputStream in) {
+            throw new OutOfMemoryError("simulated: no heap left for this result");
+        }
+    }
+
     @Test
     void aTaskThatThrowsAndAResultThatCannotBeSerializedFailOnlyThemselves() throws Exception {
         try (Pool pool = new Pool(1)) {
@@ -467,6 +476,12 @@ class MpPoolIT {
             assertThatThrownBy(() -> pool.apply(Thread::currentThread)).isInstanceOf(ResultEncodingException.class)
                     .hasMessageContaining("java.lang.Thread");
             assertThat(pool.apply(() -> 7)).isEqualTo(7);
+            List<Integer> worker = pool.workerPids();
+            assertThatThrownBy(() -> pool.apply(UnreadableInThePool::new)).isInstanceOf(ResultEncodingException.class)
+                    .hasMessageContaining("could not be read in this process")
+                    .hasRootCauseInstanceOf(OutOfMemoryError.class);
+            assertThat(pool.apply(() -> 8)).isEqualTo(8);
+            assertThat(pool.workerPids()).isEqualTo(worker);
             Object lock = new Object();
             assertThatThrownBy(() -> pool.applyAsync(() -> lock.hashCode()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.Object");

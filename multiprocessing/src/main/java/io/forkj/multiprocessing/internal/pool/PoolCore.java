@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.pool;
 
+import io.forkj.multiprocessing.ResultEncodingException;
 import io.forkj.multiprocessing.WorkerDiedException;
 import io.forkj.multiprocessing.internal.queue.Items;
 
@@ -719,7 +720,13 @@ public final class PoolCore {
                     Object[] values = null;
                     Throwable error = null;
                     if (type == PoolWorker.OK) {
-                        values = Items.decodeArray(PoolWorker.readBytes(in));
+                        byte[] encoded = PoolWorker.readBytes(in);
+                        try {
+                            values = Items.decodeArray(encoded);
+                        } catch (RuntimeException | Error e) {
+                            // The record was read whole, so the stream is intact: this chunk fails, not the worker.
+                            error = unreadableResult(id, e);
+                        }
                     } else if (type == PoolWorker.ERR) {
                         in.readInt();
                         error = decodeThrowable(PoolWorker.readBytes(in));
@@ -734,7 +741,8 @@ public final class PoolCore {
                         unlock();
                     }
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
+                // An Error too: a reader that dies without ending its slot leaves the slot's tasks and close() waiting.
                 why = "its result stream failed: " + e;
             } finally {
                 ended(why);
@@ -772,9 +780,20 @@ public final class PoolCore {
     private static Throwable decodeThrowable(byte[] bytes) {
         try {
             return (Throwable) Serial.read(bytes, "a task's exception");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             return e;
         }
+    }
+
+    /**
+     * A result the worker sent that this process cannot read (its class's initializer or {@code readObject} threw,
+     * or there is no heap for it): CPython's pool hangs on a result it cannot unpickle; here its tasks fail.
+     */
+    private static ResultEncodingException unreadableResult(long chunkId, Throwable cause) {
+        ResultEncodingException e = new ResultEncodingException("the result of chunk " + chunkId + " was sent but "
+                + "could not be read in this process: " + cause);
+        e.initCause(cause);
+        return e;
     }
 
     /** One record to a worker. */

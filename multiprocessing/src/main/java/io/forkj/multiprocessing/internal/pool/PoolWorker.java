@@ -125,8 +125,8 @@ public final class PoolWorker {
                     Object f;
                     try {
                         f = Serial.read(fn, "the task's function");
-                    } catch (RuntimeException e) {
-                        f = e;
+                    } catch (RuntimeException | Error e) {
+                        f = e; // each chunk of the job fails with it; the worker goes on serving other jobs
                     }
                     functions.put(job, f);
                     break;
@@ -157,8 +157,8 @@ public final class PoolWorker {
         Object[] results;
         int index = 0;
         try {
-            if (function instanceof RuntimeException) {
-                throw (RuntimeException) function;
+            if (function instanceof Throwable unreadable) {
+                throw unreadable;
             }
             if (kind == CALL) {
                 Callable<Object> task = (Callable<Object>) Serial.read(itemBytes, "the task");

@@ -30,14 +30,36 @@ final class ForkChildGuard {
         synchronized (WATCHED) {
             WATCHED.add(child);
             if (sweeper == null) {
-                sweeper = new Thread(ForkChildGuard::sweep, "forkj-fork-child-guard");
-                sweeper.setDaemon(true);
-                sweeper.start();
+                startSweeper();
             }
         }
     }
 
+    /** Called with {@link #WATCHED}'s lock held. */
+    private static void startSweeper() {
+        sweeper = new Thread(ForkChildGuard::sweep, "forkj-fork-child-guard");
+        sweeper.setDaemon(true);
+        sweeper.start();
+    }
+
     private static void sweep() {
+        try {
+            sweepUntilIdle();
+        } finally {
+            // Ended by an Error (a normal end has cleared it): a sweeper recorded but dead would never be replaced,
+            // and the children still watched would have no stall looked for. A new one begins with a sleep.
+            synchronized (WATCHED) {
+                if (sweeper == Thread.currentThread()) {
+                    sweeper = null;
+                    if (!WATCHED.isEmpty()) {
+                        startSweeper();
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sweepUntilIdle() {
         while (true) {
             try {
                 Thread.sleep(SWEEP_MILLIS);
@@ -51,7 +73,7 @@ final class ForkChildGuard {
             Child[] now;
             synchronized (WATCHED) {
                 if (WATCHED.isEmpty()) {
-                    sweeper = null;
+                    sweeper = null; // under the lock that watch() takes: a child added now starts a new sweeper
                     return;
                 }
                 now = WATCHED.toArray(new Child[0]);

@@ -232,6 +232,11 @@ public final class MpLauncher implements WorkerLauncher {
                     stalled = true;
                 } catch (InterruptedException | RuntimeException e) {
                     // nothing more to watch
+                } catch (Error e) {
+                    // The watch cannot go on, and a forked worker nobody watches may stall for ever holding its
+                    // chunk: it is ended instead (its chunk runs on another worker).
+                    process.kill();
+                    throw e;
                 }
             }, "forkj-pool-fork-watch-" + process.pid());
             t.setDaemon(true);

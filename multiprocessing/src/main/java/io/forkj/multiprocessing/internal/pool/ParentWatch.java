@@ -26,7 +26,12 @@ public final class ParentWatch {
                 } catch (InterruptedException e) {
                     return;
                 }
-                long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+                long now;
+                try {
+                    now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+                } catch (RuntimeException | Error e) {
+                    continue; // an OutOfMemoryError, say: this thread must outlive it, or nothing ends us with the parent
+                }
                 if (now != parent) {
                     try {
                         cleanup.run();

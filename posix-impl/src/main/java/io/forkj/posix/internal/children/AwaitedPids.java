@@ -3,14 +3,8 @@ package io.forkj.posix.internal.children;
 import io.forkj.posix.internal.libc.Siginfo;
 
 import io.forkj.posix.internal.libc.LinuxLibC;
-import io.forkj.posix.internal.proc.ProcFs;
-import io.forkj.posix.internal.proc.ProcParser;
+import io.forkj.posix.internal.proc.ThreadSyscalls;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -24,7 +18,6 @@ import java.util.Set;
 public final class AwaitedPids {
     private static final long WAIT4 = LinuxLibC.Sys.WAIT4;
     private static final long WAITID = LinuxLibC.Sys.WAITID;
-    private static final Path TASKS = ProcFs.self("task");
 
     private AwaitedPids() {
     }
@@ -32,20 +25,15 @@ public final class AwaitedPids {
     /** The pids awaited by a blocked {@code wait4(pid, ...)} (glibc's {@code waitpid}) or {@code waitid(P_PID, pid)}. */
     public static Set<Integer> now() {
         Set<Integer> pids = new HashSet<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
-            for (Path task : tasks) {
-                long[] call = ProcParser.syscall(ProcFs.readOrEmpty(task.resolve("syscall")));
-                if (call.length < 3) {
-                    continue; // "running", or empty for a thread that just exited
-                }
-                if (call[0] == WAIT4 && (int) call[1] > 0) {
-                    pids.add((int) call[1]);
-                } else if (call[0] == WAITID && call[1] == Siginfo.P_PID) {
-                    pids.add((int) call[2]);
-                }
+        for (long[] call : ThreadSyscalls.ofThisProcess()) {
+            if (call.length < 3) {
+                continue; // "running"
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (call[0] == WAIT4 && (int) call[1] > 0) {
+                pids.add((int) call[1]);
+            } else if (call[0] == WAITID && call[1] == Siginfo.P_PID) {
+                pids.add((int) call[2]);
+            }
         }
         return pids;
     }

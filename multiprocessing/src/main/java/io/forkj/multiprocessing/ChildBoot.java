@@ -28,6 +28,12 @@ final class ChildBoot implements ChildMain.Entry {
         return new MpProcess(ChildBoot::noop, "standby-warm-up", "0");
     }
 
+    @Override
+    public void warm() {
+        ProcessHandle.current().pid();
+        ChildRun.run((MpProcess) sample(), System.err);
+    }
+
     private static void noop() {
         // the warm-up target
     }

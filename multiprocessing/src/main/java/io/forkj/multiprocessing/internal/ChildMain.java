@@ -51,6 +51,9 @@ public final class ChildMain {
 
         /** A process object with an empty target, for warming the hand-off path. */
         Object sample();
+
+        /** Runs what {@link #run} runs around a target once, without making anything current. */
+        void warm();
     }
 
     private ChildMain() {
@@ -101,23 +104,9 @@ public final class ChildMain {
         io.forkj.signals.ParentDeath.arm(parentPid, io.forkj.Signal.SIGKILL);
         warm();
         FdPassing.writeAll(socket, new byte[] {READY}, 0);
-        Object process;
-        boolean daemon;
+        Task task;
         try {
-            FdPassing.Received first = FdPassing.receive(socket, 8, Payload.MAX_FDS);
-            InputStream in = new SequenceInputStream(new ByteArrayInputStream(first.data), FdPassing.input(socket));
-            Payload.Header header = Payload.readHeader(in);
-            if (header.fds.length != first.fds.length) {
-                throw new java.io.StreamCorruptedException("the frame names " + header.fds.length + " fds but "
-                        + first.fds.length + " came with it");
-            }
-            Map<Integer, Integer> imports = new HashMap<>();
-            for (int i = 0; i < header.fds.length; i++) {
-                imports.put(header.fds[i], first.fds[i]);
-            }
-            FdExport.installImports(imports);
-            process = Payload.readBody(in, header.length);
-            daemon = entry().isDaemon(process);
+            task = receiveTask(socket);
         } catch (EOFException closed) {
             return 0;
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
@@ -125,13 +114,40 @@ public final class ChildMain {
             return EXIT_BAD_FRAME;
         }
         io.forkj.posix.internal.libc.Native.posix().close(socket);
-        if (!daemon) {
+        if (!task.daemon) {
             io.forkj.posix.internal.libc.Native.libc().prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         }
-        return entry().run(process, parentPid, parentName);
+        return entry().run(task.process, parentPid, parentName);
     }
 
-    /** Runs the deserialization path once on a sample, so the hand-off finds it loaded and linked. */
+    /** A process object as a standby JVM receives it. */
+    private record Task(Object process, boolean daemon) {
+    }
+
+    /** Receives one frame and the fds that come with it, installs the fds' mapping, and deserializes the task. */
+    private static Task receiveTask(int socket) throws IOException, ClassNotFoundException {
+        FdPassing.Received first = FdPassing.receive(socket, 8, Payload.MAX_FDS);
+        InputStream in = new SequenceInputStream(new ByteArrayInputStream(first.data), FdPassing.input(socket));
+        Payload.Header header = Payload.readHeader(in);
+        if (header.fds.length != first.fds.length) {
+            throw new java.io.StreamCorruptedException("the frame names " + header.fds.length + " fds but "
+                    + first.fds.length + " came with it");
+        }
+        Map<Integer, Integer> imports = new HashMap<>();
+        for (int i = 0; i < header.fds.length; i++) {
+            imports.put(header.fds[i], first.fds[i]);
+        }
+        FdExport.installImports(imports);
+        Object process = Payload.readBody(in, header.length);
+        return new Task(process, entry().isDaemon(process));
+    }
+
+    /**
+     * Runs the hand-off path on a sample before the JVM says it is ready, so a hand-off loads, links and
+     * initializes nothing for the first time: deserialization, the socket receive with its fds (jnr-posix's
+     * message headers, whose first use also starts java.util.logging, ~13 ms), and the run's bookkeeping
+     * ({@code ProcessHandle}'s first use spins lambdas). Before, that work ran after READY, beside the task.
+     */
     private static void warm() {
         Entry e = entry();
         for (int i = 0; i < 3; i++) {
@@ -144,6 +160,28 @@ public final class ChildMain {
             } catch (IOException | ClassNotFoundException impossible) {
                 throw new IllegalStateException("forkj child warm-up failed", impossible);
             }
+        }
+        warmReceive(e);
+        e.warm();
+    }
+
+    /** One frame, and one fd, through a socket pair of this JVM, received as {@link #standby} receives a task. */
+    private static void warmReceive(Entry e) {
+        int[] pair = FdPassing.socketPair();
+        try {
+            FdPassing.send(pair[0], new byte[] {0}, new int[] {pair[0]});
+            for (int fd : FdPassing.receive(pair[1], 1, Payload.MAX_FDS).fds) {
+                io.forkj.posix.internal.libc.Native.posix().close(fd);
+            }
+            Payload p = Payload.of(e.sample(), "warm-up");
+            FdPassing.send(pair[0], p.header(), p.fds());
+            FdPassing.writeAll(pair[0], p.body(), 0);
+            receiveTask(pair[1]);
+        } catch (IOException | ClassNotFoundException impossible) {
+            throw new IllegalStateException("forkj child warm-up failed", impossible);
+        } finally {
+            io.forkj.posix.internal.libc.Native.posix().close(pair[0]);
+            io.forkj.posix.internal.libc.Native.posix().close(pair[1]);
         }
     }
 

@@ -42,7 +42,6 @@ public final class ExitWatchLoop {
     /** The period of the polling mechanism, in milliseconds. */
     public static final int POLL_MILLIS = 5;
 
-    private static final int O_NONBLOCK = 0x800;
     private static final int STALL_LOOK_MILLIS = 50;
     /** The wake pipe's token in the interest list; an entry's is never 0. */
     private static final long WAKE_TOKEN = 0;
@@ -110,7 +109,7 @@ public final class ExitWatchLoop {
     public ExitWatchLoop(boolean pidfds) {
         this.pidfds = pidfds;
         int[] fds = new int[2];
-        if (Native.libc().pipe2(fds, O_NONBLOCK | LinuxLibC.Flags.O_CLOEXEC) != 0) {
+        if (Native.libc().pipe2(fds, LinuxLibC.Flags.O_NONBLOCK | LinuxLibC.Flags.O_CLOEXEC) != 0) {
             throw new PosixException("pipe2(O_NONBLOCK | O_CLOEXEC)", Native.errno());
         }
         wakeRead = fds[0];

@@ -43,7 +43,7 @@ public final class EpollEvents {
         return epfd;
     }
 
-    /** {@code epoll_ctl(EPOLL_CTL_ADD)} of {@code fd} for {@link #EPOLLIN}, reported with {@code token}: 0, or the errno. */
+    /** {@code epoll_ctl(EPOLL_CTL_ADD)} of {@code fd} for {@code EPOLLIN}, reported with {@code token}: 0, or the errno. */
     public static int add(int epfd, int fd, long token) {
         Pointer event = Memory.allocateDirect(Runtime.getSystemRuntime(), SIZE, true);
         event.putInt(0, EPOLLIN);

@@ -235,7 +235,11 @@ public final class MpLauncher implements WorkerLauncher {
                 } catch (Error e) {
                     // The watch cannot go on, and a forked worker nobody watches may stall for ever holding its
                     // chunk: it is ended instead (its chunk runs on another worker).
-                    process.kill();
+                    try {
+                        process.kill();
+                    } catch (RuntimeException endedMeanwhile) {
+                        // nothing left to end; the Error is what matters
+                    }
                     throw e;
                 }
             }, "forkj-pool-fork-watch-" + process.pid());

@@ -115,14 +115,15 @@ class PoolProtocolTest {
     }
 
     /**
-     * A result whose reading throws an Error in the parent only, as an {@link OutOfMemoryError} for a result too
-     * large for the parent's heap, or the {@link ExceptionInInitializerError} of a record class, would.
+     * An object whose reading throws an Error, as an {@link OutOfMemoryError} for one too large for the reader's
+     * heap, or the {@link ExceptionInInitializerError} of a record class, would: read in the parent as a result,
+     * in the worker when a function captures it.
      */
     static final class UnreadableHere implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
         private void readObject(java.io.ObjectInputStream in) {
-            throw new OutOfMemoryError("simulated: no heap left for this result"); // the same text read as a function
+            throw new OutOfMemoryError("simulated: no heap left for this result");
         }
     }
 

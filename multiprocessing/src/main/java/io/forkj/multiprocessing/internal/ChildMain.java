@@ -24,7 +24,7 @@ import java.util.Map;
  *       fds arrive with {@code SCM_RIGHTS}. End-of-file instead (the parent closed it or died) ends the JVM with
  *       code 0. After the hand-off a non-daemon child disarms the parent-death signal, as a Python child
  *       outlives a killed parent.</li>
- *   <li>{@code archive}: runs the hand-off path once on a sample and exits; the class-data-sharing dump run.</li>
+ *   <li>{@code archive}: runs the hand-off path on a sample and exits; the class-data-sharing dump run.</li>
  * </ul>
  */
 public final class ChildMain {
@@ -150,22 +150,14 @@ public final class ChildMain {
      */
     private static void warm() {
         Entry e = entry();
-        for (int i = 0; i < 3; i++) {
-            try {
-                Payload p = Payload.of(e.sample(), "warm-up");
-                byte[] frame = p.frame();
-                InputStream in = new ByteArrayInputStream(frame);
-                Payload.Header h = Payload.readHeader(in);
-                Payload.readBody(in, h.length);
-            } catch (IOException | ClassNotFoundException impossible) {
-                throw new IllegalStateException("forkj child warm-up failed", impossible);
-            }
-        }
         warmReceive(e);
         e.warm();
     }
 
-    /** One frame, and one fd, through a socket pair of this JVM, received as {@link #standby} receives a task. */
+    /**
+     * One fd, then a sample frame three times, through a socket pair of this JVM, received by the same
+     * {@link #receiveTask} as a real hand-off.
+     */
     private static void warmReceive(Entry e) {
         int[] pair = FdPassing.socketPair();
         try {
@@ -173,10 +165,12 @@ public final class ChildMain {
             for (int fd : FdPassing.receive(pair[1], 1, Payload.MAX_FDS).fds) {
                 io.forkj.posix.internal.libc.Native.posix().close(fd);
             }
-            Payload p = Payload.of(e.sample(), "warm-up");
-            FdPassing.send(pair[0], p.header(), p.fds());
-            FdPassing.writeAll(pair[0], p.body(), 0);
-            receiveTask(pair[1]);
+            for (int i = 0; i < 3; i++) {
+                Payload p = Payload.of(e.sample(), "warm-up");
+                FdPassing.send(pair[0], p.header(), p.fds());
+                FdPassing.writeAll(pair[0], p.body(), 0);
+                receiveTask(pair[1]);
+            }
         } catch (IOException | ClassNotFoundException impossible) {
             throw new IllegalStateException("forkj child warm-up failed", impossible);
         } finally {

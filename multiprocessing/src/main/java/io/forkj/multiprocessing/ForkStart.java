@@ -3,6 +3,7 @@ package io.forkj.multiprocessing;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
+import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.multiprocessing.internal.pool.PoolPipes;
 import io.forkj.multiprocessing.internal.queue.Ring;
@@ -56,7 +57,7 @@ final class ForkStart {
                 child = Fork.run(options, body);
             }
         }
-        if (!Registry.inForkedChild) {
+        if (!ForkedChild.active()) {
             // Not in a FORK child, which may start no thread (the guard's).
             ForkChildGuard.watch(child);
         }

@@ -7,6 +7,7 @@ import io.forkj.multiprocessing.internal.manager.RemoteObject;
 import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
 import java.io.BufferedReader;
+import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.BlockingQueue;
 
 /**
@@ -49,10 +51,20 @@ import java.util.concurrent.BlockingQueue;
  * started it dies (its control pipe reaches end of file); it then removes its socket and directory, so nothing is
  * left in {@code /tmp} even after a SIGKILL of the owner. It is not a daemon process on purpose: a parent-death
  * SIGKILL would leave the socket file behind.
- * Objects live as long as the manager (CPython counts references instead).
+ *
+ * <p>The server counts references, as CPython's does: each proxy, in each process, holds one, and an object is
+ * dropped when its last proxy is garbage collected ({@link #objectCount()} shows it). Unlike CPython, a process that
+ * dies (even by SIGKILL) gives its references back, because they belong to its connection; and a proxy on its way
+ * to another process (serialized into a queue, a pipe, a pool's task, a child's target) keeps its object for the
+ * transit lease, 5 minutes unless {@link #Manager(Duration)} says otherwise, even if every other proxy is collected
+ * before the copy is read: CPython frees such an object at once and the copy fails. A copy read after the lease,
+ * when nothing else held the object, fails on its first call with an {@link IllegalArgumentException} that says so.
+ * A FORK child's references are given back when it exits. As everywhere in Java, "collected" means a garbage
+ * collection has run: an unreachable proxy keeps its object until then.
  */
 public final class Manager implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    private static final Duration TRANSIT_LEASE = Duration.ofMinutes(5);
 
     private final MpProcess server;
     private final OutputStream control;
@@ -64,11 +76,26 @@ public final class Manager implements AutoCloseable {
 
     /**
      * Python's {@code Manager()}: starts the server process (a SPAWN process) and returns once it accepts
-     * connections.
+     * connections. A serialized proxy keeps its object for 5 minutes (see the class comment).
      *
      * @throws IllegalStateException if the server ended before it was ready
      */
     public Manager() {
+        this(TRANSIT_LEASE);
+    }
+
+    /**
+     * A manager whose serialized proxies keep their objects for {@code transitLease} after the last serialization,
+     * however many proxies are left (CPython has no such lease: it frees at once). Longer is safer for proxies that
+     * wait long in a queue; shorter frees dropped objects sooner.
+     *
+     * @throws IllegalArgumentException if {@code transitLease} is negative
+     * @throws IllegalStateException if the server ended before it was ready
+     */
+    public Manager(Duration transitLease) {
+        if (transitLease.isNegative()) {
+            throw new IllegalArgumentException("transit lease " + transitLease + " is negative");
+        }
         this.authkey = Handshake.newAuthkey();
         PipeEnd[] control;
         PipeEnd[] ready;
@@ -91,8 +118,10 @@ public final class Manager implements AutoCloseable {
             control[1].close();
             InputStream readyIn = ready[0].openInput();
             ready[0].close();
-            this.control.write(authkey);
-            this.control.flush();
+            DataOutputStream settings = new DataOutputStream(this.control);
+            settings.write(authkey);
+            settings.writeLong(transitLease.toMillis());
+            settings.flush();
             String line;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(readyIn, StandardCharsets.UTF_8))) {
                 line = r.readLine();
@@ -127,6 +156,39 @@ public final class Manager implements AutoCloseable {
     /** The server process's pid. */
     public int pid() {
         return server.pid();
+    }
+
+    /**
+     * How many objects the server holds now (CPython's {@code manager._number_of_objects()}): those some proxy
+     * still refers to, or whose transit lease runs.
+     */
+    public int objectCount() {
+        return referenceCounts().size();
+    }
+
+    /**
+     * How many references the server counts on the object behind {@code proxy}, one per proxy in each process
+     * (CPython shows them in {@code manager._debug_info()}): 0 while only a transit lease keeps it, empty once it is
+     * dropped.
+     *
+     * @throws IllegalArgumentException if {@code proxy} is not a proxy made by this manager
+     */
+    public OptionalInt referenceCount(Object proxy) {
+        if (!RemoteObject.isProxyOf(proxy, socket)) {
+            throw new IllegalArgumentException(proxy == null ? "null is not a manager proxy"
+                    : "a " + proxy.getClass().getName() + " is not a proxy of the manager at " + socket);
+        }
+        Integer n = referenceCounts().get(RemoteObject.idOf(proxy));
+        return n == null ? OptionalInt.empty() : OptionalInt.of(n);
+    }
+
+    private Map<Long, Integer> referenceCounts() {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the manager is shut down");
+            }
+        }
+        return ManagerClient.referenceCounts(socket, authkey);
     }
 
     /** Python's {@code manager.dict()}: an empty shared map keeping insertion order. */

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.posix.internal.libc.Native;
 
 import java.util.ArrayList;
@@ -21,8 +22,6 @@ final class Registry {
     private final Set<MpProcess> children = ConcurrentHashMap.newKeySet();
     private final AtomicInteger counter = new AtomicInteger();
     private static volatile boolean hookRegistered;
-    /** Set in a FORK child, where no shutdown hook may run the parent's exit work. */
-    static volatile boolean inForkedChild;
 
     private Registry(MpProcess current, MpProcess parent) {
         this.current = current;
@@ -63,8 +62,11 @@ final class Registry {
     static void installForkedChild(Registry r, int pid, boolean forReal) {
         r.current.becomeCurrent(pid);
         if (forReal) {
-            inForkedChild = true;
+            ForkedChild.enter();
             instance = r;
+        } else {
+            // loads and initializes the flag's class here, not in the child
+            ForkedChild.active();
         }
     }
 
@@ -159,7 +161,7 @@ final class Registry {
 
         @Override
         public synchronized void start() {
-            if (inForkedChild) {
+            if (ForkedChild.active()) {
                 Native.libc().write(2, FORK_EXIT_MESSAGE, FORK_EXIT_MESSAGE.length);
                 Native.libc()._exit(1);
             }
@@ -169,7 +171,7 @@ final class Registry {
         @Override
         public void run() {
             // Idle standby JVMs need nothing: the parent-death signal and end-of-file on their socket end them.
-            if (!inForkedChild) {
+            if (!ForkedChild.active()) {
                 get().exitChildren();
             }
         }

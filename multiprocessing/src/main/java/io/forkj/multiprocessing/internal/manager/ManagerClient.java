@@ -1,6 +1,8 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.multiprocessing.internal.pool.PoolCore;
+import io.forkj.multiprocessing.internal.pool.Serial;
 import io.forkj.posix.internal.libc.BindingState;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.proc.ProcFs;
@@ -12,6 +14,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -27,19 +30,103 @@ import java.util.concurrent.ConcurrentHashMap;
  * The client end of a manager: one authenticated connection per thread and process (CPython's {@code BaseProxy}
  * keeps a thread-local connection too), so a call blocked in the server (a queue's {@code take}, a lock's
  * {@code acquire}) holds up only its own thread. A connection opened before a fork is never used by the child.
+ *
+ * <p>References: the server counts them per connection and drops a connection's when it closes, so a process that
+ * dies gives its references back. A process takes them all on one connection of its own, the reference connection,
+ * and gives each back there when its proxy is garbage collected (a cleaner of this class). A FORK child, which may
+ * neither start the cleaner's thread nor take a lock the parent's threads share, takes its references on the
+ * calling thread's connection and never gives them back: they end when it exits.
  */
 public final class ManagerClient {
     private static final ThreadLocal<Map<Path, Conn>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
     private static final Set<Conn> ALL = ConcurrentHashMap.newKeySet();
+    /** Guards {@link #REFERENCE_CONNECTIONS} and every exchange on them. */
+    private static final Object REFERENCE_LOCK = new Object();
+    private static final Map<Path, Conn> REFERENCE_CONNECTIONS = new HashMap<>();
     /** Built at class initialization, so a forked child that asks for its pid builds no path. */
     private static final Path SELF = ProcFs.selfLink();
 
     private ManagerClient() {
     }
 
-    /** Creates an object of {@code kind} in the server and returns its id. */
-    public static long create(Path socket, byte[] authkey, String kind, Object... args) {
-        return (Long) request(socket, authkey, new Messages.Create(kind, args));
+    /**
+     * Creates an object of {@code kind} in the server and returns its id, with one reference held by this process;
+     * {@link #track} ties it to the proxy.
+     */
+    static long create(Path socket, byte[] authkey, String kind, Object... args) {
+        return (Long) referenceRequest(socket, authkey, new Messages.Create(kind, args));
+    }
+
+    /**
+     * Gives the reference this process holds on {@code id} back when {@code proxy} is garbage collected; returns
+     * this process's pid. A FORK child registers nothing (its references end when it exits).
+     */
+    static long track(Object proxy, Path socket, byte[] authkey, long id) {
+        long pid = currentPid();
+        if (!ForkedChild.active()) {
+            Releases.CLEANER.register(proxy, new Release(socket, authkey, id, pid));
+        }
+        return pid;
+    }
+
+    /**
+     * Takes a reference on {@code id} for {@code proxy}, a proxy just read or first used in a FORK child, and
+     * {@link #track}s it; returns this process's pid. When the object is gone or the manager cannot be reached,
+     * nothing is held and the proxy's first call says why.
+     */
+    static long hold(Object proxy, Path socket, byte[] authkey, long id) {
+        ManagerServer here = ManagerServer.servingAt(socket);
+        if (here != null) {
+            if (here.increfHere(id)) {
+                Releases.CLEANER.register(proxy, () -> here.decrefHere(id));
+            }
+            return currentPid();
+        }
+        try {
+            if (Boolean.TRUE.equals(referenceRequest(socket, authkey, new Messages.Ref(id, +1)))) {
+                return track(proxy, socket, authkey, id);
+            }
+        } catch (RuntimeException unreachable) {
+            // the proxy's first call reports it
+        }
+        return currentPid();
+    }
+
+    /** A proxy to {@code id} is being serialized: starts the object's transit lease. Failures are left to the copy. */
+    static void transit(Path socket, byte[] authkey, long id) {
+        ManagerServer here = ManagerServer.servingAt(socket);
+        if (here != null) {
+            here.transitHere(id);
+            return;
+        }
+        try {
+            referenceRequest(socket, authkey, new Messages.Transit(id));
+        } catch (RuntimeException unreachable) {
+            // the copy's first call reports it
+        }
+    }
+
+    /** The ids of the objects the server holds and their reference counts (CPython's {@code _debug_info()}). */
+    @SuppressWarnings("unchecked")
+    public static Map<Long, Integer> referenceCounts(Path socket, byte[] authkey) {
+        return (Map<Long, Integer>) request(socket, authkey, new Messages.Info());
+    }
+
+    /** Sends a reference message on this process's reference connection; see the class comment. */
+    private static Object referenceRequest(Path socket, byte[] authkey, Object message) {
+        if (ForkedChild.active()) {
+            return request(socket, authkey, message);
+        }
+        byte[] bytes = encode(message);
+        long pid = currentPid();
+        synchronized (REFERENCE_LOCK) {
+            Conn c = REFERENCE_CONNECTIONS.get(socket);
+            if (c == null || c.pid != pid || !c.channel.isOpen()) {
+                c = connect(socket, authkey, pid);
+                REFERENCE_CONNECTIONS.put(socket, c);
+            }
+            return exchange(c, socket, bytes);
+        }
     }
 
     /** Calls a method on a managed object; an exception thrown in the server is rethrown here as it is. */
@@ -50,14 +137,27 @@ public final class ManagerClient {
     }
 
     private static Object request(Path socket, byte[] authkey, Object message) {
+        byte[] bytes = encode(message);
+        return exchange(connection(socket, authkey), socket, bytes);
+    }
+
+    private static byte[] encode(Object message) {
         byte[] bytes;
         try {
-            bytes = io.forkj.multiprocessing.internal.pool.Serial.toBytes(message);
+            bytes = Serial.toBytes(message);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("an argument cannot be sent to the manager: " + e.getMessage()
                     + " is not Serializable (a function argument must be serializable, e.g. a SerializableFunction)", e);
         }
-        Conn c = connection(socket, authkey);
+        if (bytes.length > Serial.MAX_FRAME) {
+            // the server would drop the connection, and with it every reference it holds
+            throw new IllegalArgumentException("a request of " + bytes.length + " bytes is larger than a manager"
+                    + " accepts (" + Serial.MAX_FRAME + ")");
+        }
+        return bytes;
+    }
+
+    private static Object exchange(Conn c, Path socket, byte[] bytes) {
         Messages.Reply reply;
         try {
             Frames.write(c.out, bytes);
@@ -77,14 +177,18 @@ public final class ManagerClient {
         Conn c = mine.get(socket);
         long pid = currentPid();
         if (c == null || c.pid != pid || !c.channel.isOpen()) {
-            try {
-                c = open(socket, authkey, pid);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot connect to the manager at " + socket + ": " + e.getMessage(), e);
-            }
+            c = connect(socket, authkey, pid);
             mine.put(socket, c);
         }
         return c;
+    }
+
+    private static Conn connect(Path socket, byte[] authkey, long pid) {
+        try {
+            return open(socket, authkey, pid);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot connect to the manager at " + socket + ": " + e.getMessage(), e);
+        }
     }
 
     /** Opens and authenticates a connection (CPython's {@code Client(address, authkey=...)}). */
@@ -106,6 +210,9 @@ public final class ManagerClient {
 
     /** Closes this process's connections to {@code socket} (the manager is shutting down). */
     public static void closeAll(Path socket) {
+        synchronized (REFERENCE_LOCK) {
+            REFERENCE_CONNECTIONS.remove(socket);
+        }
         for (Conn c : ALL) {
             if (c.channel.isOpen()) {
                 try {
@@ -141,6 +248,42 @@ public final class ManagerClient {
             return Long.parseLong(Files.readSymbolicLink(SELF).toString());
         } catch (IOException | NumberFormatException e) {
             return ProcessHandle.current().pid();
+        }
+    }
+
+    /** The cleaner that gives references back, started by the first proxy this process tracks. */
+    private static final class Releases {
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "forkj-manager-release");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Gives one reference back; holds no reference to the proxy. */
+    private static final class Release implements Runnable {
+        private final Path socket;
+        private final byte[] authkey;
+        private final long id;
+        private final long pid;
+
+        Release(Path socket, byte[] authkey, long id, long pid) {
+            this.socket = socket;
+            this.authkey = authkey;
+            this.id = id;
+            this.pid = pid;
+        }
+
+        @Override
+        public void run() {
+            if (currentPid() != pid) {
+                return;
+            }
+            try {
+                referenceRequest(socket, authkey, new Messages.Ref(id, -1));
+            } catch (RuntimeException gone) {
+                // the manager is shut down or unreachable: its objects went with it
+            }
         }
     }
 

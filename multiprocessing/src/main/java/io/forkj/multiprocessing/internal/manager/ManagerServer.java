@@ -20,12 +20,16 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ManagerServer {
     private static final ThreadLocal<Object> CONNECTION = new ThreadLocal<>();
+    private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
             Object.class, BlockingQueue.class, java.util.Queue.class, Namespace.class, ValueProxy.class,
             AcquirerProxy.class);
@@ -47,12 +52,39 @@ public final class ManagerServer {
     private final byte[] authkey;
     private final ServerSocketChannel listener;
     private final Path socket;
-    private final Map<Long, Object> objects = new ConcurrentHashMap<>();
+    private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    /** Guards every reference count, every holder's counts and {@link #unreferenced}. */
+    private final Object refs = new Object();
+    /** Objects with no reference left whose transit lease has not ended yet. */
+    private final Set<Long> unreferenced = new HashSet<>();
+    /** The references held by proxies this server itself read (objects stored inside managed objects). */
+    private final Map<Long, Integer> heldHere = new HashMap<>();
+    private final long leaseNanos;
 
-    /** Listens on a unix socket at {@code socket}, accepting peers that know {@code authkey}. */
-    public ManagerServer(Path socket, byte[] authkey) throws IOException {
+    /** One managed object and the references to it. */
+    private static final class Held {
+        final Object value;
+        int count;
+        long leaseEnd;
+
+        Held(Object value) {
+            this.value = value;
+        }
+    }
+
+    /**
+     * Listens on a unix socket at {@code socket}, accepting peers that know {@code authkey}. An object no proxy
+     * refers to any more is dropped, but not before {@code transitLease} has passed since a proxy to it was last
+     * serialized: a proxy on its way to another process (in a queue, a pipe, a pool's task) is counted only when it
+     * is read.
+     */
+    public ManagerServer(Path socket, byte[] authkey, Duration transitLease) throws IOException {
+        if (transitLease.isNegative()) {
+            throw new IllegalArgumentException("transit lease " + transitLease + " is negative");
+        }
+        this.leaseNanos = transitLease.toNanos();
         this.authkey = authkey.clone();
         this.socket = socket;
         this.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -69,8 +101,20 @@ public final class ManagerServer {
         return CONNECTION.get();
     }
 
+    /**
+     * The server whose connection the current thread serves, if it listens at {@code socket}: a proxy read there
+     * refers to an object of this very server (CPython's server holds such references itself too).
+     */
+    static ManagerServer servingAt(Path socket) {
+        ManagerServer s = SERVING.get();
+        return s != null && s.socket.equals(socket) ? s : null;
+    }
+
     /** Accepts connections until the listener is closed; each is served on its own daemon thread. */
     public void serve() {
+        Thread sweeper = new Thread(this::sweep, "forkj-manager-sweep");
+        sweeper.setDaemon(true);
+        sweeper.start();
         while (listener.isOpen()) {
             SocketChannel peer;
             try {
@@ -103,6 +147,8 @@ public final class ManagerServer {
 
     private void serveConnection(SocketChannel peer) {
         CONNECTION.set(peer);
+        SERVING.set(this);
+        Map<Long, Integer> held = new HashMap<>();
         try (peer) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(peer), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(peer), 1 << 14));
@@ -118,7 +164,7 @@ public final class ManagerServer {
                 } catch (IOException closed) {
                     return;
                 }
-                Messages.Reply reply = handle(request);
+                Messages.Reply reply = handle(request, held);
                 byte[] bytes;
                 try {
                     bytes = Serial.toBytes(reply);
@@ -134,24 +180,46 @@ public final class ManagerServer {
             // the peer went away
         } finally {
             connections.remove(peer);
-            for (Object o : objects.values()) {
-                if (o instanceof Cells.LockCell) {
-                    ((Cells.LockCell) o).connectionEnded(peer);
+            synchronized (refs) {
+                for (Map.Entry<Long, Integer> e : held.entrySet()) {
+                    drop(e.getKey(), e.getValue());
+                }
+                held.clear();
+            }
+            for (Held h : objects.values()) {
+                if (h.value instanceof Cells.LockCell) {
+                    ((Cells.LockCell) h.value).connectionEnded(peer);
                 }
             }
         }
     }
 
-    private Messages.Reply handle(Object request) {
+    private Messages.Reply handle(Object request, Map<Long, Integer> held) {
         try {
-            if (request instanceof Messages.Create) {
-                Messages.Create c = (Messages.Create) request;
-                long id = ids.incrementAndGet();
-                objects.put(id, create(c.kind, c.args));
-                return new Messages.Reply(true, id);
-            }
             if (request instanceof Messages.Call) {
                 return new Messages.Reply(true, call((Messages.Call) request));
+            }
+            if (request instanceof Messages.Create) {
+                Messages.Create c = (Messages.Create) request;
+                Held h = new Held(create(c.kind, c.args));
+                long id = ids.incrementAndGet();
+                synchronized (refs) {
+                    objects.put(id, h);
+                    h.count = 1;
+                    held.merge(id, 1, Integer::sum);
+                }
+                return new Messages.Reply(true, id);
+            }
+            if (request instanceof Messages.Ref) {
+                Messages.Ref r = (Messages.Ref) request;
+                return new Messages.Reply(true, r.delta > 0 ? incref(r.id, held) : decref(r.id, held));
+            }
+            if (request instanceof Messages.Transit) {
+                transit(((Messages.Transit) request).id);
+                return new Messages.Reply(true, true);
+            }
+            if (request instanceof Messages.Info) {
+                return new Messages.Reply(true, info());
             }
             throw new IllegalArgumentException("unknown manager request " + (request == null ? null : request.getClass()));
         } catch (InvocationTargetException e) {
@@ -192,11 +260,117 @@ public final class ManagerServer {
         }
     }
 
-    private Object call(Messages.Call call) throws Exception {
-        Object target = objects.get(call.id);
-        if (target == null) {
-            throw new IllegalArgumentException("the manager holds no object " + call.id);
+    /** One more reference to {@code id}, held by {@code holder}; false if the object was dropped already. */
+    private boolean incref(long id, Map<Long, Integer> holder) {
+        synchronized (refs) {
+            Held h = objects.get(id);
+            if (h == null) {
+                return false;
+            }
+            h.count++;
+            holder.merge(id, 1, Integer::sum);
+            return true;
         }
+    }
+
+    /** One reference fewer, if {@code holder} has one; the object goes when none is left and no lease runs. */
+    private boolean decref(long id, Map<Long, Integer> holder) {
+        synchronized (refs) {
+            Integer n = holder.get(id);
+            if (n == null) {
+                return false;
+            }
+            if (n == 1) {
+                holder.remove(id);
+            } else {
+                holder.put(id, n - 1);
+            }
+            drop(id, 1);
+            return true;
+        }
+    }
+
+    /** Under {@link #refs}: removes {@code n} references to {@code id}. */
+    private void drop(long id, int n) {
+        Held h = objects.get(id);
+        if (h == null) {
+            return;
+        }
+        h.count -= n;
+        if (h.count <= 0) {
+            if (System.nanoTime() - h.leaseEnd >= 0) {
+                objects.remove(id);
+            } else {
+                unreferenced.add(id);
+            }
+        }
+    }
+
+    private void transit(long id) {
+        synchronized (refs) {
+            Held h = objects.get(id);
+            if (h != null) {
+                h.leaseEnd = System.nanoTime() + leaseNanos;
+            }
+        }
+    }
+
+    /** Drops the unreferenced objects whose lease has ended; ends when the listener closes. */
+    private void sweep() {
+        long period = Math.max(10, Math.min(1000, leaseNanos / 4_000_000));
+        while (listener.isOpen()) {
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (refs) {
+                long now = System.nanoTime();
+                unreferenced.removeIf(id -> {
+                    Held h = objects.get(id);
+                    if (h == null || h.count > 0) {
+                        return true;
+                    }
+                    if (now - h.leaseEnd >= 0) {
+                        objects.remove(id);
+                        return true;
+                    }
+                    return false;
+                });
+            }
+        }
+    }
+
+    private Map<Long, Integer> info() {
+        synchronized (refs) {
+            Map<Long, Integer> counts = new TreeMap<>();
+            objects.forEach((id, h) -> counts.put(id, h.count));
+            return counts;
+        }
+    }
+
+    /** A proxy read by this server: one more reference, held by the server itself. */
+    boolean increfHere(long id) {
+        return incref(id, heldHere);
+    }
+
+    /** That proxy was collected. */
+    void decrefHere(long id) {
+        decref(id, heldHere);
+    }
+
+    /** A proxy being written by this server: the same lease as a client's. */
+    void transitHere(long id) {
+        transit(id);
+    }
+
+    private Object call(Messages.Call call) throws Exception {
+        Held held = objects.get(call.id);
+        if (held == null) {
+            throw new IllegalArgumentException("the manager holds no object " + call.id
+                    + ": every proxy to it was collected, or its manager's transit lease ended before it was read");
+        }
+        Object target = held.value;
         if ("snapshot".equals(call.method)) {
             synchronized (target) {
                 if (target instanceof Map) {

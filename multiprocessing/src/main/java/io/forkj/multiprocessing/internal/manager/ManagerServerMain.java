@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 /**
- * The body of a manager's server process: reads the authkey from the control pipe, listens on a unix socket in a
+ * The body of a manager's server process: reads the authkey and the transit lease from the control pipe, listens on a unix socket in a
  * new private directory (mode 0700), writes the socket's path to the ready pipe, and serves until the control pipe
  * reaches end of file: the owner closed the manager, or died.
  */
@@ -21,16 +22,21 @@ public final class ManagerServerMain {
     private ManagerServerMain() {
     }
 
-    /** Runs the server on {@code [control read end, ready write end]}; returns when the owner is gone. */
+    /**
+     * Runs the server on {@code [control read end, ready write end]}; returns when the owner is gone. The owner
+     * writes the 32-byte authkey, then the transit lease in milliseconds as a big-endian long.
+     */
     public static void run(PipeEnd[] ends) throws IOException {
         InputStream control = ends[0].openInput();
         byte[] authkey = new byte[32];
-        new DataInputStream(control).readFully(authkey);
+        DataInputStream settings = new DataInputStream(control);
+        settings.readFully(authkey);
+        Duration transitLease = Duration.ofMillis(settings.readLong());
         Path dir = Files.createTempDirectory("forkj-manager-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path socket = dir.resolve("listener");
         ParentWatch.start(() -> removeQuietly(socket, dir));
-        ManagerServer server = new ManagerServer(socket, authkey);
+        ManagerServer server = new ManagerServer(socket, authkey, transitLease);
         try (OutputStream ready = ends[1].openOutput()) {
             ready.write((socket + "\n").getBytes(StandardCharsets.UTF_8));
         }

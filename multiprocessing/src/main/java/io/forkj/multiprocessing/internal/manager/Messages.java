@@ -19,6 +19,40 @@ final class Messages {
         }
     }
 
+    /**
+     * Reference counting (CPython's {@code incref}/{@code decref}): {@code delta} +1 or -1 on object {@code id}, held
+     * by the connection that sends it; a connection's references end with it. +1 on an object already freed answers
+     * false.
+     */
+    static final class Ref implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final long id;
+        final int delta;
+
+        Ref(long id, int delta) {
+            this.id = id;
+            this.delta = delta;
+        }
+    }
+
+    /**
+     * A proxy to object {@code id} is being serialized: the server keeps the object for the transit lease even if
+     * every proxy it counts is collected meanwhile, so the copy can take its own reference when it is read.
+     */
+    static final class Transit implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final long id;
+
+        Transit(long id) {
+            this.id = id;
+        }
+    }
+
+    /** Asks for the objects held and their reference counts (CPython's {@code _debug_info()}). */
+    static final class Info implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
     /** Call {@code declaring.method(types)} on object {@code id}; "snapshot" on a collection returns a copy. */
     static final class Call implements Serializable {
         private static final long serialVersionUID = 1L;

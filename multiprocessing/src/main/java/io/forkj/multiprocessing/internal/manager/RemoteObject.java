@@ -1,5 +1,8 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -14,6 +17,10 @@ import java.util.Set;
  * so a proxy passed to a child process (serialized) reconnects from there. Methods that would hand out a live view
  * ({@code keySet}, {@code iterator}, {@code subList}, {@code stream}, ...) work on a snapshot copied in one call, as
  * CPython's proxies return copies; {@code equals}, {@code hashCode} and {@code toString} too.
+ *
+ * <p>Each handler holds one reference on its object for the process it lives in (see {@link ManagerClient}): taken
+ * when it is created or read, or on its first call in a FORK child, which inherits its parent's handlers; given back
+ * when it is collected. Writing it starts the object's transit lease.
  */
 public final class RemoteObject implements InvocationHandler, Serializable {
     private static final long serialVersionUID = 1L;
@@ -25,6 +32,8 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     private final byte[] authkey;
     private final long id;
     private final String kind;
+    /** The process whose reference this handler holds. */
+    private transient volatile long holder;
 
     private RemoteObject(String socket, byte[] authkey, long id, String kind) {
         this.socket = socket;
@@ -41,14 +50,49 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     public static <T> T create(Path socket, byte[] authkey, Class<T> face, String kind, Object... args) {
         long id = ManagerClient.create(socket, authkey, kind, args);
         RemoteObject handler = new RemoteObject(socket.toString(), authkey, id, kind);
+        handler.holder = ManagerClient.track(handler, socket, authkey, id);
         return face.cast(Proxy.newProxyInstance(RemoteObject.class.getClassLoader(), new Class<?>[] {face, Managed.class},
                 handler));
+    }
+
+    /** Whether {@code o} is a proxy of the manager listening at {@code socket}. */
+    public static boolean isProxyOf(Object o, Path socket) {
+        return o != null && Proxy.isProxyClass(o.getClass()) && Proxy.getInvocationHandler(o) instanceof RemoteObject
+                && ((RemoteObject) Proxy.getInvocationHandler(o)).socket.equals(socket.toString());
+    }
+
+    /**
+     * The ids of the objects held by {@code proxy}'s manager and their reference counts (CPython's
+     * {@code _debug_info()}); asks without taking a reference. For diagnostics and tests.
+     */
+    public static Map<Long, Integer> referenceCounts(Object proxy) {
+        RemoteObject r = (RemoteObject) Proxy.getInvocationHandler(proxy);
+        return ManagerClient.referenceCounts(Path.of(r.socket), r.authkey);
+    }
+
+    /** The id of the object behind a manager proxy. */
+    public static long idOf(Object proxy) {
+        return ((RemoteObject) Proxy.getInvocationHandler(proxy)).id;
+    }
+
+    private void writeObject(ObjectOutputStream out) throws IOException {
+        ManagerClient.transit(Path.of(socket), authkey, id);
+        out.defaultWriteObject();
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        holder = ManagerClient.hold(this, Path.of(socket), authkey, id);
     }
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
         Path address = Path.of(socket);
+        if (holder != ManagerClient.currentPid()) {
+            // a FORK child's copy of its parent's handler; no lock: two threads taking one each is harmless there
+            holder = ManagerClient.hold(this, address, authkey, id);
+        }
         boolean collection = "dict".equals(kind) || "list".equals(kind);
         if (collection && SNAPSHOT.contains(name)) {
             Object copy = ManagerClient.call(address, authkey, id, Object.class, "snapshot", new Class<?>[0], null);

@@ -135,6 +135,57 @@ class MpManagerIT {
     }
 
     @Test
+    void threadsThatComeAndGoReuseConnectionsInsteadOfKeepingOneEach() throws Exception {
+        try (Manager manager = new Manager()) {
+            Map<Integer, Integer> d = manager.dict();
+            d.put(-1, -1);
+            long before = openSockets();
+            for (int i = 0; i < 200; i++) {
+                int key = i;
+                Thread t = new Thread(() -> d.put(key, key), "short-lived-" + i);
+                t.start();
+                t.join(LONG.toMillis());
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(d).hasSize(201);
+            assertThat(openSockets() - before).as("sockets opened by 200 threads, one after another").isLessThanOrEqualTo(1);
+            BlockingQueue<Integer> q = manager.queue();
+            List<Thread> takers = new ArrayList<>();
+            List<Integer> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < 4; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        taken.add(q.take());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                t.start();
+                takers.add(t);
+            }
+            for (int i = 0; i < 4; i++) {
+                q.put(i);
+            }
+            for (Thread t : takers) {
+                t.join(LONG.toMillis());
+            }
+            assertThat(taken).as("four calls blocked at once each had a connection").containsExactlyInAnyOrder(0, 1, 2, 3);
+        }
+    }
+
+    private static long openSockets() throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    @Test
     void aLockHeldByAProcessThatDiesIsReleased() throws Exception {
         try (Manager manager = new Manager()) {
             var lock = manager.lock();

@@ -25,11 +25,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * The client end of a manager: one authenticated connection per thread and process (CPython's {@code BaseProxy}
- * keeps a thread-local connection too), so a call blocked in the server (a queue's {@code take}, a lock's
- * {@code acquire}) holds up only its own thread. A connection opened before a fork is never used by the child.
+ * The client end of a manager: each call borrows an idle authenticated connection of this process, or opens one,
+ * and gives it back when the answer is in, so a call blocked in the server (a queue's {@code take}, a lock's
+ * {@code acquire}) holds up only its own thread, and a process keeps as many connections as it ever made calls at
+ * once. CPython keeps one per thread and closes it when the thread goes; a Java thread's end is seen only by the
+ * collector, and a program that makes a thread per request (or a virtual thread per task) would hold a socket per
+ * thread until then. A connection opened before a fork is never used by the child.
  *
  * <p>References: the server counts them per connection and drops a connection's when it closes, so a process that
  * dies gives its references back. A process takes them all on one connection of its own, the reference connection,
@@ -38,7 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * calling thread's connection and never gives them back: they end when it exits.
  */
 public final class ManagerClient {
-    private static final ThreadLocal<Map<Path, Conn>> CONNECTIONS = ThreadLocal.withInitial(HashMap::new);
+    /** Idle connections by manager: lock-free, so that a FORK child may take from and add to its copy. */
+    private static final Map<Path, ConcurrentLinkedDeque<Conn>> IDLE = new ConcurrentHashMap<>();
     private static final Set<Conn> ALL = ConcurrentHashMap.newKeySet();
     /** Guards {@link #REFERENCE_CONNECTIONS} and every exchange on them. */
     private static final Object REFERENCE_LOCK = new Object();
@@ -125,7 +130,7 @@ public final class ManagerClient {
                 c = connect(socket, authkey, pid);
                 REFERENCE_CONNECTIONS.put(socket, c);
             }
-            return exchange(c, socket, bytes);
+            return valueOf(exchange(c, socket, bytes));
         }
     }
 
@@ -138,7 +143,10 @@ public final class ManagerClient {
 
     private static Object request(Path socket, byte[] authkey, Object message) {
         byte[] bytes = encode(message);
-        return exchange(connection(socket, authkey), socket, bytes);
+        Conn c = borrow(socket, authkey);
+        Messages.Reply reply = exchange(c, socket, bytes);
+        giveBack(socket, c);
+        return valueOf(reply);
     }
 
     private static byte[] encode(Object message) {
@@ -157,30 +165,57 @@ public final class ManagerClient {
         return bytes;
     }
 
-    private static Object exchange(Conn c, Path socket, byte[] bytes) {
-        Messages.Reply reply;
+    /**
+     * Sends one request and reads its answer. On any failure in between, the connection is closed: where its
+     * stream stands is not known.
+     */
+    private static Messages.Reply exchange(Conn c, Path socket, byte[] bytes) {
+        boolean answered = false;
         try {
             Frames.write(c.out, bytes);
-            reply = (Messages.Reply) Frames.readObject(c.in);
+            Messages.Reply reply = (Messages.Reply) Frames.readObject(c.in);
+            answered = true;
+            return reply;
         } catch (IOException e) {
-            c.close();
             throw new UncheckedIOException("the manager at " + socket + " is gone (its connection failed)", e);
+        } finally {
+            if (!answered) {
+                c.close();
+            }
         }
+    }
+
+    /** The value of an answer, or the server's exception thrown here. */
+    private static Object valueOf(Messages.Reply reply) {
         if (!reply.ok) {
             throw PoolCore.rethrow((Throwable) reply.value);
         }
         return reply.value;
     }
 
-    private static Conn connection(Path socket, byte[] authkey) {
-        Map<Path, Conn> mine = CONNECTIONS.get();
-        Conn c = mine.get(socket);
+    /**
+     * An idle connection of this process to {@code socket}, or a new one. A FORK child finds its parent's idle
+     * connections in its copy of the pool and drops them unused and unclosed (closing would take the channel's
+     * locks, which a parent thread may have held at the fork; the fds end with the child).
+     */
+    private static Conn borrow(Path socket, byte[] authkey) {
         long pid = currentPid();
-        if (c == null || c.pid != pid || !c.channel.isOpen()) {
-            c = connect(socket, authkey, pid);
-            mine.put(socket, c);
+        ConcurrentLinkedDeque<Conn> idle = IDLE.get(socket);
+        if (idle != null) {
+            Conn c;
+            while ((c = idle.pollFirst()) != null) {
+                if (c.pid == pid && c.channel.isOpen()) {
+                    return c;
+                }
+            }
         }
-        return c;
+        return connect(socket, authkey, pid);
+    }
+
+    private static void giveBack(Path socket, Conn c) {
+        if (c.channel.isOpen()) {
+            IDLE.computeIfAbsent(socket, s -> new ConcurrentLinkedDeque<>()).offerFirst(c);
+        }
     }
 
     private static Conn connect(Path socket, byte[] authkey, long pid) {
@@ -213,6 +248,7 @@ public final class ManagerClient {
         synchronized (REFERENCE_LOCK) {
             REFERENCE_CONNECTIONS.remove(socket);
         }
+        IDLE.remove(socket);
         for (Conn c : ALL) {
             if (c.channel.isOpen()) {
                 try {

@@ -33,6 +33,8 @@ import java.util.concurrent.TimeoutException;
 final class Standby {
     /** How long a hand-off waits for an idle JVM to finish starting. */
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    /** Standby JVMs that may fail to become ready in a row before a start gives up, instead of starting more. */
+    private static final int FAILED_STARTS = 3;
     private static Standby pool;
     private static int defaultCount = 1;
 
@@ -148,6 +150,7 @@ final class Standby {
 
     /** The oldest idle JVM once it is ready; starts one now if there is none. */
     private Idle take() {
+        int failed = 0;
         while (true) {
             Idle s;
             synchronized (this) {
@@ -160,19 +163,35 @@ final class Standby {
                 s = startOne();
             }
             boolean ok;
+            Throwable failure = null;
             try {
                 ok = s.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 discardClosing(s);
                 throw new IllegalStateException("interrupted while waiting for a standby JVM", e);
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException e) {
                 ok = false;
+                failure = e.getCause();
+            } catch (TimeoutException e) {
+                ok = false;
+                failure = e;
             }
             if (ok) {
                 return s;
             }
             discardClosing(s);
+            if (++failed == FAILED_STARTS) {
+                String last = failure instanceof TimeoutException ? "not ready within " + READY_TIMEOUT.toSeconds() + " s"
+                        : failure != null ? "its ready reader failed: " + failure
+                        : "ended before it was ready: " + s.child.status().map(Object::toString).orElse("still running");
+                IllegalStateException e = new IllegalStateException(FAILED_STARTS + " standby JVMs in a row did not"
+                        + " become ready (the last " + last + "); see their stderr");
+                if (failure != null) {
+                    e.initCause(failure);
+                }
+                throw e;
+            }
         }
     }
 
@@ -211,12 +230,18 @@ final class Standby {
         }
         Idle s = new Idle(child, pair[0]);
         readers.submit(() -> {
-            byte[] one = new byte[1];
-            long n;
-            do {
-                n = Native.posix().read(s.socket, one, 1);
-            } while (n < 0 && Native.errno() == 4);
-            s.ready.complete(n == 1 && one[0] == ChildMain.READY);
+            try {
+                byte[] one = new byte[1];
+                long n;
+                do {
+                    n = Native.posix().read(s.socket, one, 1);
+                } while (n < 0 && Native.errno() == 4);
+                s.ready.complete(n == 1 && one[0] == ChildMain.READY);
+            } catch (Throwable t) {
+                // an Error too: take() must not wait READY_TIMEOUT for a future nobody will complete
+                s.ready.completeExceptionally(t);
+                throw t;
+            }
         });
         return s;
     }

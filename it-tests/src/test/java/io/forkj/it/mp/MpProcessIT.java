@@ -164,6 +164,29 @@ class MpProcessIT {
         assertThat(p.exitCode()).isEqualTo(OptionalInt.of(3));
     }
 
+    @Test
+    void aStandbyStartGivesUpAfterThreeStandbyJvmsInARowFailToBecomeReady() throws Exception {
+        // The driver, a fresh JVM, points its children's class path at nothing before the class that reads it
+        // is loaded: every standby JVM it starts exits at once ("Could not find or load main class").
+        MpProcess driver = new MpProcess(() -> {
+            System.setProperty("java.class.path", "/nonexistent-forkj-class-path");
+            MpProcess child = new MpProcess(() -> { }).startMethod(StartMethod.STANDBY);
+            try {
+                child.start();
+            } catch (IllegalStateException expected) {
+                System.err.println("driver: " + expected.getMessage());
+                boolean named = expected.getMessage().contains("3 standby JVMs in a row did not become ready")
+                        && expected.getMessage().contains("ended before it was ready");
+                throw new SystemExit(named ? 0 : 4);
+            }
+            throw new SystemExit(2);
+        }).startMethod(StartMethod.SPAWN);
+        driver.start();
+        assertThat(driver.join(LONG)).as("the driver gave up instead of starting standby JVMs for ever").isTrue();
+        assertThat(driver.exitCode()).as("0: the start failed naming the standbys; 2: it started; 4: other message")
+                .isEqualTo(OptionalInt.of(0));
+    }
+
     @ParameterizedTest
     @EnumSource(value = StartMethod.class, names = {"SPAWN", "STANDBY"})
     void aTargetCapturingAFileIsRefusedNamingTheClassBeforeAnyProcessStarts(StartMethod method) throws Exception {

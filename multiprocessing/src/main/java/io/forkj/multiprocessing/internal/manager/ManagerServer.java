@@ -67,7 +67,8 @@ public final class ManagerServer {
     private static final class Held {
         final Object value;
         int count;
-        long leaseEnd;
+        /** When the last transit lease ends; a lease "ended" at creation ({@code nanoTime} may be negative). */
+        long leaseEnd = System.nanoTime();
 
         Held(Object value) {
             this.value = value;

@@ -130,23 +130,32 @@ public final class ManagerClient {
                 c = connect(socket, authkey, pid);
                 REFERENCE_CONNECTIONS.put(socket, c);
             }
-            return valueOf(exchange(c, socket, bytes));
+            return valueOf(Frames.readReply(exchange(c, socket, bytes)));
         }
     }
 
     /** Calls a method on a managed object; an exception thrown in the server is rethrown here as it is. */
     static Object call(Path socket, byte[] authkey, long id, Class<?> declaring, String method, Class<?>[] types,
                        Object[] args) {
-        return request(socket, authkey, new Messages.Call(id, declaring.getName(), method, types,
-                args == null ? new Object[0] : args));
+        byte[] bytes;
+        try {
+            bytes = Frames.call(id, declaring.getName(), method, types, args == null ? new Object[0] : args);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("an argument cannot be sent to the manager: " + e.getMessage()
+                    + " (a function argument must be serializable, e.g. a SerializableFunction)", e);
+        }
+        return send(socket, authkey, checkedSize(bytes));
     }
 
     private static Object request(Path socket, byte[] authkey, Object message) {
-        byte[] bytes = encode(message);
+        return send(socket, authkey, encode(message));
+    }
+
+    private static Object send(Path socket, byte[] authkey, byte[] bytes) {
         Conn c = borrow(socket, authkey);
-        Messages.Reply reply = exchange(c, socket, bytes);
+        byte[] answer = exchange(c, socket, bytes);
         giveBack(socket, c);
-        return valueOf(reply);
+        return valueOf(Frames.readReply(answer));
     }
 
     private static byte[] encode(Object message) {
@@ -157,6 +166,10 @@ public final class ManagerClient {
             throw new IllegalArgumentException("an argument cannot be sent to the manager: " + e.getMessage()
                     + " is not Serializable (a function argument must be serializable, e.g. a SerializableFunction)", e);
         }
+        return checkedSize(bytes);
+    }
+
+    private static byte[] checkedSize(byte[] bytes) {
         if (bytes.length > Serial.MAX_FRAME) {
             // the server would drop the connection, and with it every reference it holds
             throw new IllegalArgumentException("a request of " + bytes.length + " bytes is larger than a manager"
@@ -169,13 +182,13 @@ public final class ManagerClient {
      * Sends one request and reads its answer. On any failure in between, the connection is closed: where its
      * stream stands is not known.
      */
-    private static Messages.Reply exchange(Conn c, Path socket, byte[] bytes) {
+    private static byte[] exchange(Conn c, Path socket, byte[] bytes) {
         boolean answered = false;
         try {
             Frames.write(c.out, bytes);
-            Messages.Reply reply = (Messages.Reply) Frames.readObject(c.in);
+            byte[] answer = Frames.read(c.in, Serial.MAX_FRAME);
             answered = true;
-            return reply;
+            return answer;
         } catch (IOException e) {
             throw new UncheckedIOException("the manager at " + socket + " is gone (its connection failed)", e);
         } finally {

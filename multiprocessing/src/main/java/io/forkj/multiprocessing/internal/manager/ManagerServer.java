@@ -2,7 +2,6 @@ package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.Namespace;
-import io.forkj.multiprocessing.RemoteException;
 import io.forkj.multiprocessing.ValueProxy;
 import io.forkj.multiprocessing.internal.pool.Serial;
 
@@ -11,7 +10,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.NotSerializableException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.StandardProtocolFamily;
@@ -45,6 +43,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ManagerServer {
     private static final ThreadLocal<Object> CONNECTION = new ThreadLocal<>();
     private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
+    private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
+            "boolean", boolean.class, "double", double.class, "float", float.class, "short", short.class,
+            "byte", byte.class, "char", char.class);
+    /** Methods already resolved, by {@link #signature}: a call then costs no class or method lookup. */
+    private static final Map<String, Method> METHODS = new ConcurrentHashMap<>();
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
             Object.class, BlockingQueue.class, java.util.Queue.class, Namespace.class, ValueProxy.class,
             AcquirerProxy.class);
@@ -159,23 +162,14 @@ public final class ManagerServer {
                 return;
             }
             while (true) {
-                Object request;
+                byte[] frame;
                 try {
-                    request = Frames.readObject(in);
+                    frame = Frames.read(in, Serial.MAX_FRAME);
                 } catch (IOException closed) {
                     return;
                 }
-                Messages.Reply reply = handle(request, held);
-                byte[] bytes;
-                try {
-                    bytes = Serial.toBytes(reply);
-                } catch (NotSerializableException e) {
-                    bytes = Serial.toBytes(new Messages.Reply(false, reply.ok
-                            ? new IllegalArgumentException("the manager's answer cannot be sent back: "
-                            + e.getMessage() + " is not Serializable")
-                            : RemoteException.of((Throwable) reply.value)));
-                }
-                Frames.write(out, bytes);
+                Messages.Reply reply = handle(frame, held);
+                Frames.writeReply(out, reply.ok, reply.value);
             }
         } catch (IOException gone) {
             // the peer went away
@@ -195,11 +189,13 @@ public final class ManagerServer {
         }
     }
 
-    private Messages.Reply handle(Object request, Map<Long, Integer> held) {
+    /** Answers one request frame; a frame that cannot be read is answered with the reason, as a call's failure is. */
+    private Messages.Reply handle(byte[] frame, Map<Long, Integer> held) {
         try {
-            if (request instanceof Messages.Call) {
-                return new Messages.Reply(true, call((Messages.Call) request));
+            if (frame.length > 0 && frame[0] == Frames.CALL) {
+                return new Messages.Reply(true, call(Frames.readCall(frame)));
             }
+            Object request = Frames.readObject(frame);
             if (request instanceof Messages.Create) {
                 Messages.Create c = (Messages.Create) request;
                 Held h = new Held(create(c.kind, c.args));
@@ -380,17 +376,41 @@ public final class ManagerServer {
                 return new ArrayList<>((Collection<?>) target);
             }
         }
-        Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
-        if (!CALLABLE.contains(declaring) || !declaring.isInstance(target)) {
+        Method m = METHODS.computeIfAbsent(signature(call), s -> resolve(call));
+        Class<?> declaring = m.getDeclaringClass();
+        if (!declaring.isInstance(target)) {
             throw new IllegalArgumentException(call.declaring + "." + call.method + " cannot be called on a managed "
                     + target.getClass().getSimpleName());
         }
-        Method m = declaring.getMethod(call.method, call.types);
         if (target instanceof BlockingQueue || target instanceof Cells.LockCell) {
             return m.invoke(target, call.args);
         }
         synchronized (target) {
             return m.invoke(target, call.args);
+        }
+    }
+
+    private static String signature(Messages.Call call) {
+        return call.declaring + '.' + call.method + '(' + String.join(",", call.types) + ')';
+    }
+
+    /** The public interface method a call names; a class outside {@link #CALLABLE} is refused. */
+    private static Method resolve(Messages.Call call) {
+        try {
+            Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
+            if (!CALLABLE.contains(declaring)) {
+                throw new IllegalArgumentException(call.declaring + "." + call.method
+                        + " cannot be called on a managed object");
+            }
+            Class<?>[] types = new Class<?>[call.types.length];
+            for (int i = 0; i < types.length; i++) {
+                Class<?> p = PRIMITIVES.get(call.types[i]);
+                types[i] = p != null ? p : Class.forName(call.types[i], false, ManagerServer.class.getClassLoader());
+            }
+            return declaring.getMethod(call.method, types);
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
+                    + "(" + String.join(", ", call.types) + ")", e);
         }
     }
 }

@@ -53,16 +53,18 @@ final class Messages {
         private static final long serialVersionUID = 1L;
     }
 
-    /** Call {@code declaring.method(types)} on object {@code id}; "snapshot" on a collection returns a copy. */
-    static final class Call implements Serializable {
-        private static final long serialVersionUID = 1L;
+    /**
+     * Call {@code declaring.method(types)} on object {@code id}; "snapshot" on a collection returns a copy. Sent as
+     * {@link Frames#call}, not serialized: {@code types} are class names.
+     */
+    static final class Call {
         final long id;
         final String declaring;
         final String method;
-        final Class<?>[] types;
+        final String[] types;
         final Object[] args;
 
-        Call(long id, String declaring, String method, Class<?>[] types, Object[] args) {
+        Call(long id, String declaring, String method, String[] types, Object[] args) {
             this.id = id;
             this.declaring = declaring;
             this.method = method;
@@ -71,9 +73,8 @@ final class Messages {
         }
     }
 
-    /** The answer: a value, or the throwable the call raised in the server. */
-    static final class Reply implements Serializable {
-        private static final long serialVersionUID = 1L;
+    /** The answer: a value, or the throwable the call raised in the server. Sent as {@link Frames#writeReply}. */
+    static final class Reply {
         final boolean ok;
         final Object value;
 

@@ -3,7 +3,8 @@
 # interleaved (forkj round, CPython round, ...), each round in a fresh process: forkj after three untimed rounds
 # (its JVMs reach compiled steady state, as a long-lived pool does), CPython after one.
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
-#   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default
+#   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, pool-map, imap, executor, manager)
+#                                       measures that row alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -68,6 +69,9 @@ human() { awk -v n="$1" 'BEGIN {if (n >= 1e6) printf "%.2f M/s", n/1e6; else if 
 
 rows=()
 measure() {  # MODE N LABEL TARGET_RATIO
+  if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$1" ]; then
+    return
+  fi
   local a=() b=()
   for ((r = 0; r < rounds; r++)); do
     a+=("$(fj "$1" "$2")")

@@ -139,9 +139,12 @@ class MpManagerReferencesIT {
                 Thread.sleep(600_000);
             }).startMethod(StartMethod.SPAWN);
             child.start();
-            assertThat(Kernel.await(LONG, () -> d.containsKey("child") && manager.referenceCount(d).orElse(-1) == 2))
-                    .as("the child holds a reference; count %s", manager.referenceCount(d)).isTrue();
-            child.kill();
+            try {
+                assertThat(Kernel.await(LONG, () -> d.containsKey("child") && manager.referenceCount(d).orElse(-1) == 2))
+                        .as("the child holds a reference; count %s", manager.referenceCount(d)).isTrue();
+            } finally {
+                child.kill();
+            }
             assertThat(child.join(LONG)).isTrue();
             assertThat(Kernel.await(LONG, () -> manager.referenceCount(d).orElse(-1) == 1))
                     .as("the killed child's reference is given back; count %s", manager.referenceCount(d)).isTrue();
@@ -157,9 +160,12 @@ class MpManagerReferencesIT {
                 Thread.sleep(600_000);
             }).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(600));
             child.start();
-            assertThat(Kernel.await(LONG, () -> d.containsKey("fork") && manager.referenceCount(d).orElse(-1) == 2))
-                    .as("the FORK child holds a reference; count %s", manager.referenceCount(d)).isTrue();
-            child.kill();
+            try {
+                assertThat(Kernel.await(LONG, () -> d.containsKey("fork") && manager.referenceCount(d).orElse(-1) == 2))
+                        .as("the FORK child holds a reference; count %s", manager.referenceCount(d)).isTrue();
+            } finally {
+                child.kill();
+            }
             assertThat(child.join(LONG)).isTrue();
             assertThat(Kernel.await(LONG, () -> manager.referenceCount(d).orElse(-1) == 1))
                     .as("the FORK child's reference ends with it; count %s", manager.referenceCount(d)).isTrue();

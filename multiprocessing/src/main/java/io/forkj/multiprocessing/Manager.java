@@ -59,7 +59,8 @@ import java.util.concurrent.BlockingQueue;
  * transit lease, 5 minutes unless {@link #Manager(Duration)} says otherwise, even if every other proxy is collected
  * before the copy is read: CPython frees such an object at once and the copy fails. A copy read after the lease,
  * when nothing else held the object, fails on its first call with an {@link IllegalArgumentException} that says so.
- * A FORK child's references are given back when it exits. As everywhere in Java, "collected" means a garbage
+ * A FORK child takes no references (it may run no code its parent never ran): it relies on its parent's, which its
+ * process object keeps until it is joined, and on the lease for proxies it reads. As everywhere in Java, "collected" means a garbage
  * collection has run: an unreachable proxy keeps its object until then.
  */
 public final class Manager implements AutoCloseable {

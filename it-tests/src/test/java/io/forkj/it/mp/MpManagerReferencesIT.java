@@ -152,23 +152,33 @@ class MpManagerReferencesIT {
     }
 
     @Test
-    void aForkChildTakesAReferenceOnFirstUseAndItEndsWithTheChild() throws Exception {
+    void anObjectAForkChildCreatedIsReferencedByItUntilItEndsAndByWhatHoldsIt() throws Exception {
         try (Manager manager = new Manager()) {
-            Map<String, Integer> d = manager.dict();
+            Map<String, Object> d = manager.dict();
+            int before = manager.objectCount();
             MpProcess child = new MpProcess(() -> {
-                d.put("fork", 1);
+                List<Integer> made = manager.list(List.of(1));
+                d.put("made", made);
                 Thread.sleep(600_000);
             }).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(600));
             child.start();
+            Object made;
             try {
-                assertThat(Kernel.await(LONG, () -> d.containsKey("fork") && manager.referenceCount(d).orElse(-1) == 2))
-                        .as("the FORK child holds a reference; count %s", manager.referenceCount(d)).isTrue();
+                assertThat(Kernel.await(LONG, () -> d.containsKey("made"))).as("the FORK child stored its list").isTrue();
+                made = d.get("made");
+                assertThat(manager.referenceCount(made)).as("the child's, the server's copy in the dict, and ours")
+                        .hasValue(3);
             } finally {
                 child.kill();
             }
             assertThat(child.join(LONG)).isTrue();
-            assertThat(Kernel.await(LONG, () -> manager.referenceCount(d).orElse(-1) == 1))
-                    .as("the FORK child's reference ends with it; count %s", manager.referenceCount(d)).isTrue();
+            assertThat(Kernel.await(LONG, () -> manager.referenceCount(made).orElse(-1) == 2))
+                    .as("the child's reference ended with it; count %s", manager.referenceCount(made)).isTrue();
+            @SuppressWarnings("unchecked")
+            List<Integer> list = (List<Integer>) made;
+            list.add(2);
+            assertThat(list).containsExactly(1, 2);
+            assertThat(manager.objectCount()).isEqualTo(before + 1);
         }
     }
 

@@ -37,9 +37,12 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *
  * <p>References: the server counts them per connection and drops a connection's when it closes, so a process that
  * dies gives its references back. A process takes them all on one connection of its own, the reference connection,
- * and gives each back there when its proxy is garbage collected (a cleaner of this class). A FORK child, which may
- * neither start the cleaner's thread nor take a lock the parent's threads share, takes its references on the
- * calling thread's connection and never gives them back: they end when it exits.
+ * and gives each back there when its proxy is garbage collected (a cleaner of this class). A FORK child may neither
+ * start the cleaner's thread, nor take a lock the parent's threads share, nor run code its parent never ran: it
+ * takes no reference for the proxies it inherits or reads. Those it inherits are its parent's, kept by the parent's
+ * process object (which holds the target) until the child is joined; those it reads are kept by their transit
+ * lease, longer than a FORK child's deadline unless both are changed. An object a FORK child creates is referenced
+ * by the connection it was created on, and goes when the child exits unless something else refers to it.
  */
 public final class ManagerClient {
     /** Idle connections by manager: lock-free, so that a FORK child may take from and add to its copy. */
@@ -63,43 +66,43 @@ public final class ManagerClient {
     }
 
     /**
-     * Gives the reference this process holds on {@code id} back when {@code proxy} is garbage collected; returns
-     * this process's pid. A FORK child registers nothing (its references end when it exits).
+     * Gives the reference this process holds on {@code id} back when {@code proxy} is garbage collected. A FORK
+     * child registers nothing (see the class comment).
      */
-    static long track(Object proxy, Path socket, byte[] authkey, long id) {
-        long pid = currentPid();
+    static void track(Object proxy, Path socket, byte[] authkey, long id) {
         if (!ForkedChild.active()) {
-            Releases.CLEANER.register(proxy, new Release(socket, authkey, id, pid));
+            Releases.CLEANER.register(proxy, new Release(socket, authkey, id, currentPid()));
         }
-        return pid;
     }
 
     /**
-     * Takes a reference on {@code id} for {@code proxy}, a proxy just read or first used in a FORK child, and
-     * {@link #track}s it; returns this process's pid. When the object is gone or the manager cannot be reached,
-     * nothing is held and the proxy's first call says why.
+     * Takes a reference on {@code id} for {@code proxy}, a proxy just read, and {@link #track}s it. When the object
+     * is gone or the manager cannot be reached, nothing is held and the proxy's first call says why. A FORK child
+     * takes none (see the class comment).
      */
-    static long hold(Object proxy, Path socket, byte[] authkey, long id) {
+    static void hold(Object proxy, Path socket, byte[] authkey, long id) {
+        if (ForkedChild.active()) {
+            return;
+        }
         ManagerServer here = ManagerServer.servingAt(socket);
         if (here != null) {
             if (here.increfHere(id)) {
                 Releases.CLEANER.register(proxy, () -> here.decrefHere(id));
             }
-            return currentPid();
+            return;
         }
         try {
             if (Boolean.TRUE.equals(referenceRequest(socket, authkey, new Messages.Ref(id, +1)))) {
-                return track(proxy, socket, authkey, id);
+                track(proxy, socket, authkey, id);
             }
         } catch (RuntimeException unreachable) {
             // the proxy's first call reports it
         }
-        return currentPid();
     }
 
     /** A proxy to {@code id} is being serialized: starts the object's transit lease. Failures are left to the copy. */
     static void transit(Path socket, byte[] authkey, long id) {
-        ManagerServer here = ManagerServer.servingAt(socket);
+        ManagerServer here = ForkedChild.active() ? null : ManagerServer.servingAt(socket);
         if (here != null) {
             here.transitHere(id);
             return;

@@ -19,8 +19,7 @@ import java.util.Set;
  * CPython's proxies return copies; {@code equals}, {@code hashCode} and {@code toString} too.
  *
  * <p>Each handler holds one reference on its object for the process it lives in (see {@link ManagerClient}): taken
- * when it is created or read, or on its first call in a FORK child, which inherits its parent's handlers; given back
- * when it is collected. Writing it starts the object's transit lease.
+ * when it is created or read, given back when it is collected. Writing it starts the object's transit lease.
  */
 public final class RemoteObject implements InvocationHandler, Serializable {
     private static final long serialVersionUID = 1L;
@@ -32,8 +31,6 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     private final byte[] authkey;
     private final long id;
     private final String kind;
-    /** The process whose reference this handler holds. */
-    private transient volatile long holder;
 
     private RemoteObject(String socket, byte[] authkey, long id, String kind) {
         this.socket = socket;
@@ -50,7 +47,7 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     public static <T> T create(Path socket, byte[] authkey, Class<T> face, String kind, Object... args) {
         long id = ManagerClient.create(socket, authkey, kind, args);
         RemoteObject handler = new RemoteObject(socket.toString(), authkey, id, kind);
-        handler.holder = ManagerClient.track(handler, socket, authkey, id);
+        ManagerClient.track(handler, socket, authkey, id);
         return face.cast(Proxy.newProxyInstance(RemoteObject.class.getClassLoader(), new Class<?>[] {face, Managed.class},
                 handler));
     }
@@ -82,17 +79,13 @@ public final class RemoteObject implements InvocationHandler, Serializable {
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        holder = ManagerClient.hold(this, Path.of(socket), authkey, id);
+        ManagerClient.hold(this, Path.of(socket), authkey, id);
     }
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
         Path address = Path.of(socket);
-        if (holder != ManagerClient.currentPid()) {
-            // a FORK child's copy of its parent's handler; no lock: two threads taking one each is harmless there
-            holder = ManagerClient.hold(this, address, authkey, id);
-        }
         boolean collection = "dict".equals(kind) || "list".equals(kind);
         if (collection && SNAPSHOT.contains(name)) {
             Object copy = ManagerClient.call(address, authkey, id, Object.class, "snapshot", new Class<?>[0], null);

@@ -54,6 +54,15 @@ public final class ManagerClient {
     /** Built at class initialization, so a forked child that asks for its pid builds no path. */
     private static final Path SELF = ProcFs.selfLink();
 
+    static {
+        // A FORK child sends these (a transit when it passes a proxy on, a create) on code its parent may never
+        // have run: serializing a class for the first time builds its descriptor by reflection. Do it here.
+        for (Object m : new Object[] {new Messages.Create("dict", new Object[0]), new Messages.Ref(0, 1),
+                new Messages.Transit(0), new Messages.Info()}) {
+            encode(m);
+        }
+    }
+
     private ManagerClient() {
     }
 

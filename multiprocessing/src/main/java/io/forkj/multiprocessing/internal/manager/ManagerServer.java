@@ -47,7 +47,7 @@ public final class ManagerServer {
             "boolean", boolean.class, "double", double.class, "float", float.class, "short", short.class,
             "byte", byte.class, "char", char.class);
     /** Methods already resolved, by {@link #signature}: a call then costs no class or method lookup. */
-    private static final Map<String, Method> METHODS = new ConcurrentHashMap<>();
+    private static final Map<String, Resolved> METHODS = new ConcurrentHashMap<>();
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
             Object.class, BlockingQueue.class, java.util.Queue.class, Namespace.class, ValueProxy.class,
             AcquirerProxy.class);
@@ -376,9 +376,9 @@ public final class ManagerServer {
                 return new ArrayList<>((Collection<?>) target);
             }
         }
-        Method m = METHODS.computeIfAbsent(signature(call), s -> resolve(call));
-        Class<?> declaring = m.getDeclaringClass();
-        if (!declaring.isInstance(target)) {
+        Resolved r = METHODS.computeIfAbsent(signature(call), s -> resolve(call));
+        Method m = r.method;
+        if (!r.declaring.isInstance(target)) {
             throw new IllegalArgumentException(call.declaring + "." + call.method + " cannot be called on a managed "
                     + target.getClass().getSimpleName());
         }
@@ -394,8 +394,19 @@ public final class ManagerServer {
         return call.declaring + '.' + call.method + '(' + String.join(",", call.types) + ')';
     }
 
+    /** The interface a call names and its method (which may be declared by a superinterface). */
+    private static final class Resolved {
+        final Class<?> declaring;
+        final Method method;
+
+        Resolved(Class<?> declaring, Method method) {
+            this.declaring = declaring;
+            this.method = method;
+        }
+    }
+
     /** The public interface method a call names; a class outside {@link #CALLABLE} is refused. */
-    private static Method resolve(Messages.Call call) {
+    private static Resolved resolve(Messages.Call call) {
         try {
             Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
             if (!CALLABLE.contains(declaring)) {
@@ -407,7 +418,7 @@ public final class ManagerServer {
                 Class<?> p = PRIMITIVES.get(call.types[i]);
                 types[i] = p != null ? p : Class.forName(call.types[i], false, ManagerServer.class.getClassLoader());
             }
-            return declaring.getMethod(call.method, types);
+            return new Resolved(declaring, declaring.getMethod(call.method, types));
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
                     + "(" + String.join(", ", call.types) + ")", e);

@@ -60,12 +60,13 @@ import java.util.concurrent.BlockingQueue;
  * before the copy is read: CPython frees such an object at once and the copy fails. A copy read after the lease,
  * when nothing else held the object, fails on its first call with an {@link IllegalArgumentException} that says so.
  * A FORK child takes no references (it may run no code its parent never ran): it relies on its parent's, which its
- * process object keeps until it is joined, and on the lease for proxies it reads. As everywhere in Java, "collected" means a garbage
- * collection has run: an unreachable proxy keeps its object until then.
+ * process object keeps until it is joined, and on the lease for proxies it reads. As everywhere in Java,
+ * "collected" means a garbage collection has run: an unreachable proxy keeps its object until then.
  */
 public final class Manager implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final Duration TRANSIT_LEASE = Duration.ofMinutes(5);
+    private static final Duration MAX_TRANSIT_LEASE = Duration.ofDays(365);
 
     private final MpProcess server;
     private final OutputStream control;
@@ -90,12 +91,12 @@ public final class Manager implements AutoCloseable {
      * however many proxies are left (CPython has no such lease: it frees at once). Longer is safer for proxies that
      * wait long in a queue; shorter frees dropped objects sooner.
      *
-     * @throws IllegalArgumentException if {@code transitLease} is negative
+     * @throws IllegalArgumentException if {@code transitLease} is negative or longer than a year
      * @throws IllegalStateException if the server ended before it was ready
      */
     public Manager(Duration transitLease) {
-        if (transitLease.isNegative()) {
-            throw new IllegalArgumentException("transit lease " + transitLease + " is negative");
+        if (transitLease.isNegative() || transitLease.compareTo(MAX_TRANSIT_LEASE) > 0) {
+            throw new IllegalArgumentException("transit lease " + transitLease + " is outside 0.." + MAX_TRANSIT_LEASE);
         }
         this.authkey = Handshake.newAuthkey();
         PipeEnd[] control;

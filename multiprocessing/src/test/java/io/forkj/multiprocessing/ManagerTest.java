@@ -62,6 +62,22 @@ class ManagerTest {
     }
 
     @Test
+    void badArgumentsAreRefusedNamingTheValueAndTheRule() throws Exception {
+        assertThatThrownBy(() -> new Manager(java.time.Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-1S").hasMessageContaining("outside 0..");
+        assertThatThrownBy(() -> new Manager(java.time.Duration.ofDays(366))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT8784H");
+        try (Manager manager = new Manager(); Manager other = new Manager()) {
+            assertThatThrownBy(() -> manager.referenceCount(List.of(1))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a proxy of the manager at " + manager.address());
+            assertThatThrownBy(() -> manager.referenceCount(other.list())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not a proxy of the manager");
+            assertThatThrownBy(() -> manager.referenceCount(null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("null is not a manager proxy");
+        }
+    }
+
+    @Test
     void concurrentMergesLoseNoUpdate() throws Exception {
         try (Manager manager = new Manager()) {
             Map<String, Integer> d = manager.dict();

@@ -4,6 +4,7 @@ import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.ForkedChild;
+import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.Starter;
 import io.forkj.multiprocessing.internal.pool.PoolPipes;
 import io.forkj.multiprocessing.internal.queue.Ring;
@@ -42,6 +43,7 @@ final class ForkStart {
     static Child start(MpProcess process) {
         warmUp();
         Ring.warmUpIfUsed();
+        ManagerClient.warmUpIfUsed();
         int parentPid = Native.posix().getpid();
         MpProcess parentView = new MpProcess(Registry.get().current().name(), parentPid, true);
         Body body = new Body(Registry.prepareForkedChild(process, parentView), childStream(1), childStream(2),

@@ -54,14 +54,9 @@ public final class ManagerClient {
     /** Built at class initialization, so a forked child that asks for its pid builds no path. */
     private static final Path SELF = ProcFs.selfLink();
 
-    static {
-        // A FORK child sends these (a transit when it passes a proxy on, a create) on code its parent may never
-        // have run: serializing a class for the first time builds its descriptor by reflection. Do it here.
-        for (Object m : new Object[] {new Messages.Create("dict", new Object[0]), new Messages.Ref(0, 1),
-                new Messages.Transit(0), new Messages.Info()}) {
-            encode(m);
-        }
-    }
+    /** Set once this process has made or read a proxy (a FORK child inherits it). */
+    private static volatile boolean used;
+    private static volatile boolean warm;
 
     private ManagerClient() {
     }
@@ -79,6 +74,7 @@ public final class ManagerClient {
      * child registers nothing (see the class comment).
      */
     static void track(Object proxy, Path socket, byte[] authkey, long id) {
+        used = true;
         if (!ForkedChild.active()) {
             Releases.CLEANER.register(proxy, new Release(socket, authkey, id, currentPid()));
         }
@@ -90,6 +86,7 @@ public final class ManagerClient {
      * takes none (see the class comment).
      */
     static void hold(Object proxy, Path socket, byte[] authkey, long id) {
+        used = true;
         if (ForkedChild.active()) {
             return;
         }
@@ -106,6 +103,27 @@ public final class ManagerClient {
             }
         } catch (RuntimeException unreachable) {
             // the proxy's first call reports it
+        }
+    }
+
+    /**
+     * Before a FORK start, in a process that has proxies: serializes each reference message once. A FORK child
+     * sends them (a create, a transit when it passes a proxy on) on code its parent may never have run, and
+     * serializing a class for the first time builds its descriptor by reflection. ~20 ms in a fresh JVM, which a
+     * process without proxies, or one that never forks, never pays.
+     */
+    public static void warmUpIfUsed() {
+        if (warm || !used) {
+            return;
+        }
+        synchronized (ManagerClient.class) {
+            if (!warm) {
+                for (Object m : new Object[] {new Messages.Create("dict", new Object[0]), new Messages.Ref(0, 1),
+                        new Messages.Transit(0), new Messages.Info()}) {
+                    encode(m);
+                }
+                warm = true;
+            }
         }
     }
 

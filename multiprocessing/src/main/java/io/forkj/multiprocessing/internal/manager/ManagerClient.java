@@ -76,7 +76,7 @@ public final class ManagerClient {
     static void track(Object proxy, Path socket, byte[] authkey, long id) {
         used = true;
         if (!ForkedChild.active()) {
-            Releases.CLEANER.register(proxy, new Release(socket, authkey, id, currentPid()));
+            Releases.CLEANER.register(proxy, new Release(socket, authkey, id));
         }
     }
 
@@ -344,20 +344,16 @@ public final class ManagerClient {
         private final Path socket;
         private final byte[] authkey;
         private final long id;
-        private final long pid;
 
-        Release(Path socket, byte[] authkey, long id, long pid) {
+        Release(Path socket, byte[] authkey, long id) {
             this.socket = socket;
             this.authkey = authkey;
             this.id = id;
-            this.pid = pid;
         }
 
+        /** Runs on the cleaner's thread, which exists only in the process that registered it (never a FORK child). */
         @Override
         public void run() {
-            if (currentPid() != pid) {
-                return;
-            }
             try {
                 referenceRequest(socket, authkey, new Messages.Ref(id, -1));
             } catch (RuntimeException gone) {

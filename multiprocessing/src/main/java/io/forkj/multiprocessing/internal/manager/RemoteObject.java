@@ -52,10 +52,19 @@ public final class RemoteObject implements InvocationHandler, Serializable {
                 handler));
     }
 
+    /** The handler of a manager proxy, or null if {@code o} is not one. */
+    private static RemoteObject handlerOf(Object o) {
+        if (o == null || !Proxy.isProxyClass(o.getClass())) {
+            return null;
+        }
+        InvocationHandler h = Proxy.getInvocationHandler(o);
+        return h instanceof RemoteObject ? (RemoteObject) h : null;
+    }
+
     /** Whether {@code o} is a proxy of the manager listening at {@code socket}. */
     public static boolean isProxyOf(Object o, Path socket) {
-        return o != null && Proxy.isProxyClass(o.getClass()) && Proxy.getInvocationHandler(o) instanceof RemoteObject
-                && ((RemoteObject) Proxy.getInvocationHandler(o)).socket.equals(socket.toString());
+        RemoteObject r = handlerOf(o);
+        return r != null && r.socket.equals(socket.toString());
     }
 
     /**
@@ -90,12 +99,9 @@ public final class RemoteObject implements InvocationHandler, Serializable {
         if (collection && SNAPSHOT.contains(name)) {
             Object copy = ManagerClient.call(address, authkey, id, Object.class, "snapshot", new Class<?>[0], null);
             if ("equals".equals(name)) {
-                Object other = args[0];
-                if (other != null && Proxy.isProxyClass(other.getClass())
-                        && Proxy.getInvocationHandler(other) instanceof RemoteObject) {
-                    other = snapshotOf(other);
-                }
-                return copy.equals(other);
+                RemoteObject other = handlerOf(args[0]);
+                return copy.equals(other == null ? args[0] : ManagerClient.call(Path.of(other.socket), other.authkey,
+                        other.id, Object.class, "snapshot", new Class<?>[0], null));
             }
             if (copy instanceof Map && "keySet".equals(name)) {
                 return Set.copyOf(((Map<?, ?>) copy).keySet());
@@ -109,18 +115,10 @@ public final class RemoteObject implements InvocationHandler, Serializable {
             return Long.hashCode(id) ^ socket.hashCode();
         }
         if ("equals".equals(name) && method.getParameterCount() == 1) {
-            Object other = args[0];
-            return other != null && Proxy.isProxyClass(other.getClass())
-                    && Proxy.getInvocationHandler(other) instanceof RemoteObject
-                    && ((RemoteObject) Proxy.getInvocationHandler(other)).id == id
-                    && ((RemoteObject) Proxy.getInvocationHandler(other)).socket.equals(socket);
+            RemoteObject other = handlerOf(args[0]);
+            return other != null && other.id == id && other.socket.equals(socket);
         }
         return ManagerClient.call(address, authkey, id, method.getDeclaringClass(), name, method.getParameterTypes(), args);
     }
 
-    private static Object snapshotOf(Object proxy) {
-        RemoteObject other = (RemoteObject) Proxy.getInvocationHandler(proxy);
-        return ManagerClient.call(Path.of(other.socket), other.authkey, other.id, Object.class, "snapshot",
-                new Class<?>[0], null);
-    }
 }

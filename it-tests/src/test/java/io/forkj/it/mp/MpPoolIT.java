@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -137,9 +138,29 @@ class MpPoolIT {
         try {
             assertThat(pool.map((Integer x) -> x * x, range(40))).isEqualTo(
                     range(40).stream().map(x -> x * x).collect(Collectors.toList()));
-            workers = twoLiveWorkers(pool, Duration.ofSeconds(30));
-            Set<String> first = pipesBeyondStdio(workers.get(0));
-            Set<String> second = pipesBeyondStdio(workers.get(1));
+            List<List<Integer>> seen = new ArrayList<>();
+            List<Set<String>> pipes = new ArrayList<>();
+            // A worker found exiting between the look at the list and the look at its fds (its /proc/PID/fd
+            // refused, run 2 of a loop pair on JDK 25) is replaced by the pool: look again at the new pair.
+            assertThat(Kernel.await(Duration.ofSeconds(30), () -> {
+                List<Integer> now = twoLiveWorkers(pool, Duration.ofSeconds(30));
+                seen.add(now);
+                pipes.clear();
+                try {
+                    for (int worker : now) {
+                        pipes.add(pipesBeyondStdio(worker));
+                    }
+                    return true;
+                } catch (UncheckedIOException refused) {
+                    if (now.stream().anyMatch(Kernel::exiting)) {
+                        return false;
+                    }
+                    throw refused;
+                }
+            })).as("the fds of two live workers, looked at in %s", seen).isTrue();
+            workers = seen.get(seen.size() - 1);
+            Set<String> first = pipes.get(0);
+            Set<String> second = pipes.get(1);
             first.removeAll(before);
             second.removeAll(before);
             // (its task pipe, its result pipe, and the write end of its own guarded fork's start pipe)

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing;
 
 import io.forkj.posix.internal.libc.PollFds;
 import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.CompactValues;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.FdIo;
 import io.forkj.multiprocessing.internal.MessageCodec;
@@ -126,7 +127,7 @@ public final class Connection implements AutoCloseable, Serializable {
         MessageCodec.Encoded message = MessageCodec.encode(obj);
         int size = message.bodyLength();
         checkSize(size);
-        MessageCodec.putInt(message.bytes(), 0, size);
+        CompactValues.putInt(message.bytes(), 0, size);
         write(false, message.bytes(), 0, message.length());
     }
 
@@ -336,7 +337,7 @@ public final class Connection implements AutoCloseable, Serializable {
         try {
             int local = open("send on", writable, "receive-only");
             if (addHeader) {
-                MessageCodec.putInt(sendHeader, 0, length);
+                CompactValues.putInt(sendHeader, 0, length);
                 FdIo.writeFully(sendBuffer, local, sendHeader, 4, data, offset, length);
             } else {
                 FdIo.writeFully(sendBuffer, local, sendHeader, 0, data, offset, length);
@@ -359,13 +360,13 @@ public final class Connection implements AutoCloseable, Serializable {
             if (got < 4) {
                 throw truncated(got, 4, "length header");
             }
-            long size = MessageCodec.getInt(header, 0);
+            long size = CompactValues.getInt(header, 0);
             if (size == -1) {
                 int more = readUpTo(recvBuffer, local, header, 0, 8);
                 if (more < 8) {
                     throw truncated(4 + more, 12, "8-byte length header");
                 }
-                size = MessageCodec.getLong(header, 0);
+                size = CompactValues.getLong(header, 0);
                 if (size < 0) {
                     throw badFrame("corrupt frame: 8-byte length " + Long.toUnsignedString(size)
                             + " exceeds what any message can hold");

@@ -41,6 +41,28 @@ class PoolProtocolTest {
         }
     }
 
+    /** Every value the compact chunk form carries, and the ones it must not mangle, both ways. */
+    @Test
+    void mapCarriesEveryCompactValueBothWaysAsItWas() {
+        List<Object> values = new ArrayList<>(java.util.Arrays.asList(null, 0, -1, Integer.MAX_VALUE, Long.MIN_VALUE,
+                -0.0, Double.NaN, 1.5, true, false, "", "ascii", "包子", "emoji \uD83D\uDE00", "a lone \uD800 surrogate",
+                new byte[] {1, -2, 3}, new byte[0]));
+        try (Pool pool = new Pool(2, null, 0, new ThreadLauncher())) {
+            List<Object> back = pool.map((Object x) -> x, values, 3);
+            assertThat(back).hasSameSizeAs(values);
+            for (int i = 0; i < values.size(); i++) {
+                if (values.get(i) instanceof byte[]) {
+                    assertThat((byte[]) back.get(i)).as("item %d", i).containsExactly((byte[]) values.get(i));
+                } else {
+                    assertThat(back.get(i)).as("item %d", i).isEqualTo(values.get(i));
+                }
+            }
+            // A chunk that mixes compact values with one that is not: all of it by Java serialization.
+            List<Object> mixed = List.of(1, "two", new ArrayList<>(List.of(3)), "a lone \uDC00");
+            assertThat(pool.map((Object x) -> x, mixed, 4)).isEqualTo(mixed);
+        }
+    }
+
     @Test
     void imapIsOrderedAndImapUnorderedDeliversEveryResultOnce() {
         try (Pool pool = new Pool(2, null, 0, new ThreadLauncher())) {

@@ -39,8 +39,10 @@ class QueueTest {
     @Test
     void everyCompactTypeAndSerializedObjectsRoundTrip() {
         try (Queue<Object> q = new Queue<>()) {
+            // A lone surrogate has no UTF-8 form: it must arrive as it was sent, not as '?'.
             Object[] items = {null, 7, -7, Long.MIN_VALUE, 2.5, true, false, "包子 0", new byte[] {1, 2, 3},
-                    new ArrayList<>(List.of("x"))};
+                    new ArrayList<>(List.of("x")), "a lone \uD800 surrogate", "emoji \uD83D\uDE00", "", -0.0,
+                    Double.NaN, Integer.MIN_VALUE};
             for (Object o : items) {
                 q.put(o);
             }

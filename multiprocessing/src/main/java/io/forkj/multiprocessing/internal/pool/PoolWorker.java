@@ -274,7 +274,8 @@ public final class PoolWorker {
             out.writeLong(2);
             out.writeLong(1);
             out.writeByte(MAP_KIND);
-            writeBytes(out, Items.encodeArray(new Object[] {1, "two", null}));
+            writeBytes(out, Items.encodeArray(new Object[] {1, "two", null, 3L, 4.5, true, new byte[] {5},
+                    "\u00e9\u20ac\uD83D\uDE00"}));
             out.writeByte(CHUNK);
             out.writeLong(3);
             out.writeLong(0);

@@ -328,7 +328,7 @@ public final class Ring {
     private static void exercise() {
         Ring ring = create(2, 64);
         try {
-            Object[] kinds = {null, 7, 7L, 7.5, true, false, "seven", new byte[] {7}};
+            Object[] kinds = {null, 7, 7L, 7.5, true, false, "seven", "s\u00e9\u20ac\uD83D\uDE00", new byte[] {7}};
             for (Object item : kinds) {
                 Items.put(ring, item, -1, false);
                 Items.decode(ring.get(-1));

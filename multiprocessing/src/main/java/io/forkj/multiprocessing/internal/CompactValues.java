@@ -1,18 +1,20 @@
 package io.forkj.multiprocessing.internal;
 
+import java.io.ObjectInputFilter;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The one compact form of the values that skip Java serialization between processes: {@code null}, boxed
- * {@code Integer}, {@code Long}, {@code Double} and {@code Boolean}, {@code byte[]}, and a {@code String} that
- * has a UTF-8 form (one with a lone surrogate has none: it would arrive with '?' in its place, so it is
- * serialized). CPython's pickle has compact opcodes for the same values. Queue items, connection messages,
- * manager arguments and pool chunks all use it.
+ * {@code Integer}, {@code Long}, {@code Double} and {@code Boolean}, {@code byte[]}, a {@code String} that has a
+ * UTF-8 form (one with a lone surrogate has none: it would arrive with '?' in its place, so it is serialized),
+ * and a serializable record whose components are such values or such records ({@link CompactRecords}). CPython's
+ * pickle has compact opcodes for the same values. Queue items, connection messages, manager arguments and pool
+ * chunks all use it.
  *
  * <p>A value is a tag byte and its payload, big-endian. Alone (a queue record, a message body) a string's or a
- * byte array's payload runs to the end of the record; in a sequence (a pool chunk) it is preceded by its length
- * as 4 bytes. Anything else is a Java serialization stream, whose first byte, 0xAC, is its tag
- * ({@link #SERIALIZED}): no byte is added in front of it.
+ * byte array's payload runs to the end of the record; in a sequence (a pool chunk, a record's components) it is
+ * preceded by its length as 4 bytes. Anything else is a Java serialization stream, whose first byte, 0xAC, is its
+ * tag ({@link #SERIALIZED}): no byte is added in front of it.
  */
 public final class CompactValues {
     /** {@code null}, no payload. */
@@ -29,6 +31,8 @@ public final class CompactValues {
     public static final byte BOOLEAN = 5;
     /** A byte[]'s bytes. */
     public static final byte BYTES = 6;
+    /** A record: its shape (2-byte length, "Class(component,...)"), then its components in sequence form. */
+    public static final byte RECORD = 7;
     /** The first byte of a Java serialization stream (its magic number 0xACED). */
     public static final byte SERIALIZED = (byte) 0xAC;
 
@@ -37,47 +41,63 @@ public final class CompactValues {
     private CompactValues() {
     }
 
-    /** The size of {@code value}'s compact form alone, tag included, or -1 when it has none. */
-    public static int sizeAlone(Object value) {
-        if (value == null) {
-            return 1;
+    /**
+     * {@code value}'s compact form alone, after {@code headroom} bytes left for the caller, in an exactly sized
+     * array; null when it has none (the caller serializes it).
+     */
+    public static byte[] encodeAlone(Object value, int headroom) {
+        int leaf = sizeOfLeaf(value);
+        if (leaf >= 0) {
+            byte[] b = new byte[headroom + leaf];
+            writeLeaf(value, b, headroom, false);
+            return b;
         }
-        Class<?> type = value.getClass();
-        if (type == Integer.class) {
-            return 5;
+        if (value.getClass().isRecord()) {
+            CompactRecords.Image image = CompactRecords.image(value, 0);
+            if (image != null) {
+                byte[] b = new byte[headroom + image.size];
+                CompactRecords.write(image, b, headroom);
+                return b;
+            }
         }
-        if (type == Long.class || type == Double.class) {
-            return 9;
-        }
-        if (type == Boolean.class) {
-            return 2;
-        }
-        if (type == String.class) {
-            int utf8 = utf8Length((String) value);
-            return utf8 < 0 ? -1 : 1 + utf8;
-        }
-        if (type == byte[].class) {
-            return 1 + ((byte[]) value).length;
-        }
-        return -1;
+        return null;
     }
 
-    /** Writes {@code value}'s compact form alone at {@code at}, which {@link #sizeAlone} said it has; returns the end. */
-    public static int writeAlone(Object value, byte[] b, int at) {
-        return write(value, b, at, false);
+    /**
+     * A value could not be made from its compact form although the bytes are intact: its record class is missing
+     * here, was rejected by the deserialization filter, has other component types, or its constructor refused the
+     * values. The message continues "a message ... could not be read: " + this message.
+     */
+    public static final class UnreadableValue extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableValue(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
      * Reads a value written alone in {@code b[at..end)}.
      *
+     * @param filter the connection's own deserialization filter, or null; a record's class passes
+     *               {@link MessageFilter} with it, as a serialized object's would
      * @throws IllegalStateException naming what is wrong when the bytes are not a compact value (a serialized one
      *                               included: its reader is the caller's)
+     * @throws UnreadableValue       when the bytes are intact but a record cannot be made here
      */
-    public static Object readAlone(byte[] b, int at, int end) {
+    public static Object readAlone(byte[] b, int at, int end, ObjectInputFilter filter) {
         if (end <= at) {
             throw new IllegalStateException("an empty value (a compact value starts with a type tag)");
         }
         byte tag = b[at];
+        if (tag == RECORD) {
+            Reader reader = new Reader(b, at, end, filter);
+            Object record = CompactRecords.read(reader, 0);
+            if (reader.at != end) {
+                throw new IllegalStateException("a record has " + (end - reader.at) + " bytes left over");
+            }
+            return record;
+        }
         int n = end - at - 1;
         switch (tag) {
             case NULL:
@@ -110,12 +130,23 @@ public final class CompactValues {
      */
     public static byte[] encodeSequence(Object[] values) {
         long size = 5;
-        for (Object v : values) {
-            int alone = sizeAlone(v);
-            if (alone < 0) {
+        Object[] prepared = values;
+        for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            int leaf = sizeOfLeaf(v);
+            if (leaf >= 0) {
+                size += leaf + (v instanceof String || v instanceof byte[] ? 4 : 0);
+                continue;
+            }
+            CompactRecords.Image image = v.getClass().isRecord() ? CompactRecords.image(v, 0) : null;
+            if (image == null) {
                 return null;
             }
-            size += alone + (v instanceof String || v instanceof byte[] ? 4 : 0);
+            if (prepared == values) {
+                prepared = values.clone(); // a record's components are read once, then sized and written
+            }
+            prepared[i] = image;
+            size += image.size;
         }
         if (size > Integer.MAX_VALUE - 16) {
             return null;
@@ -124,8 +155,8 @@ public final class CompactValues {
         b[0] = SEQUENCE;
         putInt(b, 1, values.length);
         int at = 5;
-        for (Object v : values) {
-            at = write(v, b, at, true);
+        for (Object v : prepared) {
+            at = v instanceof CompactRecords.Image image ? CompactRecords.write(image, b, at) : writeLeaf(v, b, at, true);
         }
         return b;
     }
@@ -138,8 +169,11 @@ public final class CompactValues {
     /**
      * Reads a sequence written by {@link #encodeSequence}; a corrupt one is an {@link IllegalStateException},
      * never a huge allocation (every value takes at least one byte).
+     *
+     * @param filter as for {@link #readAlone}
+     * @throws UnreadableValue when the bytes are intact but a record cannot be made here
      */
-    public static Object[] decodeSequence(byte[] b) {
+    public static Object[] decodeSequence(byte[] b, ObjectInputFilter filter) {
         if (!isSequence(b)) {
             throw new IllegalStateException("not a sequence of compact values");
         }
@@ -148,59 +182,131 @@ public final class CompactValues {
             throw new IllegalStateException("a sequence of " + n + " values in " + b.length + " bytes");
         }
         Object[] values = new Object[n];
-        int at = 5;
+        Reader reader = new Reader(b, 5, b.length, filter);
         for (int i = 0; i < n; i++) {
-            if (at >= b.length) {
+            if (reader.at >= b.length) {
                 throw new IllegalStateException("a sequence of " + n + " values ends after " + i);
             }
-            byte tag = b[at];
-            int payload = tag == INT ? 4 : tag == LONG || tag == DOUBLE ? 8 : tag == BOOLEAN ? 1 : 0;
-            if (at + 1 + payload > b.length) {
-                throw new IllegalStateException("value " + i + " of a sequence is cut short");
-            }
-            switch (tag) {
-                case NULL:
-                    break;
-                case INT:
-                    values[i] = getInt(b, at + 1);
-                    break;
-                case LONG:
-                    values[i] = getLong(b, at + 1);
-                    break;
-                case DOUBLE:
-                    values[i] = Double.longBitsToDouble(getLong(b, at + 1));
-                    break;
-                case BOOLEAN:
-                    values[i] = bool(b[at + 1]);
-                    break;
-                case STRING:
-                case BYTES: {
-                    if (at + 5 > b.length) {
-                        throw new IllegalStateException("value " + i + " of a sequence has no length");
-                    }
-                    int length = getInt(b, at + 1);
-                    if (length < 0 || length > b.length - at - 5) {
-                        throw new IllegalStateException("value " + i + " of a sequence claims " + length + " bytes");
-                    }
-                    at += 5;
-                    values[i] = tag == STRING ? new String(b, at, length, StandardCharsets.UTF_8)
-                            : java.util.Arrays.copyOfRange(b, at, at + length);
-                    at += length;
-                    continue;
-                }
-                default:
-                    throw new IllegalStateException("value " + i + " of a sequence has the unknown type tag 0x"
-                            + Integer.toHexString(tag & 0xff));
-            }
-            at += 1 + payload;
+            values[i] = reader.next(0);
         }
-        if (at != b.length) {
-            throw new IllegalStateException("a sequence of " + n + " values has " + (b.length - at) + " bytes left over");
+        if (reader.at != b.length) {
+            throw new IllegalStateException("a sequence of " + n + " values has " + (b.length - reader.at)
+                    + " bytes left over");
         }
         return values;
     }
 
-    private static int write(Object value, byte[] b, int at, boolean inSequence) {
+    /** Reads values in sequence form from {@code bytes[at..end)}; records are checked against the filter. */
+    static final class Reader {
+        final byte[] bytes;
+        final int end;
+        int at;
+        private final int start;
+        private final ObjectInputFilter userFilter;
+        private MessageFilter filter;
+        private long references;
+
+        Reader(byte[] bytes, int at, int end, ObjectInputFilter userFilter) {
+            this.bytes = bytes;
+            this.at = at;
+            this.start = at;
+            this.end = end;
+            this.userFilter = userFilter;
+        }
+
+        /** The value at {@link #at}, which moves past it. */
+        Object next(int depth) {
+            if (at >= end) {
+                throw new IllegalStateException("a value is missing at byte " + at);
+            }
+            byte[] b = bytes;
+            byte tag = b[at];
+            if (tag == RECORD) {
+                return CompactRecords.read(this, depth);
+            }
+            if (tag == STRING || tag == BYTES) {
+                if (at + 5 > end) {
+                    throw new IllegalStateException("a value at byte " + at + " has no length");
+                }
+                int length = getInt(b, at + 1);
+                if (length < 0 || length > end - at - 5) {
+                    throw new IllegalStateException("a value at byte " + at + " claims " + length + " bytes");
+                }
+                int from = at + 5;
+                at = from + length;
+                return tag == STRING ? new String(b, from, length, StandardCharsets.UTF_8)
+                        : java.util.Arrays.copyOfRange(b, from, from + length);
+            }
+            int payload = tag == INT ? 4 : tag == LONG || tag == DOUBLE ? 8 : tag == BOOLEAN ? 1 : 0;
+            if (at + 1 + payload > end) {
+                throw new IllegalStateException("a value at byte " + at + " is cut short");
+            }
+            Object v;
+            switch (tag) {
+                case NULL:
+                    v = null;
+                    break;
+                case INT:
+                    v = getInt(b, at + 1);
+                    break;
+                case LONG:
+                    v = getLong(b, at + 1);
+                    break;
+                case DOUBLE:
+                    v = Double.longBitsToDouble(getLong(b, at + 1));
+                    break;
+                case BOOLEAN:
+                    v = bool(b[at + 1]);
+                    break;
+                default:
+                    throw new IllegalStateException("a value at byte " + at + " has the unknown type tag 0x"
+                            + Integer.toHexString(tag & 0xff));
+            }
+            at += 1 + payload;
+            return v;
+        }
+
+        /** Passes a record's class through the deserialization filter, as a stream's class descriptor would. */
+        void check(Class<?> type, int depth) {
+            if (filter == null) {
+                filter = new MessageFilter(end - start, userFilter);
+            }
+            references++;
+            if (filter.checkInput(new CompactRecords.Info(type, depth + 1, references, end - start))
+                    == ObjectInputFilter.Status.REJECTED) {
+                throw new UnreadableValue("it was rejected by the " + (userFilter != null ? "connection's " : "")
+                        + "deserialization filter: " + filter.rejection(), null);
+            }
+        }
+    }
+
+    /** The size of a value other than a record alone, tag included, or -1 when it has no compact form. */
+    static int sizeOfLeaf(Object value) {
+        if (value == null) {
+            return 1;
+        }
+        Class<?> type = value.getClass();
+        if (type == Integer.class) {
+            return 5;
+        }
+        if (type == Long.class || type == Double.class) {
+            return 9;
+        }
+        if (type == Boolean.class) {
+            return 2;
+        }
+        if (type == String.class) {
+            int utf8 = utf8Length((String) value);
+            return utf8 < 0 ? -1 : 1 + utf8;
+        }
+        if (type == byte[].class) {
+            return 1 + ((byte[]) value).length;
+        }
+        return -1;
+    }
+
+    /** Writes a value {@link #sizeOfLeaf} sized at {@code at}; returns the end. */
+    static int writeLeaf(Object value, byte[] b, int at, boolean inSequence) {
         if (value == null) {
             b[at] = NULL;
             return at + 1;

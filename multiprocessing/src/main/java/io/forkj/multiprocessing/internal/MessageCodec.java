@@ -50,13 +50,8 @@ public final class MessageCodec {
      *                                  serialized; nothing has been sent then
      */
     public static Encoded encode(Object value) {
-        int size = CompactValues.sizeAlone(value);
-        if (size < 0) {
-            return serialize(value);
-        }
-        byte[] out = new byte[HEADER + size];
-        CompactValues.writeAlone(value, out, HEADER);
-        return new Encoded(out, out.length);
+        byte[] out = CompactValues.encodeAlone(value, HEADER);
+        return out != null ? new Encoded(out, out.length) : serialize(value);
     }
 
     private static Encoded serialize(Object value) {
@@ -83,9 +78,12 @@ public final class MessageCodec {
             return deserialize(body, length, filter);
         }
         try {
-            return CompactValues.readAlone(body, 0, length);
+            return CompactValues.readAlone(body, 0, length, filter);
         } catch (IllegalStateException e) {
             throw corrupt(e.getMessage() + " (not a message sent with Connection.send)", length);
+        } catch (CompactValues.UnreadableValue e) {
+            throw new UnreadableMessageException("a received message of " + length + " bytes could not be read: "
+                    + e.getMessage(), new IOException(e));
         }
     }
 

@@ -3,7 +3,9 @@ package io.forkj.multiprocessing.internal.queue;
 import io.forkj.multiprocessing.internal.CompactValues;
 import io.forkj.multiprocessing.internal.pool.Serial;
 
+import java.io.IOException;
 import java.io.NotSerializableException;
+import java.io.UncheckedIOException;
 
 /**
  * How queue items and pool chunks become bytes: a value in its {@link CompactValues} form (null, Integer, Long,
@@ -41,11 +43,9 @@ public final class Items {
 
     /** One queue item as bytes: its compact form alone, or a Java serialization stream. */
     public static byte[] encode(Object o) {
-        int size = CompactValues.sizeAlone(o);
-        if (size >= 0) {
-            byte[] b = new byte[size];
-            CompactValues.writeAlone(o, b, 0);
-            return b;
+        byte[] compact = CompactValues.encodeAlone(o, 0);
+        if (compact != null) {
+            return compact;
         }
         try {
             return Serial.toBytes(o);
@@ -61,10 +61,12 @@ public final class Items {
             return Serial.read(b, "a queue item");
         }
         try {
-            return CompactValues.readAlone(b, 0, b.length);
+            return CompactValues.readAlone(b, 0, b.length, null);
         } catch (IllegalStateException e) {
             throw new IllegalStateException("a queue item of " + b.length + " bytes: " + e.getMessage()
                     + ": the ring is corrupt", e);
+        } catch (CompactValues.UnreadableValue e) {
+            throw new UncheckedIOException(new IOException("a queue item could not be read: " + e.getMessage(), e));
         }
     }
 
@@ -86,10 +88,13 @@ public final class Items {
             return (Object[]) Serial.read(b, "an array of values");
         }
         try {
-            return CompactValues.decodeSequence(b);
+            return CompactValues.decodeSequence(b, null);
         } catch (IllegalStateException e) {
             throw new IllegalStateException("an encoded array of " + b.length + " bytes: " + e.getMessage()
                     + ": corrupt", e);
+        } catch (CompactValues.UnreadableValue e) {
+            throw new UncheckedIOException(new IOException("an array of values could not be read: " + e.getMessage(),
+                    e));
         }
     }
 }

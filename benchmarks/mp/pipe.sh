@@ -74,5 +74,5 @@ echo "| Pipe one way (duplex, child sends, parent receives) | forkj | baseline (
 echo "|---|---|---|---|---|"
 [[ "$only" == *" small "* ]] && row small "$small_n" "small objects: \`send\`/\`recv\` of a short String ($small_n per round)" "\`send\`/\`recv\` of a short str" 2
 [[ "$only" == *" bytes1m "* ]] && row bytes1m "$big_n" "1 MiB messages: \`sendBytes\`/\`recvBytes\` ($big_n per round)" "\`send_bytes\`/\`recv_bytes\`" 2
-[[ "$only" == *" object "* ]] && row object "$object_n" "small records (Java serialization path): \`send\`/\`recv\` ($object_n per round)" "\`send\`/\`recv\` of a small tuple (pickle)" ""
+[[ "$only" == *" object "* ]] && row object "$object_n" "small records, compact form: \`send\`/\`recv\` of a \`record Point(int, String)\` ($object_n per round)" "\`send\`/\`recv\` of a small tuple (pickle)" ""
 true

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # forkj's Queue, Pool, ProcessPoolExecutor and Manager against CPython's multiprocessing, in the same run,
 # interleaved (forkj round, CPython round, ...), each round in a fresh process: forkj after three untimed rounds
-# (its JVMs reach compiled steady state, as a long-lived pool does), CPython after one.
+# (its JVMs have compiled the round's paths), CPython after one. Fresh worker JVMs still compile their own start-up
+# then, so Pool.map is also timed after 30 untimed maps on both sides (a long-lived pool).
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
 #   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, pool-map, imap, executor, manager)
-#                                       measures that row alone
+#                                       measures that mode's rows alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,8 +16,8 @@ if [ ! -f "$jar" ]; then
 fi
 . "$here/../jvm-flags.sh"
 
-py() {  # MODE N: one warm-up round, then one measured round, ops/s
-python3 - "$1" "$2" <<'PY'
+py() {  # MODE N [WARMUP]: WARMUP warm-up rounds (1 unless given), then one measured round, ops/s
+python3 - "$1" "$2" "${3:-1}" <<'PY'
 import sys, time, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 def ident(x): return x
@@ -24,7 +25,7 @@ def consumer(q, control, n):
     control.put("ready")
     for _ in range(n): q.get()
     control.put("done")
-def main(mode, n):
+def main(mode, n, warm):
     if mode == "queue":
         for r in range(2):
             q, control = mp.Queue(), mp.Queue()
@@ -34,7 +35,7 @@ def main(mode, n):
             control.get(); dt = time.perf_counter() - t; p.join()
     elif mode in ("pool-map", "imap"):
         with mp.Pool(2) as pool:
-            for r in range(2):
+            for r in range(warm + 1):
                 t = time.perf_counter()
                 if mode == "pool-map": out = pool.map(ident, range(n))
                 else: out = list(pool.imap(ident, range(n), 1))
@@ -57,10 +58,10 @@ def main(mode, n):
                 dt = time.perf_counter() - t
     print(int(n / dt))
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
 PY
 }
-fj() { "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.MpThroughput "$1" "$2" 1 | tail -1; }
+fj() { "$java_bin" "${flags[@]}" -cp "$jar" io.forkj.benchmarks.MpThroughput "$1" "$2" 1 ${3:-} | tail -1; }
 
 stats() {  # median and spread (min..max) of numbers on stdin
   sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%d %d %d\n", m, a[1], a[NR]}'
@@ -68,14 +69,14 @@ stats() {  # median and spread (min..max) of numbers on stdin
 human() { awk -v n="$1" 'BEGIN {if (n >= 1e6) printf "%.2f M/s", n/1e6; else if (n >= 1e3) printf "%.1f k/s", n/1e3; else printf "%d /s", n}'; }
 
 rows=()
-measure() {  # MODE N LABEL TARGET_RATIO
+measure() {  # MODE N LABEL TARGET_RATIO [WARMUP: untimed rounds before the timed one, both sides]
   if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$1" ]; then
     return
   fi
   local a=() b=()
   for ((r = 0; r < rounds; r++)); do
-    a+=("$(fj "$1" "$2")")
-    b+=("$(py "$1" "$2")")
+    a+=("$(fj "$1" "$2" ${5:-})")
+    b+=("$(py "$1" "$2" ${5:-})")
   done
   read -r fm fmin fmax < <(printf '%s\n' "${a[@]}" | stats)
   read -r pm pmin pmax < <(printf '%s\n' "${b[@]}" | stats)
@@ -89,6 +90,8 @@ echo "mp: Queue one way..." >&2
 measure queue 200000 "\`Queue\` one way, small ints, 1 producer → 1 SPAWN consumer" 3
 echo "mp: Pool.map..." >&2
 measure pool-map 100000 "\`Pool(2).map\`, 100,000 tiny tasks, default chunksize" 1
+echo "mp: Pool.map, long-lived pool..." >&2
+measure pool-map 100000 "\`Pool(2).map\`, the same, on a pool that has run 30 maps (both sides)" 1 30
 echo "mp: imap..." >&2
 measure imap 20000 "\`Pool(2).imap\`, chunksize 1, 20,000 tiny tasks" 2
 echo "mp: executor..." >&2

@@ -18,15 +18,17 @@ import java.util.stream.IntStream;
 
 /**
  * Throughput of forkj's Queue, Pool, ProcessPoolExecutor and Manager, the rows benchmarks/mp/queue.sh compares
- * with CPython's multiprocessing. {@code MpThroughput MODE N ROUNDS}: three warm-up rounds, then one line per round,
- * operations per second. Process start-up is outside every timed region, as in the Python twin.
+ * with CPython's multiprocessing. {@code MpThroughput MODE N ROUNDS [WARMUP]}: WARMUP untimed rounds (3 unless
+ * given), then one line per round, operations per second. Process start-up is outside every timed region, as in the Python twin.
  */
 public final class MpThroughput {
     /**
-     * Untimed rounds first: the JVMs (this one and the workers) reach their compiled steady state, as a pool that
-     * lives for a while does; CPython has no JIT to warm.
+     * Untimed rounds first, so that this JVM and the workers have compiled the paths a round takes; CPython has no
+     * JIT to warm. Three rounds are not a pool's steady state: fresh worker JVMs are still compiling their own
+     * start-up then (most of a worker's compilations fall in its first 0.7 s), which is why queue.sh also times a
+     * map after 30.
      */
-    private static final int WARMUP = 3;
+    private static int WARMUP = 3;
 
     private MpThroughput() {
     }
@@ -35,6 +37,9 @@ public final class MpThroughput {
         String mode = args[0];
         int n = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
+        if (args.length > 3) {
+            WARMUP = Integer.parseInt(args[3]);
+        }
         switch (mode) {
             case "queue":
                 queue(n, rounds);

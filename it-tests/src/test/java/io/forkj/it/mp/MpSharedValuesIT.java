@@ -89,6 +89,48 @@ class MpSharedValuesIT {
         shm.close();
     }
 
+    /**
+     * CPython's pattern, {@code SharedMemory(name)} in a forked child, started from a thread that never touched a
+     * file by name while a parent thread holds the common Cleaner's monitor. {@code attach} reads a link through
+     * java.nio, which gives a thread its first native path buffer under that monitor: the child relies on the
+     * guarded fork holding the monitor across the fork (docs/DESIGN.md). FORK was not among the start methods the
+     * attach test above covers.
+     */
+    @Test
+    void aForkChildAttachesByNameWhileTheCleanerMonitorIsHeld() throws Exception {
+        SharedMemory warm = SharedMemory.create(64);
+        attachAndCount(warm.name()); // the child's path, run here first: the child must resolve nothing new
+        warm.close();
+        SharedMemory shm = SharedMemory.create(64);
+        String name = shm.name();
+        // One FORK start first, without the hog: a JVM's first start warms up its own paths, which need the monitor
+        // in the parent, and the hog (which takes it back at once) starved that start for minutes.
+        MpProcess first = new MpProcess(() -> attachAndCount(name)).startMethod(StartMethod.FORK);
+        first.start();
+        assertThat(first.join(WAIT)).isTrue();
+        assertThat(first.exitCode().orElseThrow()).isZero();
+        try (AutoCloseable hog = CleanerMonitor.hog()) {
+            for (int i = 0; i < 3; i++) {
+                MpProcess p = new MpProcess(() -> attachAndCount(name)).startMethod(StartMethod.FORK)
+                        .forkDeadline(Duration.ofSeconds(10));
+                Thread starter = new Thread(p::start, "starts-fork-child-" + i);
+                starter.start();
+                starter.join(WAIT.toMillis());
+                assertThat(starter.isAlive()).as("%s started", p).isFalse();
+                assertThat(p.join(WAIT)).as("%s ends", p).isTrue();
+                assertThat(p.exitCode().orElseThrow()).as("exit code of %s", p).isZero();
+            }
+        }
+        assertThat(shm.buf().get(1)).isEqualTo((byte) 4);
+        shm.close();
+    }
+
+    private static void attachAndCount(String name) {
+        SharedMemory mine = SharedMemory.attach(name);
+        mine.buf().put(1, (byte) (mine.buf().get(1) + 1));
+        mine.close();
+    }
+
     @Test
     void nothingLeaksAfterChildrenExitOrAreKilled() throws Exception {
         Set<String> shmBefore = devShm();

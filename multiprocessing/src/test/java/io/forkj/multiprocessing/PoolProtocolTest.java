@@ -41,6 +41,12 @@ class PoolProtocolTest {
         }
     }
 
+    record Pair(int n, String name) implements java.io.Serializable {
+    }
+
+    record Holder(Object value) implements java.io.Serializable {
+    }
+
     /** Every value the compact chunk form carries, and the ones it must not mangle, both ways. */
     @Test
     void mapCarriesEveryCompactValueBothWaysAsItWas() {
@@ -60,6 +66,12 @@ class PoolProtocolTest {
             // A chunk that mixes compact values with one that is not: all of it by Java serialization.
             List<Object> mixed = List.of(1, "two", new ArrayList<>(List.of(3)), "a lone \uDC00");
             assertThat(pool.map((Object x) -> x, mixed, 4)).isEqualTo(mixed);
+            // Records in, records out, in the compact form and (one holding a list) serialized.
+            List<Object> records = List.of(new Pair(1, "one"), new Pair(2, null), new Holder(new Pair(3, "three")),
+                    new Holder(List.of(4)));
+            assertThat(pool.map((Object x) -> x instanceof Pair p ? new Pair(p.n() * 10, p.name()) : x, records, 2))
+                    .containsExactly(new Pair(10, "one"), new Pair(20, null), new Holder(new Pair(3, "three")),
+                            new Holder(List.of(4)));
         }
     }
 

@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
+import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -42,7 +42,7 @@ final class CompactRecords {
     private CompactRecords() {
     }
 
-    /** A record's components, read once (an accessor may compute its value), ready to be sized and written. */
+    /** A record's component values, read once, ready to be sized and written. */
     static final class Image {
         final WritePlan plan;
         final Object[] values;
@@ -58,11 +58,11 @@ final class CompactRecords {
     /** How a record class is written, or why it cannot be ({@link #shape} null). */
     static final class WritePlan {
         final byte[] shape;
-        final MethodHandle[] accessors;
+        final MethodHandle[] getters;
 
-        private WritePlan(byte[] shape, MethodHandle[] accessors) {
+        private WritePlan(byte[] shape, MethodHandle[] getters) {
             this.shape = shape;
-            this.accessors = accessors;
+            this.getters = getters;
         }
 
         static WritePlan of(Class<?> type) {
@@ -71,7 +71,7 @@ final class CompactRecords {
                 return new WritePlan(null, null);
             }
             RecordComponent[] components = type.getRecordComponents();
-            MethodHandle[] accessors = new MethodHandle[components.length];
+            MethodHandle[] getters = new MethodHandle[components.length];
             StringBuilder shape = new StringBuilder(type.getName()).append('(');
             try {
                 for (int i = 0; i < components.length; i++) {
@@ -79,9 +79,11 @@ final class CompactRecords {
                     if (t.isPrimitive() && t != int.class && t != long.class && t != double.class && t != boolean.class) {
                         return new WritePlan(null, null);
                     }
-                    Method accessor = components[i].getAccessor();
-                    accessor.setAccessible(true);
-                    accessors[i] = LOOKUP.unreflect(accessor).asType(MethodType.methodType(Object.class, Object.class));
+                    // The component's field, not its accessor: Java serialization writes the field, and an accessor
+                    // may compute (a defensive copy, a normalized form).
+                    Field field = type.getDeclaredField(components[i].getName());
+                    field.setAccessible(true);
+                    getters[i] = LOOKUP.unreflectGetter(field).asType(MethodType.methodType(Object.class, Object.class));
                     shape.append(i == 0 ? "" : ",").append(components[i].getName());
                 }
                 canonicalConstructor(type);
@@ -90,7 +92,7 @@ final class CompactRecords {
                 return new WritePlan(null, null);
             }
             byte[] bytes = shape.append(')').toString().getBytes(StandardCharsets.UTF_8);
-            return bytes.length > 0xFFFF ? new WritePlan(null, null) : new WritePlan(bytes, accessors);
+            return bytes.length > 0xFFFF ? new WritePlan(null, null) : new WritePlan(bytes, getters);
         }
     }
 
@@ -123,14 +125,14 @@ final class CompactRecords {
         if (plan.shape == null || depth > MAX_DEPTH) {
             return null;
         }
-        Object[] values = new Object[plan.accessors.length];
+        Object[] values = new Object[plan.getters.length];
         long size = 1 + 2 + plan.shape.length;
         for (int i = 0; i < values.length; i++) {
             Object v;
             try {
-                v = plan.accessors[i].invokeExact(value);
-            } catch (Throwable accessorThrew) {
-                return null; // Java serialization reads the field, not the accessor: let it
+                v = plan.getters[i].invokeExact(value);
+            } catch (Throwable unreadable) {
+                return null; // (a field read does not throw; if it ever did, Java serialization says why)
             }
             if (v != null && v.getClass().isRecord()) {
                 Image nested = image(v, depth + 1);

@@ -44,6 +44,13 @@ class CompactRecordsTest {
     record WithFloat(float f) implements Serializable {
     }
 
+    record Shouting(String word) implements Serializable {
+        @Override
+        public String word() {
+            return word.toUpperCase();
+        }
+    }
+
     record Replaced(int x) implements Serializable {
         private Object readResolve() {
             return new Replaced(x + 1);
@@ -60,6 +67,9 @@ class CompactRecordsTest {
             assertThat(b[4]).isEqualTo(CompactValues.RECORD);
             assertSameRecord(CompactValues.readAlone(b, 4, b.length, null), record);
         }
+        // As Java serialization does, the component's field travels, not what its accessor computes.
+        byte[] shouting = CompactValues.encodeAlone(new Shouting("quiet"), 0);
+        assertThat(read(shouting)).isEqualTo(new Shouting("quiet"));
         Object[] mixed = {1, new Point(2, "two"), "three", line, null};
         Object[] back = CompactValues.decodeSequence(CompactValues.encodeSequence(mixed), null);
         assertThat(back[0]).isEqualTo(1);

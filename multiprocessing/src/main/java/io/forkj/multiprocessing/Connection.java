@@ -25,9 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #recvBytes()} move byte arrays. Each message is a frame as in CPython's {@code connection.py}: a 4-byte
  * big-endian signed length, then the body (an 8-byte length after a -1 for bodies over 2 GiB, accepted when
  * read, never needed when writing from Java). A message of bytes is its bytes; an object message is a type tag
- * and the value: {@code null}, {@code String}, {@code Integer}, {@code Long}, {@code Double}, {@code Boolean} and
- * {@code byte[]} are written directly; everything else is Java-serialized ({@code ObjectOutputStream}), which
- * plays pickle's part. A CPython peer can exchange {@code send_bytes}/{@code recv_bytes} messages with this
+ * and the value: {@code null}, {@code String} (one with a UTF-8 form), {@code Integer}, {@code Long},
+ * {@code Double}, {@code Boolean}, {@code byte[]}, and a {@code Serializable} record of such values (or of such
+ * records) are written directly, the record as its class and component names and its components, rebuilt through
+ * its canonical constructor after the class passed the filter below; everything else is Java-serialized
+ * ({@code ObjectOutputStream}), which plays pickle's part. A CPython peer can exchange {@code send_bytes}/{@code recv_bytes} messages with this
  * class, not pickled objects.
  *
  * <p><b>Limits.</b> A frame longer than {@link #maxMessageSize()} (default {@value #DEFAULT_MAX_MESSAGE_SIZE}

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * by a mutex that survives a holder's death, with futex waits: {@code put} copies the item into the ring and
  * returns. There is no feeder thread, so unlike CPython a process may exit as soon as its {@code put} returned and
  * nothing is lost, and {@link #joinThread()} / {@link #cancelJoinThread()} have nothing to do. Items are
- * serialized (null, numbers, booleans, strings and byte arrays compactly; other objects with Java serialization).
+ * serialized (null, numbers, booleans, strings, byte arrays and serializable records of those compactly; other
+ * objects with Java serialization).
  * An item bigger than the ring ({@link #capacity()}, 1 MiB unless given) is refused with an
  * {@link IllegalArgumentException}: a queue carries messages; share big data through {@code SharedMemory}.
  * {@link #qsize()}, {@link #empty()} and {@link #full()} are approximate, as in CPython: other processes may change

@@ -9,7 +9,9 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -120,7 +122,16 @@ final class CompactRecords {
      * {@code value}'s image when it is a record that takes the compact form with every component compact, else
      * null (the caller serializes the whole value).
      */
-    static Image image(Object value, int depth) {
+    static Image image(Object value) {
+        return image(value, 0, new ArrayList<>(0));
+    }
+
+    /**
+     * @param arrays the byte arrays met so far in this record: one met twice makes the record serialized, since Java
+     *               serialization gives the receiver one array there too, and a receiver that writes into one
+     *               would see it in the other
+     */
+    private static Image image(Object value, int depth, List<byte[]> arrays) {
         WritePlan plan = WRITE_PLANS.get(value.getClass());
         if (plan.shape == null || depth > MAX_DEPTH) {
             return null;
@@ -135,7 +146,7 @@ final class CompactRecords {
                 return null; // (a field read does not throw; if it ever did, Java serialization says why)
             }
             if (v != null && v.getClass().isRecord()) {
-                Image nested = image(v, depth + 1);
+                Image nested = image(v, depth + 1, arrays);
                 if (nested == null) {
                     return null;
                 }
@@ -144,13 +155,23 @@ final class CompactRecords {
                 continue;
             }
             int alone = CompactValues.sizeOfLeaf(v);
-            if (alone < 0) {
+            if (alone < 0 || (v instanceof byte[] array && seenBefore(arrays, array))) {
                 return null;
             }
             values[i] = v;
             size += alone + (v instanceof String || v instanceof byte[] ? 4 : 0);
         }
         return size > Integer.MAX_VALUE - 64 ? null : new Image(plan, values, (int) size);
+    }
+
+    private static boolean seenBefore(List<byte[]> arrays, byte[] array) {
+        for (byte[] seen : arrays) {
+            if (seen == array) {
+                return true;
+            }
+        }
+        arrays.add(array);
+        return false;
     }
 
     /** Writes an image at {@code at}; returns the end. */

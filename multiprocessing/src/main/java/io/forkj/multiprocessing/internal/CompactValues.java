@@ -53,7 +53,7 @@ public final class CompactValues {
             return b;
         }
         if (value.getClass().isRecord()) {
-            CompactRecords.Image image = CompactRecords.image(value, 0);
+            CompactRecords.Image image = CompactRecords.image(value);
             if (image != null) {
                 byte[] b = new byte[headroom + image.size];
                 CompactRecords.write(image, b, headroom);
@@ -138,7 +138,7 @@ public final class CompactValues {
                 size += leaf + (v instanceof String || v instanceof byte[] ? 4 : 0);
                 continue;
             }
-            CompactRecords.Image image = v.getClass().isRecord() ? CompactRecords.image(v, 0) : null;
+            CompactRecords.Image image = v.getClass().isRecord() ? CompactRecords.image(v) : null;
             if (image == null) {
                 return null;
             }

@@ -38,6 +38,9 @@ class CompactRecordsTest {
     record Holder(Object value) implements Serializable {
     }
 
+    record Twice(byte[] a, byte[] b) implements Serializable {
+    }
+
     record NotSerializable(int x) {
     }
 
@@ -88,6 +91,14 @@ class CompactRecordsTest {
         assertThat(CompactValues.encodeAlone(new WithFloat(1f), 0)).as("a float component").isNull();
         assertThat(CompactValues.encodeAlone(new Replaced(1), 0)).as("readResolve").isNull();
         assertThat(CompactValues.encodeSequence(new Object[] {1, new Holder(List.of())})).isNull();
+        byte[] shared = {1, 2};
+        assertThat(CompactValues.encodeAlone(new Line(null, null, 0, 0, false, null, shared), 0))
+                .as("one array once").isNotNull();
+        assertThat(CompactValues.encodeAlone(new Holder(new Twice(shared, shared)), 0))
+                .as("one array twice: Java serialization keeps it one array").isNull();
+        Twice twice = (Twice) decode(MessageCodec.encode(new Twice(shared, shared)), null);
+        assertThat(twice.a()).isSameAs(twice.b()).containsExactly(1, 2);
+        assertThat(CompactValues.encodeAlone(new Twice(shared, shared.clone()), 0)).as("equal arrays").isNotNull();
         Object deep = new Point(0, "bottom");
         for (int i = 0; i <= CompactRecords.MAX_DEPTH + 1; i++) {
             deep = new Holder(deep);

@@ -14,9 +14,13 @@ import java.io.PrintStream;
 /**
  * The process-wide native bindings: jnr-posix's {@link POSIX} and forkj's {@link LinuxLibC}. Loaded once;
  * every class that calls libc goes through here, so errno is read in one way.
+ *
+ * <p>jnr-posix is loaded on first use of {@link #posix()}, not with {@link #libc()}: it adds 100–130 ms to a JVM's
+ * first native call (5 fresh JVMs: 165–210 ms for {@code LinuxLibC} alone, 277–320 ms for both), and queues,
+ * locks and shared memory need only {@code LinuxLibC}. Every fork path goes through {@code posix()} first
+ * ({@code NativePosix}, the guarded fork's warm-up), so no forked child is the first to load it.
  */
 public final class Native {
-    private static final POSIX POSIX = POSIXFactory.getNativePOSIX(new SilentHandler());
     private static final LinuxLibC LIBC = LinuxLibC.load();
     private static final Runtime RUNTIME = Runtime.getSystemRuntime();
 
@@ -29,7 +33,12 @@ public final class Native {
 
     /** jnr-posix's native POSIX, with a handler that never throws, so callers decide from errno. */
     public static POSIX posix() {
-        return POSIX;
+        return JnrPosix.POSIX;
+    }
+
+    /** Holds jnr-posix until it is first asked for. */
+    private static final class JnrPosix {
+        static final POSIX POSIX = POSIXFactory.getNativePOSIX(new SilentHandler());
     }
 
     /** The calls jnr-posix lacks. */

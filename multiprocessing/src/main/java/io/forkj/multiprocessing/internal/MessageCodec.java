@@ -16,10 +16,10 @@ import java.util.List;
 
 /**
  * The body of an object message: a value in its {@link CompactValues} form alone ({@code null}, a String with a
- * UTF-8 form, boxed {@code Integer}/{@code Long}/{@code Double}/{@code Boolean}, {@code byte[]}), else a Java
- * serialization stream, whose magic number 0xAC is its tag. Decoding a compact body never runs a constructor other
- * than the value's own, so those messages pass no filter; Java-serialized bodies are read through
- * {@link MessageFilter}.
+ * UTF-8 form, boxed {@code Integer}/{@code Long}/{@code Double}/{@code Boolean}, {@code byte[]}, a serializable
+ * record of those), else a Java serialization stream, whose magic number 0xAC is its tag. Decoding a compact leaf
+ * builds nothing but the value, so it passes no filter; a compact record's class, and a Java-serialized body, are
+ * read through {@link MessageFilter} with the connection's filter.
  *
  * <p>The encoded form starts with 4 bytes of room for the frame header, so the sender writes header and body
  * with one system call.

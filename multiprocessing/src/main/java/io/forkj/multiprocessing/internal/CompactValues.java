@@ -90,38 +90,20 @@ public final class CompactValues {
             throw new IllegalStateException("an empty value (a compact value starts with a type tag)");
         }
         byte tag = b[at];
-        if (tag == RECORD) {
-            Reader reader = new Reader(b, at, end, filter);
-            Object record = CompactRecords.read(reader, 0);
-            if (reader.at != end) {
-                throw new IllegalStateException("a record has " + (end - reader.at) + " bytes left over");
-            }
-            return record;
+        if (tag == STRING) {
+            return new String(b, at + 1, end - at - 1, StandardCharsets.UTF_8);
         }
-        int n = end - at - 1;
-        switch (tag) {
-            case NULL:
-                expect(n, 0, "null");
-                return null;
-            case INT:
-                expect(n, 4, "an Integer");
-                return getInt(b, at + 1);
-            case LONG:
-                expect(n, 8, "a Long");
-                return getLong(b, at + 1);
-            case DOUBLE:
-                expect(n, 8, "a Double");
-                return Double.longBitsToDouble(getLong(b, at + 1));
-            case BOOLEAN:
-                expect(n, 1, "a Boolean");
-                return bool(b[at + 1]);
-            case STRING:
-                return new String(b, at + 1, n, StandardCharsets.UTF_8);
-            case BYTES:
-                return java.util.Arrays.copyOfRange(b, at + 1, end);
-            default:
-                throw new IllegalStateException("unknown type tag 0x" + Integer.toHexString(tag & 0xff));
+        if (tag == BYTES) {
+            return java.util.Arrays.copyOfRange(b, at + 1, end);
         }
+        // Every other value is written alone as it is in a sequence.
+        Reader reader = new Reader(b, at, end, filter);
+        Object value = reader.next(0);
+        if (reader.at != end) {
+            throw new IllegalStateException("a value of " + (end - at) + " bytes has " + (end - reader.at)
+                    + " bytes left over");
+        }
+        return value;
     }
 
     /**
@@ -405,12 +387,6 @@ public final class CompactValues {
             throw new IllegalStateException("a Boolean of value " + b + " (0 or 1)");
         }
         return b == 1;
-    }
-
-    private static void expect(int payload, int expected, String what) {
-        if (payload != expected) {
-            throw new IllegalStateException(what + " takes " + expected + " bytes, not " + payload);
-        }
     }
 
     /** Big-endian. */

@@ -94,9 +94,9 @@ class CompactValuesTest {
     void corruptSingleValuesAreRefused() {
         assertThatThrownBy(() -> CompactValues.readAlone(new byte[0], 0, 0, null)).hasMessageContaining("empty value");
         assertThatThrownBy(() -> CompactValues.readAlone(new byte[] {CompactValues.INT, 1, 2}, 0, 3, null))
-                .hasMessageContaining("an Integer takes 4 bytes, not 2");
+                .hasMessageContaining("a value at byte 0 is cut short");
         assertThatThrownBy(() -> CompactValues.readAlone(new byte[] {CompactValues.NULL, 0}, 0, 2, null))
-                .hasMessageContaining("null takes 0 bytes, not 1");
+                .hasMessageContaining("a value of 2 bytes has 1 bytes left over");
         assertThatThrownBy(() -> CompactValues.readAlone(new byte[] {CompactValues.SERIALIZED, (byte) 0xED}, 0, 2, null))
                 .hasMessageContaining("unknown type tag 0xac");
     }

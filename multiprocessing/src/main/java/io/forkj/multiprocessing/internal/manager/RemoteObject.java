@@ -61,6 +61,11 @@ public final class RemoteObject implements InvocationHandler, Serializable {
         return h instanceof RemoteObject ? (RemoteObject) h : null;
     }
 
+    /** A copy of the managed collection, made by its server. */
+    private Object snapshot() {
+        return ManagerClient.call(Path.of(socket), authkey, id, Object.class, "snapshot", new Class<?>[0], null);
+    }
+
     /** Whether {@code o} is a proxy of the manager listening at {@code socket}. */
     public static boolean isProxyOf(Object o, Path socket) {
         RemoteObject r = handlerOf(o);
@@ -94,14 +99,12 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
-        Path address = Path.of(socket);
         boolean collection = "dict".equals(kind) || "list".equals(kind);
         if (collection && SNAPSHOT.contains(name)) {
-            Object copy = ManagerClient.call(address, authkey, id, Object.class, "snapshot", new Class<?>[0], null);
+            Object copy = snapshot();
             if ("equals".equals(name)) {
                 RemoteObject other = handlerOf(args[0]);
-                return copy.equals(other == null ? args[0] : ManagerClient.call(Path.of(other.socket), other.authkey,
-                        other.id, Object.class, "snapshot", new Class<?>[0], null));
+                return copy.equals(other == null ? args[0] : other.snapshot());
             }
             if (copy instanceof Map && "keySet".equals(name)) {
                 return Set.copyOf(((Map<?, ?>) copy).keySet());
@@ -118,7 +121,8 @@ public final class RemoteObject implements InvocationHandler, Serializable {
             RemoteObject other = handlerOf(args[0]);
             return other != null && other.id == id && other.socket.equals(socket);
         }
-        return ManagerClient.call(address, authkey, id, method.getDeclaringClass(), name, method.getParameterTypes(), args);
+        return ManagerClient.call(Path.of(socket), authkey, id, method.getDeclaringClass(), name,
+                method.getParameterTypes(), args);
     }
 
 }

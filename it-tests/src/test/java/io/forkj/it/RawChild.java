@@ -7,7 +7,10 @@ import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.fork.QuietCompiler;
+import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.libc.PollFds;
+import jnr.ffi.Pointer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +37,10 @@ import static org.assertj.core.api.Assertions.fail;
  * asleep on a futex with no safepoint copied, in the 12th of 12 loop runs. So, as the guarded fork does, the
  * parent forks once the JIT has been quiet for a moment and the child first tells its copy of the compile broker
  * to take no new job; nothing here checks the held locks and forks again, which is the guarded fork's own job.
+ * That does not cover a native method's wrapper, which a child still generates under {@code CodeCache_lock}
+ * (docs/DESIGN.md; gdb on a raw child stuck there, fourteenth session). So the child also reads the VM locks the
+ * guarded fork reads, before it stops compiling: one held at the fork makes it say so on a close-on-exec pipe and
+ * exit, and the parent reaps it and forks again. The body itself still runs after a raw {@code fork()}.
  */
 public final class RawChild {
     /** A body for the child; it must not allocate much or start threads. */
@@ -46,6 +53,10 @@ public final class RawChild {
     private static final JvmLocks VM = JvmLocks.ofThisJvm();
     private static final long SAFEPOINT_WAIT_NANOS = 200_000_000L;
     private static final long QUIET_WAIT_NANOS = 200_000_000L;
+    private static final int ATTEMPTS = 20;
+    private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
+    private static final byte[] STARTED = {'S'};
+    private static final byte[] LOCK_HELD = {'L'};
     /** Each child's safepoint counter before and after its fork, for the report of one that hangs. */
     private static final Map<Integer, long[]> SAFEPOINTS = new ConcurrentHashMap<>();
 
@@ -67,6 +78,14 @@ public final class RawChild {
         Native.posix().kill(Native.posix().getpid(), 0);
         String warm = new PosixException("fork()", 11).getMessage();
         assert !warm.isEmpty();
+        // The child's part of the start handshake, run once here: the lock check, write and close on a pipe.
+        int[] pipe = new int[2];
+        Native.libc().pipe2(pipe, O_CLOEXEC);
+        VM.firstHeld();
+        Native.libc().write(pipe[1], STARTED, 1);
+        Native.posix().close(pipe[1]);
+        Native.libc().read(pipe[0], new byte[1], 1);
+        Native.posix().close(pipe[0]);
     }
 
     private RawChild() {
@@ -122,21 +141,59 @@ public final class RawChild {
     /** Forks; returns the child's pid in the parent. The child never returns from here. */
     public static int fork(Body body) {
         Posix posix = Posix.get();
-        // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
-        QuietCompiler.await(QUIET_WAIT_NANOS);
-        long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
-        int pid = posix.fork();
-        if (pid == 0) {
-            int code = 0;
-            try {
-                VM.stopCompiling();
-                body.run();
-            } catch (Throwable t) {
-                code = 70;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            int[] started = new int[2];
+            if (Native.libc().pipe2(started, O_CLOEXEC) != 0) {
+                throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
             }
-            posix._exit(code);
+            // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
+            QuietCompiler.await(QUIET_WAIT_NANOS);
+            long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
+            int pid = posix.fork();
+            if (pid == 0) {
+                int code = 0;
+                try {
+                    Native.posix().close(started[0]);
+                    boolean held = VM.firstHeld() >= 0;
+                    Native.libc().write(started[1], held ? LOCK_HELD : STARTED, 1);
+                    Native.posix().close(started[1]);
+                    if (held) {
+                        posix._exit(75);
+                    }
+                    VM.stopCompiling();
+                    body.run();
+                } catch (Throwable t) {
+                    code = 70;
+                }
+                posix._exit(code);
+            }
+            SAFEPOINTS.put(pid, new long[] {before, VM.safepointCounter()});
+            Native.posix().close(started[1]);
+            byte said;
+            try {
+                said = startByte(pid, started[0]);
+            } finally {
+                Native.posix().close(started[0]);
+            }
+            if (said == 'S') {
+                return pid;
+            }
+            WaitStatus status = reap(pid);
+            if (said != 'L') {
+                return fail("raw child " + pid + " ended before its start byte: " + status);
+            }
+            // it found a VM lock held at the fork and exited: fork again once the holder is done
         }
-        SAFEPOINTS.put(pid, new long[] {before, VM.safepointCounter()});
-        return pid;
+        return fail("every one of " + ATTEMPTS + " raw children found a JVM lock held at its fork");
+    }
+
+    /** The child's start byte, waiting at most 10 s (a child stalled before it is killed, reaped and failed). */
+    private static byte startByte(int pid, int fd) {
+        Pointer pollfds = PollFds.one(fd, PollFds.POLLIN);
+        if (Native.libc().poll(pollfds, 1, 10_000) <= 0) {
+            reap(pid, Duration.ZERO);
+        }
+        byte[] one = new byte[1];
+        return Native.libc().read(fd, one, 1) == 1 ? one[0] : 0;
     }
 }

@@ -75,7 +75,7 @@ judged() {
     if (lo == hi) print (ok ? "met" : "missed"); else printf "no verdict: the pairs spread %.2f–%.2f across %s", a[1], a[n], t }'
 }
 
-# 1. fork + _exit + waitpid, interleaved with C at the same resident set size
+# 1. fork + _exit + waitpid, interleaved with C holding as much anonymous memory
 if want fork; then
 log "fork + _exit + waitpid..."
 # The C baseline touches as much anonymous memory as the JVM had at the end of the same timing (what fork copies;

@@ -36,11 +36,11 @@ import static org.assertj.core.api.Assertions.fail;
  * gdb, docs/DESIGN.md). A raw child of {@code sigsegvAndSigabrtSetTheCoreFlagWhenTheLimitAllows} was once seen
  * asleep on a futex with no safepoint copied, in the 12th of 12 loop runs. So, as the guarded fork does, the
  * parent forks once the JIT has been quiet for a moment and the child first tells its copy of the compile broker
- * to take no new job; nothing here checks the held locks and forks again, which is the guarded fork's own job.
- * That does not cover a native method's wrapper, which a child still generates under {@code CodeCache_lock}
- * (docs/DESIGN.md; gdb on a raw child stuck there, fourteenth session). So the child also reads the VM locks the
- * guarded fork reads, before it stops compiling: one held at the fork makes it say so on a close-on-exec pipe and
- * exit, and the parent reaps it and forks again. The body itself still runs after a raw {@code fork()}.
+ * to take no new job. That does not cover a native method's wrapper, which a child still generates under
+ * {@code CodeCache_lock} (docs/DESIGN.md; gdb on a raw child stuck there, fourteenth session). So the child also
+ * reads the VM locks the guarded fork reads, before it stops compiling: one held at the fork makes it say so on a
+ * close-on-exec pipe and exit, and the parent reaps it and forks again (as the guarded fork does). The body itself
+ * still runs after the facade's raw {@code fork()}.
  */
 public final class RawChild {
     /** A body for the child; it must not allocate much or start threads. */

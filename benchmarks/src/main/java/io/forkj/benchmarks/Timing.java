@@ -1,5 +1,7 @@
 package io.forkj.benchmarks;
 
+import io.forkj.posix.internal.proc.ProcParser;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,12 +74,11 @@ final class Timing {
      * JVM's own code, ~22 MiB of its resident set) is left for the child to fault in.
      */
     static long anonymousMiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("RssAnon:")) {
-                return Long.parseLong(line.substring("RssAnon:".length()).replace("kB", "").trim()) / 1024;
-            }
+        String kb = ProcParser.statusValue(Files.readString(Path.of("/proc/self/status")), "RssAnon"); // "90832 kB"
+        if (kb == null) {
+            throw new IOException("no RssAnon line in /proc/self/status");
         }
-        throw new IOException("no RssAnon line in /proc/self/status");
+        return ProcParser.parseLong(kb, 0, kb.indexOf(' ')) / 1024;
     }
 
     /** How many mappings this process has (lines of /proc/self/maps): what fork copies one VMA each of. */

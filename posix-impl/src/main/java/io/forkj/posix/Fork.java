@@ -236,6 +236,8 @@ public final class Fork {
         if (Native.libc().pipe2(started, O_CLOEXEC) != 0) {
             throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
         }
+        // Made before the fork: the parent's first act after it is to wait on this.
+        Pointer startedPoll = PollFds.one(started[0], PollFds.POLLIN);
         try {
             JvmLocks locks = attempt <= Integer.getInteger(LOCK_HELD_PROPERTY, 0) ? JvmLocks.heldStandIn() : JvmLocks.ofThisJvm();
             ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
@@ -270,11 +272,15 @@ public final class Fork {
                 }
                 Native.posix().close(started[1]);
                 started[1] = -1;
+                // Sleep at once, as C's parent does in waitpid, and make the handle after: the child most often
+                // starts on this thread's CPU and waited for it, and every page this thread writes meanwhile is
+                // copied first because the child shares it (docs/DESIGN.md, "Where a JVM's fork time goes").
+                Native.libc().poll(startedPoll, 1, START_PROBE_MILLIS);
                 child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
             } finally {
                 KnownChildren.forkRecorded();
             }
-            String stalled = awaitStart(child, started[0], start + options.deadline().toNanos(), locks);
+            String stalled = awaitStart(child, startedPoll, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
             boolean transientCause = false;
             if (stalled != null) {
@@ -297,17 +303,19 @@ public final class Fork {
 
     /**
      * Waits until the child says its body starts (one byte on the pipe), or it ended, or its deadline came (its
-     * handle deals with it then); between looks, asks /proc whether it is provably stalled.
+     * handle deals with it then); between looks, asks /proc whether it is provably stalled. The caller has waited
+     * once already ({@link #START_PROBE_MILLIS} at most), so the first look does not wait.
      *
      * @return the stall evidence if it stalled before its body, else null
      */
-    private static String awaitStart(Child child, int startedFd, long deadlineNanos, JvmLocks locks) {
-        Pointer pollfd = PollFds.one(startedFd, PollFds.POLLIN);
+    private static String awaitStart(Child child, Pointer pollfd, int startedFd, long deadlineNanos, JvmLocks locks) {
         byte[] one = new byte[1];
+        int wait = 0; // the caller's wait, made before it had the handle, was the first
         while (System.nanoTime() - deadlineNanos < 0) {
-            if (Native.libc().poll(pollfd, 1, START_PROBE_MILLIS) > 0) {
+            if (Native.libc().poll(pollfd, 1, wait) > 0) {
                 return startByte(startedFd, one, locks);
             }
+            wait = START_PROBE_MILLIS;
             Optional<StatLine> stat = ProcStat.read(child.pid());
             if (stat.isEmpty() || stat.get().state() == 'Z') {
                 // It may have written its byte (a held lock) and exited since the poll: look once more, without

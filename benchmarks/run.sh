@@ -122,14 +122,28 @@ if has_class io.forkj.posix.Fork; then
   # The same two with the heap in transparent huge pages (docs/DESIGN.md: what a user can set), which THP's
   # "madvise" mode gives only a JVM started with -XX:+UseTransparentHugePages.
   thp=-XX:+UseTransparentHugePages
+  # A busy JVM is a bigger one: G1 grows its young generation under a fast allocator (over 1 GiB of anonymous
+  # memory against ~90 MiB idle, with the default heap limit of a quarter of RAM), and fork copies page tables,
+  # and the child's exit frees them, in proportion. So C at the busy JVM's size, and the two rows again with the
+  # heap bounded, the setting that keeps a forking JVM small.
+  probe=$(jrun io.forkj.benchmarks.ForkLatency guarded-busy 100 1)
+  rss_busy=$(sized "$probe" anon_mib); maps_busy=$(sized "$probe" maps)
+  bounded=-Xmx256m
   interleave "$rounds" "jrun io.forkj.benchmarks.ForkLatency guarded-busy 100 1" "jrun io.forkj.benchmarks.ForkLatency guarded 100 1" \
     "jrun io.forkj.benchmarks.ForkLatency guarded8 200 1" "$build/fork_wait $rss 200 1 $maps 8" \
-    "jrun $thp io.forkj.benchmarks.ForkLatency guarded-busy 100 1" "jrun $thp io.forkj.benchmarks.ForkLatency guarded 100 1"
-  busy=${V[0]}; idle=${V[1]}; g8=${V[2]}; c8=${V[3]}; busy_thp=${V[4]}; idle_thp=${V[5]}
+    "jrun $thp io.forkj.benchmarks.ForkLatency guarded-busy 100 1" "jrun $thp io.forkj.benchmarks.ForkLatency guarded 100 1" \
+    "$build/fork_wait $rss_busy 100 1 $maps_busy" \
+    "jrun $bounded io.forkj.benchmarks.ForkLatency guarded-busy 100 1" "jrun $bounded io.forkj.benchmarks.ForkLatency guarded 100 1"
+  busy=${V[0]}; idle=${V[1]}; g8=${V[2]}; c8=${V[3]}; busy_thp=${V[4]}; idle_thp=${V[5]}; c_busy=${V[6]}
+  busy_bounded=${V[7]}; idle_bounded=${V[8]}
   rb=$(pair_ratios "$busy" "$idle")
   row "guarded fork + wait beside a busy allocating thread" "$(ms "$(printf '%s' "$busy" | median)")" "the same, idle parent: $(ms "$(printf '%s' "$idle" | median)")" "$(printf '%s' "$rb" | spread) idle" "≤ 2× idle: $(judged "$rb" "<=" 2)"
+  rc=$(pair_ratios "$busy" "$c_busy")
+  row "the busy row against C as big as the busy JVM (anonymous RSS ${rss_busy} MiB, ${maps_busy} mappings; idle: ${rss} MiB)" "$(ms "$(printf '%s' "$busy" | median)")" "C, same anonymous RSS and mappings, same pairs: $(ms "$(printf '%s' "$c_busy" | median)")" "$(printf '%s' "$rc" | spread) C" "(reported; no target)"
+  rh=$(pair_ratios "$busy_bounded" "$idle_bounded")
+  row "the busy and idle rows, JVM started with \`$bounded\`" "$(ms "$(printf '%s' "$busy_bounded" | median)")" "the same, idle parent: $(ms "$(printf '%s' "$idle_bounded" | median)"); the default JVM's busy row above, same pairs: $(printf '%s' "$(pair_ratios "$busy_bounded" "$busy")" | spread)" "$(printf '%s' "$rh" | spread) idle" "≤ 2× idle: $(judged "$rh" "<=" 2)"
   rt=$(pair_ratios "$busy_thp" "$idle_thp")
-  row "the same two, JVM started with \`$thp\`" "$(ms "$(printf '%s' "$busy_thp" | median)")" "the same, idle parent: $(ms "$(printf '%s' "$idle_thp" | median)"); the default JVM's busy row above, same pairs: $(printf '%s' "$(pair_ratios "$busy_thp" "$busy")" | spread)" "$(printf '%s' "$rt" | spread) idle" "≤ 2× idle: $(judged "$rt" "<=" 2)"
+  row "the busy and idle rows, JVM started with \`$thp\`" "$(ms "$(printf '%s' "$busy_thp" | median)")" "the same, idle parent: $(ms "$(printf '%s' "$idle_thp" | median)"); the default JVM's busy row above, same pairs: $(printf '%s' "$(pair_ratios "$busy_thp" "$busy")" | spread)" "$(printf '%s' "$rt" | spread) idle" "≤ 2× idle: $(judged "$rt" "<=" 2)"
   r8=$(pair_ratios "$g8" "$c8")
   row "guarded fork + wait from 8 threads at once (wall time per fork)" "$(ms "$(printf '%s' "$g8" | median)") ($(printf '%s' "$g8" | median | awk '{printf "%.0f", 1e9 / $1}') forks/s)" "C, 8 threads, same anonymous RSS and mappings: $(ms "$(printf '%s' "$c8" | median)") ($(printf '%s' "$c8" | median | awk '{printf "%.0f", 1e9 / $1}') forks/s)" "$(printf '%s' "$r8" | spread) C" "(reported; no target)"
 fi

@@ -236,9 +236,9 @@ public final class Fork {
         if (Native.libc().pipe2(started, O_CLOEXEC) != 0) {
             throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
         }
-        // Made before the fork: the parent's first act after it is to wait on this.
-        Pointer startedPoll = PollFds.one(started[0], PollFds.POLLIN);
         try {
+            // Made before the fork: the parent's first act after it is to wait on this.
+            Pointer startedPoll = PollFds.one(started[0], PollFds.POLLIN);
             JvmLocks locks = attempt <= Integer.getInteger(LOCK_HELD_PROPERTY, 0) ? JvmLocks.heldStandIn() : JvmLocks.ofThisJvm();
             ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
                     started[1], locks, attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);

@@ -249,6 +249,7 @@ public final class Fork {
             long safepointsBefore;
             long safepointsAfter;
             Child child;
+            boolean readable;
             KnownChildren.forkStarting();
             try {
                 GC_GATE.readLock().lock();
@@ -274,13 +275,14 @@ public final class Fork {
                 started[1] = -1;
                 // Sleep at once, as C's parent does in waitpid, and make the handle after: the child most often
                 // starts on this thread's CPU and waited for it, and every page this thread writes meanwhile is
-                // copied first because the child shares it (docs/DESIGN.md, "Where a JVM's fork time goes").
-                Native.libc().poll(startedPoll, 1, START_PROBE_MILLIS);
+                // copied first because the child shares it (docs/DESIGN.md, "The parent sleeps first").
+                readable = Native.libc().poll(startedPoll, 1, START_PROBE_MILLIS) > 0;
                 child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
             } finally {
                 KnownChildren.forkRecorded();
             }
-            String stalled = awaitStart(child, startedPoll, started[0], start + options.deadline().toNanos(), locks);
+            String stalled = readable ? startByte(started[0], new byte[1], locks)
+                    : awaitStart(child, startedPoll, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
             boolean transientCause = false;
             if (stalled != null) {
@@ -302,20 +304,15 @@ public final class Fork {
     }
 
     /**
-     * Waits until the child says its body starts (one byte on the pipe), or it ended, or its deadline came (its
-     * handle deals with it then); between looks, asks /proc whether it is provably stalled. The caller has waited
-     * once already ({@link #START_PROBE_MILLIS} at most), so the first look does not wait.
+     * After the caller's first wait ({@link #START_PROBE_MILLIS}) found the started pipe empty: asks /proc whether
+     * the child is provably stalled, and waits again, until the child says its body starts (one byte on the pipe),
+     * or it ended, or its deadline came (its handle deals with it then).
      *
      * @return the stall evidence if it stalled before its body, else null
      */
     private static String awaitStart(Child child, Pointer pollfd, int startedFd, long deadlineNanos, JvmLocks locks) {
         byte[] one = new byte[1];
-        int wait = 0; // the caller's wait, made before it had the handle, was the first
         while (System.nanoTime() - deadlineNanos < 0) {
-            if (Native.libc().poll(pollfd, 1, wait) > 0) {
-                return startByte(startedFd, one, locks);
-            }
-            wait = START_PROBE_MILLIS;
             Optional<StatLine> stat = ProcStat.read(child.pid());
             if (stat.isEmpty() || stat.get().state() == 'Z') {
                 // It may have written its byte (a held lock) and exited since the poll: look once more, without
@@ -325,6 +322,9 @@ public final class Fork {
             Optional<String> stalled = StallProbe.stalled(child.pid());
             if (stalled.isPresent()) {
                 return stalled.get();
+            }
+            if (Native.libc().poll(pollfd, 1, START_PROBE_MILLIS) > 0) {
+                return startByte(startedFd, one, locks);
             }
         }
         return null;

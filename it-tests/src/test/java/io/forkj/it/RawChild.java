@@ -83,7 +83,9 @@ public final class RawChild {
         // time in a child, it stalled there once in a loop run on JDK 25 (a native wrapper is made under
         // CodeCache_lock, docs/DESIGN.md).
         int[] pipe = new int[2];
-        Native.libc().pipe2(pipe, O_CLOEXEC);
+        if (Native.libc().pipe2(pipe, O_CLOEXEC) != 0) {
+            throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
+        }
         byte[] back = new byte[1];
         long sink = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -155,34 +157,40 @@ public final class RawChild {
             if (Native.libc().pipe2(started, O_CLOEXEC) != 0) {
                 throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
             }
-            // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
-            QuietCompiler.await(QUIET_WAIT_NANOS);
-            long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
-            int pid = posix.fork();
-            if (pid == 0) {
-                int code = 0;
-                try {
-                    // Nothing before the check: any call could be the one that needs a lock held at the fork. The
-                    // pipe's two ends are close-on-exec and close when the child ends.
-                    boolean held = VM.firstHeld() >= 0;
-                    Native.libc().write(started[1], held ? LOCK_HELD : STARTED, 1);
-                    if (held) {
-                        posix._exit(75);
-                    }
-                    VM.stopCompiling();
-                    body.run();
-                } catch (Throwable t) {
-                    code = 70;
-                }
-                posix._exit(code);
-            }
-            SAFEPOINTS.put(pid, new long[] {before, VM.safepointCounter()});
-            Native.posix().close(started[1]);
+            int pid;
             byte said;
             try {
+                // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
+                QuietCompiler.await(QUIET_WAIT_NANOS);
+                long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
+                pid = posix.fork();
+                if (pid == 0) {
+                    int code = 0;
+                    try {
+                        // Nothing before the check: any call could be the one that needs a lock held at the fork. The
+                        // pipe's two ends are close-on-exec and close when the child ends.
+                        boolean held = VM.firstHeld() >= 0;
+                        Native.libc().write(started[1], held ? LOCK_HELD : STARTED, 1);
+                        if (held) {
+                            posix._exit(75);
+                        }
+                        VM.stopCompiling();
+                        body.run();
+                    } catch (Throwable t) {
+                        code = 70;
+                    }
+                    posix._exit(code);
+                }
+                SAFEPOINTS.put(pid, new long[] {before, VM.safepointCounter()});
+                Native.posix().close(started[1]);
+                started[1] = -1;
                 said = startByte(pid, started[0]);
             } finally {
+                // Also when the fork itself failed (EAGAIN): a test leaves no fd of its own behind.
                 Native.posix().close(started[0]);
+                if (started[1] >= 0) {
+                    Native.posix().close(started[1]);
+                }
             }
             if (said == 'S') {
                 return pid;

@@ -15,6 +15,7 @@ import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +58,25 @@ class SpawnIT {
     private static String statusLine(int pid, String name) throws IOException {
         return Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status")).stream()
                 .filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow().substring(name.length() + 1).trim();
+    }
+
+    @Test
+    void eachChildsIdentityIsItsPidAndTheStartTimeProcShows() throws Exception {
+        List<Child> children = new ArrayList<>();
+        try {
+            for (int i = 0; i < 100; i++) {
+                children.add(Spawn.exec("sleep", "60"));
+            }
+            for (Child child : children) {
+                assertThat(child.identity().startTimeTicks()).as("pid %d: field 22 of /proc/PID/stat", child.pid())
+                        .isEqualTo(Long.parseLong(Kernel.stat(child.pid()).orElseThrow()[19]));
+            }
+        } finally {
+            for (Child child : children) {
+                child.kill(Signal.SIGKILL);
+                assertThat(child.waitFor()).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGKILL, false));
+            }
+        }
     }
 
     @Test

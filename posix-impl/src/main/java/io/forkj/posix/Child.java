@@ -14,6 +14,7 @@ import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.StallProbe;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcStat;
+import io.forkj.posix.internal.proc.StartTimes;
 import io.forkj.posix.internal.proc.StatLine;
 
 import java.time.Duration;
@@ -68,12 +69,16 @@ public final class Child {
     private volatile CompletableFuture<WaitStatus> onExit;
 
     /**
-     * Called right after the child was created; reads its identity from /proc while it cannot yet have been
-     * reaped.
+     * Called right after the child was created, while it cannot yet have been reaped by this process. Its start
+     * time comes from the {@code CLOCK_BOOTTIME} readings around its creation ({@link StartTimes#bracketed}) when
+     * they share a clock tick and the pidfd shows the child still there, else from /proc.
      *
-     * @param deadline null for a spawned child
+     * @param bootBefore {@link StartTimes#bootNanos()} just before the {@code fork}/{@code posix_spawn} call
+     * @param bootAfter  the same just after it returned
+     * @param deadline   null for a spawned child
      */
-    Child(int pid, long startNanos, Duration deadline, long allocationBudget, boolean gcBeforeFork) {
+    Child(int pid, long startNanos, long bootBefore, long bootAfter, Duration deadline, long allocationBudget,
+          boolean gcBeforeFork) {
         this.pid = pid;
         this.deadline = deadline;
         this.deadlineNanos = deadline == null ? 0 : startNanos + deadline.toNanos();
@@ -82,11 +87,13 @@ public final class Child {
         this.allocationBudget = allocationBudget;
         this.gcBeforeFork = gcBeforeFork;
         this.pidfd = SharedPidfd.open(pid);
-        Optional<StatLine> stat = ProcStat.read(pid);
+        // An open pidfd proves the child is not reaped yet (pidfd_open answers ESRCH for a reaped pid).
+        long bracketed = pidfd.isOpen() ? StartTimes.bracketed(bootBefore, bootAfter) : -1;
+        Optional<StatLine> stat = bracketed >= 0 ? Optional.empty() : ProcStat.read(pid);
         // Gone before we could look, though nobody waited: the kernel reaped it at exit because SIGCHLD is
         // ignored (SIG_IGN or SA_NOCLDWAIT). Its exit status is gone too; waits answer ECHILD, as in C.
-        this.reapedByKernel = stat.isEmpty();
-        this.identity = new ProcessIdentity(pid, stat.map(StatLine::startTime).orElse(0L));
+        this.reapedByKernel = bracketed < 0 && stat.isEmpty();
+        this.identity = new ProcessIdentity(pid, bracketed >= 0 ? bracketed : stat.map(StatLine::startTime).orElse(0L));
         if (!reapedByKernel) {
             KnownChildren.forked(identity);
         }

@@ -17,6 +17,7 @@ import io.forkj.posix.internal.libc.Sigsets;
 import io.forkj.posix.internal.fork.StallProbe;
 import io.forkj.posix.internal.fork.StdioFlush;
 import io.forkj.posix.internal.proc.ProcStat;
+import io.forkj.posix.internal.proc.StartTimes;
 import io.forkj.posix.internal.proc.StatLine;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -245,6 +246,8 @@ public final class Fork {
             QuietCompiler.await(QUIET_WAIT_NANOS);
             JvmLocks vm = JvmLocks.ofThisJvm();
             long start;
+            long bootBefore;
+            long bootAfter;
             int pid;
             long safepointsBefore;
             long safepointsAfter;
@@ -252,6 +255,8 @@ public final class Fork {
             boolean readable;
             KnownChildren.forkStarting();
             try {
+                // The clock readings that date the child (Child's identity) stay out of the fork's critical section.
+                bootBefore = StartTimes.bootNanos();
                 GC_GATE.readLock().lock();
                 try {
                     // The child's one thread must own the JDK Cleaner's monitor (see CommonCleanerLock). Taken before
@@ -268,6 +273,7 @@ public final class Fork {
                 } finally {
                     GC_GATE.readLock().unlock();
                 }
+                bootAfter = StartTimes.bootNanos();
                 if (pid < 0) {
                     throw new PosixException("fork()", Native.errno());
                 }
@@ -277,7 +283,7 @@ public final class Fork {
                 // starts on this thread's CPU and waited for it, and every page this thread writes meanwhile is
                 // copied first because the child shares it (docs/DESIGN.md, "The parent sleeps first").
                 readable = Native.libc().poll(startedPoll, 1, START_PROBE_MILLIS) > 0;
-                child = new Child(pid, start, options.deadline(), budget, options.gcBeforeFork());
+                child = new Child(pid, start, bootBefore, bootAfter, options.deadline(), budget, options.gcBeforeFork());
             } finally {
                 KnownChildren.forkRecorded();
             }

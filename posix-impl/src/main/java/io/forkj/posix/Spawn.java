@@ -4,6 +4,7 @@ import io.forkj.PosixException;
 import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.spawn.SpawnCall;
+import io.forkj.posix.internal.proc.StartTimes;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
@@ -189,8 +190,9 @@ public final class Spawn {
         long start = System.nanoTime();
         KnownChildren.forkStarting();
         try {
+            long bootBefore = StartTimes.bootNanos();
             int pid = SpawnCall.spawn(argvArray, envpArray, dir, stdio.clone(), passFds, newSession, processGroup);
-            return new Child(pid, start, null, 0, false);
+            return new Child(pid, start, bootBefore, StartTimes.bootNanos(), null, 0, false);
         } finally {
             KnownChildren.forkRecorded();
         }

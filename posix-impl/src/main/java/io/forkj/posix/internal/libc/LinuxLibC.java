@@ -86,6 +86,9 @@ public interface LinuxLibC {
     /** {@code signal(2)} with a raw handler value: 0 is {@code SIG_DFL}, 1 is {@code SIG_IGN}. */
     long signal(int signum, long handler);
 
+    /** {@code clock_gettime(2)} into {@code {tv_sec, tv_nsec}} (a 64-bit {@code struct timespec}). */
+    int clock_gettime(int clockId, @Out long[] timespec);
+
     /** {@code getrlimit(2)} into {@code {soft, hard}}. */
     int getrlimit(int resource, @Out long[] softAndHard);
 

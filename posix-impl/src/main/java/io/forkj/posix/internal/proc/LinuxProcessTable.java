@@ -22,9 +22,7 @@ import java.util.OptionalInt;
  * {@code cmdline} when asked. Registered with ServiceLoader.
  */
 public final class LinuxProcessTable implements ProcessTableProvider {
-    /** {@code AT_CLKTCK} of {@code <elf.h>}: the auxiliary-vector entry of the clock tick rate. */
-    private static final long AT_CLKTCK = 17;
-    private static final long CLOCK_TICKS = clockTicks();
+    private static final long CLOCK_TICKS = StartTimes.TICKS_PER_SECOND;
     private static final long BOOT_EPOCH_SECONDS = ProcFs.system().bootTimeSeconds();
     /** Session of a parent the scan did not see. */
     private static final int UNKNOWN = Integer.MIN_VALUE;
@@ -41,19 +39,6 @@ public final class LinuxProcessTable implements ProcessTableProvider {
     LinuxProcessTable(ProcFs procFs) {
         this.procFs = procFs;
         this.bootEpochSeconds = procFs == ProcFs.system() ? BOOT_EPOCH_SECONDS : procFs.bootTimeSeconds();
-    }
-
-    /**
-     * {@code sysconf(_SC_CLK_TCK)} as glibc answers it, without the native binding: the kernel's {@code AT_CLKTCK}
-     * from this process's auxiliary vector (USER_HZ, the unit of /proc's times), 100 if it cannot be read.
-     */
-    private static long clockTicks() {
-        try {
-            long hz = ProcParser.auxvValue(java.nio.file.Files.readAllBytes(ProcFs.self("auxv")), AT_CLKTCK);
-            return hz > 0 ? hz : 100;
-        } catch (java.io.IOException unreadable) {
-            return 100;
-        }
     }
 
     /** Wall-clock time of a start time in clock ticks after boot ({@code starttime} of /proc/PID/stat). */

@@ -239,9 +239,9 @@ lat=${V[0]}; c_lat=${V[1]}; floor=${V[2]}; thr=${V[3]}; c_thr=${V[4]}
 r1=$(pair_ratios "$lat" "$c_lat"); r2=$(pair_ratios "$thr" "$c_thr")
 rf=$(pair_ratios "$floor" "$c_lat"); rw=$(pair_ratios "$lat" "$floor")
 us() { awk -v n="$1" 'BEGIN {printf "%.0f µs", n / 1e3}'; }
-row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher\`, pidfd + epoll; a waiting thread polls its pidfd)" "$(us "$(printf '%s' "$lat" | median)")" "C \`kill\` + \`waitpid\`: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$r1" | spread) C" "≤ 1.5× C: $(judged "$r1" "<=" 1.5)"
+row "child-exit notification latency, SIGKILL → future complete (\`ExitWatcher.watch(Child)\`, pidfd + epoll; a waiting thread polls its pidfd)" "$(us "$(printf '%s' "$lat" | median)")" "C \`kill\` + \`waitpid\`: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$r1" | spread) C" "≤ 1.5× C: $(judged "$r1" "<=" 1.5)"
 row "the same without the watcher: the facade's \`kill\` + blocking \`waitpid\` from Java (what a JVM can do at best)" "$(us "$(printf '%s' "$floor" | median)")" "C \`kill\` + \`waitpid\`, same pairs: $(us "$(printf '%s' "$c_lat" | median)")" "$(printf '%s' "$rf" | spread) C; the watcher $(printf '%s' "$rw" | spread) this" "(reported; no target)"
-row "reaping 1,000 children killed at once, per child (\`ExitWatcher\`)" "$(us "$(printf '%s' "$thr" | median)")" "C \`waitpid\` loop: $(us "$(printf '%s' "$c_thr" | median)")" "$(printf '%s' "$r2" | spread) C" "≤ 1.5× C: $(judged "$r2" "<=" 1.5)"
+row "reaping 1,000 children killed at once, per child (\`ExitWatcher.watch(Child)\`)" "$(us "$(printf '%s' "$thr" | median)")" "C \`waitpid\` loop: $(us "$(printf '%s' "$c_thr" | median)")" "$(printf '%s' "$r2" | spread) C" "≤ 1.5× C: $(judged "$r2" "<=" 1.5)"
 fi
 
 # 6. guarded-fork stall rate: stalls before the body are retried by Fork.run; goal 0 reaching the caller

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Child-exit notification through {@link ExitWatcher}, the same shape as the C baseline {@code exit_reap}:
- * N small children ({@code sleep 600}, spawned) wait; "latency" prints ns from kill() to the future completing,
+ * N small children ({@code sleep 600}, spawned, each watched through its {@code Child} handle, as
+ * {@code Child.onExit()} does) wait; "latency" prints ns from kill() to the future completing,
  * per child; "throughput" kills all N and prints ns until the last future completed, divided by N; "waitpid" is
  * "latency" without the watcher: the facade's kill and a blocking waitpid, what any JVM binding can do at best
  * (the floor the watcher is judged against besides C).

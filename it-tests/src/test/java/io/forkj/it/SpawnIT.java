@@ -172,6 +172,22 @@ class SpawnIT {
     }
 
     @Test
+    void byDefaultTheProgramGetsThisJvmsWholeEnvironmentEveryTime(@TempDir Path dir) throws Exception {
+        Map<String, String> expected = new java.util.TreeMap<>(System.getenv());
+        for (int run = 0; run < 2; run++) { // the second spawn reuses the environment block the first one built
+            Path out = dir.resolve("env" + run);
+            Child child = Spawn.command("env", "-0").stdout(Redirect.to(out.toFile())).exec();
+            assertThat(reap(child).toExitCode()).isZero();
+            Map<String, String> seen = new java.util.TreeMap<>();
+            for (String entry : Files.readString(out).split("\0")) {
+                int eq = entry.indexOf('=');
+                seen.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+            assertThat(seen).as("spawn %d", run).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void stdinComesFromAFileAndStdoutAppends(@TempDir Path dir) throws Exception {
         Path in = Files.writeString(dir.resolve("in"), "from stdin\n");
         Path out = Files.writeString(dir.resolve("out"), "kept\n");

@@ -179,13 +179,15 @@ public final class Spawn {
      *                        {@code ENOEXEC}, {@code E2BIG}, {@code EAGAIN}, or a redirect's open error
      */
     public Child exec() {
-        Map<String, String> env = environment == null ? System.getenv() : environment;
-        List<String> envp = new ArrayList<>(env.size());
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            envp.add(e.getKey() + "=" + e.getValue());
+        String[] envpArray = null; // this JVM's environment, encoded once (SpawnCall)
+        if (environment != null) {
+            List<String> envp = new ArrayList<>(environment.size());
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                envp.add(e.getKey() + "=" + e.getValue());
+            }
+            envpArray = envp.toArray(new String[0]);
         }
         String[] argvArray = argv.toArray(new String[0]);
-        String[] envpArray = envp.toArray(new String[0]);
         String dir = directory == null ? null : directory.toString();
         long start = System.nanoTime();
         KnownChildren.forkStarting();

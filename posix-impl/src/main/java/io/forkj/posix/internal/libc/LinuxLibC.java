@@ -214,6 +214,10 @@ public interface LinuxLibC {
     int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attr,
                      @In CharSequence[] argv, @In CharSequence[] envp);
 
+    /** {@code posix_spawnp(3)} with an {@code envp} array already in native memory. */
+    int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attr,
+                     @In CharSequence[] argv, Pointer envp);
+
     /** {@code posix_spawn_file_actions_init(3)} on at least 80 bytes. */
     int posix_spawn_file_actions_init(Pointer fileActions);
 

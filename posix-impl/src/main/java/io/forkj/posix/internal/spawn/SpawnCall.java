@@ -37,7 +37,7 @@ public final class SpawnCall {
      * Spawns {@code argv[0]} looked up in {@code PATH} like {@code execvp}.
      *
      * @param argv      program and arguments
-     * @param envp      "NAME=value" entries, the whole environment
+     * @param envp      "NAME=value" entries, the whole environment; null for this JVM's ({@link System#getenv()})
      * @param directory working directory, or null to keep the parent's
      * @param stdio     redirects for fds 0, 1, 2
      * @param passFds   fds (> 2) the child keeps at the same number; every other fd above 2 is closed
@@ -99,7 +99,8 @@ public final class SpawnCall {
                 check("posix_spawnattr_setsigdefault",
                         libc.posix_spawnattr_setsigdefault(attr, Sigsets.ofBits(ALL_SETTABLE_SIGNALS)));
                 int[] pid = new int[1];
-                int rc = libc.posix_spawnp(pid, argv[0], actions, attr, argv, envp);
+                int rc = envp == null ? libc.posix_spawnp(pid, argv[0], actions, attr, argv, JvmEnvironment.envp())
+                        : libc.posix_spawnp(pid, argv[0], actions, attr, argv, envp);
                 if (rc != 0) {
                     throw new PosixException("posix_spawnp(" + argv[0] + ")", rc);
                 }

@@ -21,6 +21,10 @@ public final class EpollEvents {
     private static final int SIZE = PACKED ? 12 : 16;
     private static final int DATA = PACKED ? 4 : 8;
 
+    /** Each thread's {@code struct epoll_event} for {@link #add}: the kernel copies it during the call. */
+    private static final ThreadLocal<Pointer> ADDED = ThreadLocal.withInitial(
+            () -> Memory.allocateDirect(Runtime.getSystemRuntime(), SIZE, true));
+
     private final Pointer events;
     private final int capacity;
 
@@ -45,7 +49,7 @@ public final class EpollEvents {
 
     /** {@code epoll_ctl(EPOLL_CTL_ADD)} of {@code fd} for {@code EPOLLIN}, reported with {@code token}: 0, or the errno. */
     public static int add(int epfd, int fd, long token) {
-        Pointer event = Memory.allocateDirect(Runtime.getSystemRuntime(), SIZE, true);
+        Pointer event = ADDED.get();
         event.putInt(0, EPOLLIN);
         event.putLong(DATA, token);
         return Native.libc().epoll_ctl(epfd, EPOLL_CTL_ADD, fd, event) == 0 ? 0 : Native.errno();

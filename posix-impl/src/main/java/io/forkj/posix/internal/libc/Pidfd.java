@@ -44,7 +44,7 @@ public final class Pidfd {
      * @return true if the process has exited
      */
     public static boolean awaitExit(int pidfd, int millis) {
-        Pointer pollfd = PollFds.one(pidfd, PollFds.POLLIN);
+        Pointer pollfd = PollFds.thisThreads(pidfd, PollFds.POLLIN);
         while (true) {
             int ready = Native.libc().poll(pollfd, 1, millis);
             if (ready >= 0) {

@@ -22,9 +22,25 @@ public final class PollFds {
     private PollFds() {
     }
 
-    /** One {@code pollfd} waiting for {@code events} on {@code fd}. */
+    /**
+     * Each thread's one reusable {@code pollfd}, for a call that polls one fd and returns: a jnr-ffi allocation per
+     * call is an object with a finalizer to register and run.
+     */
+    private static final ThreadLocal<Pointer> MINE = ThreadLocal.withInitial(() -> of(new int[] {-1}, 1, (short) 0));
+
+    /** One {@code pollfd} waiting for {@code events} on {@code fd}, in memory of its own. */
     public static Pointer one(int fd, short events) {
         return of(new int[] {fd}, 1, events);
+    }
+
+    /**
+     * This thread's reusable {@code pollfd}, set to wait for {@code events} on {@code fd}: valid until this thread
+     * next calls it, so only for a poll that ends before the caller returns.
+     */
+    public static Pointer thisThreads(int fd, short events) {
+        Pointer p = MINE.get();
+        put(p.address(), fd, events);
+        return p;
     }
 
     /** The first {@code count} of {@code fds}, each waiting for {@code events}. */

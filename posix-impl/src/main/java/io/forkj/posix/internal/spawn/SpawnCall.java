@@ -34,6 +34,9 @@ public final class SpawnCall {
      * every use. Allocated per spawn, each was a jnr-ffi object with a finalizer to register and later run (2.5% of a
      * spawning thread's samples in {@code perf}, 2026-11-29).
      */
+    /** The program's signal mask and the signals it gets at their default: constants, which glibc only copies. */
+    private static final Pointer EMPTY_MASK = Sigsets.ofBits(0);
+    private static final Pointer DEFAULT_DISPOSITIONS = Sigsets.ofBits(ALL_SETTABLE_SIGNALS);
     private static final ThreadLocal<Structs> STRUCTS = ThreadLocal.withInitial(Structs::allocate);
 
     /** One allocation, and the two structures within it. */
@@ -109,9 +112,8 @@ public final class SpawnCall {
                 check("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attr, flags));
                 // The calling Java thread blocks SIGQUIT (the JVM's thread-dump signal) and the JVM catches
                 // others; the program starts with an empty mask and every disposition at its default.
-                check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attr, Sigsets.ofBits(0)));
-                check("posix_spawnattr_setsigdefault",
-                        libc.posix_spawnattr_setsigdefault(attr, Sigsets.ofBits(ALL_SETTABLE_SIGNALS)));
+                check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attr, EMPTY_MASK));
+                check("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attr, DEFAULT_DISPOSITIONS));
                 int[] pid = new int[1];
                 int rc = envp == null ? libc.posix_spawnp(pid, argv[0], actions, attr, argv, JvmEnvironment.envp())
                         : libc.posix_spawnp(pid, argv[0], actions, attr, argv, envp);

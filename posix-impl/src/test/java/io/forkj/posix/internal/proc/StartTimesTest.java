@@ -45,7 +45,8 @@ class StartTimesTest {
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
         }
-        // A start takes about a millisecond and a tick is 10 ms: most brackets fit in one.
-        assertThat(bracketed).as("starts bracketed within one tick, of 40").isGreaterThanOrEqualTo(20);
+        // A start takes about a millisecond and a tick is 10 ms: most brackets fit in one (30-32 of 40 in 5 JVMs here). The
+        // bound is low so that a slow machine passes; a clock that never brackets fails it.
+        assertThat(bracketed).as("starts bracketed within one tick, of 40").isGreaterThanOrEqualTo(10);
     }
 }

@@ -28,7 +28,8 @@ public final class StartTimes {
      */
     public static final long TICKS_PER_SECOND = clockTicks();
     /** Nanoseconds per tick, or 0 when a second holds no whole number of ticks (then no bracket is exact). */
-    private static final long NANOS_PER_TICK = NANOS_PER_SECOND % TICKS_PER_SECOND == 0 ? NANOS_PER_SECOND / TICKS_PER_SECOND : 0;
+    private static final long NANOS_PER_TICK =
+            NANOS_PER_SECOND % TICKS_PER_SECOND == 0 ? NANOS_PER_SECOND / TICKS_PER_SECOND : 0;
 
     private StartTimes() {
     }

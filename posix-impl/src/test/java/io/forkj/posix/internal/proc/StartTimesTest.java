@@ -16,7 +16,7 @@ class StartTimesTest {
     void readingsInOneTickGiveThatTickAndAnyOtherPairGivesNone() {
         assertThat(StartTimes.bracketed(5 * TICK, 5 * TICK + TICK - 1, TICK)).isEqualTo(5);
         assertThat(StartTimes.bracketed(5 * TICK + 7, 5 * TICK + 7, TICK)).isEqualTo(5);
-        assertThat(StartTimes.bracketed(5 * TICK + TICK - 1, 6 * TICK, TICK)).as("across a tick boundary").isEqualTo(-1);
+        assertThat(StartTimes.bracketed(6 * TICK - 1, 6 * TICK, TICK)).as("across a tick boundary").isEqualTo(-1);
         assertThat(StartTimes.bracketed(6 * TICK, 5 * TICK, TICK)).as("after before before").isEqualTo(-1);
         assertThat(StartTimes.bracketed(-1, 5 * TICK, TICK)).as("a failed reading").isEqualTo(-1);
         assertThat(StartTimes.bracketed(5 * TICK, 5 * TICK, 0)).as("no whole number of ticks per second").isEqualTo(-1);
@@ -45,8 +45,8 @@ class StartTimesTest {
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
         }
-        // A start takes about a millisecond and a tick is 10 ms: most brackets fit in one (30-32 of 40 in 5 JVMs here). The
-        // bound is low so that a slow machine passes; a clock that never brackets fails it.
+        // A start takes about a millisecond and a tick is 10 ms: most brackets fit in one (30-32 of 40 in 5 JVMs
+        // here). The bound is low so that a slow machine passes; a clock that never brackets fails it.
         assertThat(bracketed).as("starts bracketed within one tick, of 40").isGreaterThanOrEqualTo(10);
     }
 }

@@ -29,14 +29,14 @@ public final class SpawnCall {
     /** Generous upper bounds of glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336). */
     private static final int FILE_ACTIONS_SIZE = 256;
     private static final int ATTR_SIZE = 512;
+    /** The program's signal mask and the signals it gets at their default: constants, which glibc only copies. */
+    private static final Pointer EMPTY_MASK = Sigsets.ofBits(0);
+    private static final Pointer DEFAULT_DISPOSITIONS = Sigsets.ofBits(ALL_SETTABLE_SIGNALS);
     /**
      * Each thread's memory for the two structures, reused by its spawns: {@code init} and {@code destroy} bracket
      * every use. Allocated per spawn, each was a jnr-ffi object with a finalizer to register and later run (2.5% of a
      * spawning thread's samples in {@code perf}, 2026-11-29).
      */
-    /** The program's signal mask and the signals it gets at their default: constants, which glibc only copies. */
-    private static final Pointer EMPTY_MASK = Sigsets.ofBits(0);
-    private static final Pointer DEFAULT_DISPOSITIONS = Sigsets.ofBits(ALL_SETTABLE_SIGNALS);
     private static final ThreadLocal<Structs> STRUCTS = ThreadLocal.withInitial(Structs::allocate);
 
     /** One allocation, and the two structures within it. */

@@ -2,6 +2,7 @@ package io.forkj.posix;
 
 import io.forkj.PosixException;
 import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.CStrings;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.spawn.SpawnCall;
 import io.forkj.posix.internal.proc.StartTimes;
@@ -9,7 +10,6 @@ import io.forkj.posix.internal.proc.StartTimes;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -179,14 +179,8 @@ public final class Spawn {
      *                        {@code ENOEXEC}, {@code E2BIG}, {@code EAGAIN}, or a redirect's open error
      */
     public Child exec() {
-        String[] envpArray = null; // this JVM's environment, encoded once (SpawnCall)
-        if (environment != null) {
-            List<String> envp = new ArrayList<>(environment.size());
-            for (Map.Entry<String, String> e : environment.entrySet()) {
-                envp.add(e.getKey() + "=" + e.getValue());
-            }
-            envpArray = envp.toArray(new String[0]);
-        }
+        // null: this JVM's environment, encoded once (SpawnCall)
+        String[] envpArray = environment == null ? null : CStrings.environment(environment).toArray(new String[0]);
         String[] argvArray = argv.toArray(new String[0]);
         String dir = directory == null ? null : directory.toString();
         long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.forkj.posix.internal.daemon;
 
 import jnr.ffi.Memory;
+import io.forkj.posix.internal.libc.CStrings;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
@@ -131,11 +132,8 @@ final class ChildPlan {
     }
 
     private long pointerArray(List<String> strings) {
-        int size = RUNTIME.addressSize();
-        Pointer p = allocate((strings.size() + 1) * size);
-        for (int i = 0; i < strings.size(); i++) {
-            p.putAddress((long) i * size, cString(strings.get(i)));
-        }
+        Pointer p = CStrings.array(strings, StandardCharsets.UTF_8);
+        memory.add(p);
         return p.address();
     }
 }

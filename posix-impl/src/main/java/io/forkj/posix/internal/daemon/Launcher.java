@@ -11,6 +11,7 @@ import io.forkj.posix.DaemonException;
 import io.forkj.posix.DaemonHandle;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.libc.CStrings;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.libc.PollFds;
@@ -24,7 +25,6 @@ import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,8 +67,7 @@ public final class Launcher {
         String program = resolve(spec.command().get(0), environment.get("PATH"));
         String output = spec.log() == null ? null : spec.log().toAbsolutePath().toString();
         String directory = spec.directory().toAbsolutePath().toString();
-        List<String> envp = new ArrayList<>();
-        environment.forEach((name, value) -> envp.add(name + "=" + value));
+        List<String> envp = CStrings.environment(environment);
         Optional<Path> pidFile = spec.pidFileIfAny().map(Path::toAbsolutePath);
 
         PidFile.Lock lock = pidFile.map(PidFile::acquire).orElse(null);

@@ -85,7 +85,7 @@ public final class Native {
 
         @Override
         public String[] getEnv() {
-            return System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+            return CStrings.environment(System.getenv()).toArray(new String[0]);
         }
 
         @Override

@@ -1,13 +1,9 @@
 package io.forkj.posix.internal.spawn;
 
-import jnr.ffi.Memory;
+import io.forkj.posix.internal.libc.CStrings;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 import java.nio.charset.Charset;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * This JVM's environment ({@link System#getenv()}, which Java reads once at startup and never changes) as a
@@ -17,7 +13,7 @@ import java.util.Map;
  * against one variable, 5 rounds of 2,000). Encoded as jnr-ffi encodes a {@code String[]}: the default charset.
  */
 final class JvmEnvironment {
-    private static final Pointer ENVP = encode(System.getenv());
+    private static final Pointer ENVP = CStrings.array(CStrings.environment(System.getenv()), Charset.defaultCharset());
 
     private JvmEnvironment() {
     }
@@ -25,30 +21,5 @@ final class JvmEnvironment {
     /** The {@code envp} array: valid for the JVM's life, never written after it was built. */
     static Pointer envp() {
         return ENVP;
-    }
-
-    private static Pointer encode(Map<String, String> environment) {
-        Charset charset = Charset.defaultCharset();
-        List<byte[]> strings = new ArrayList<>(environment.size());
-        int bytes = 0;
-        for (Map.Entry<String, String> e : environment.entrySet()) {
-            byte[] s = (e.getKey() + "=" + e.getValue()).getBytes(charset);
-            strings.add(s);
-            bytes += s.length + 1;
-        }
-        Runtime runtime = Runtime.getSystemRuntime();
-        int addressSize = runtime.addressSize();
-        int table = (strings.size() + 1) * addressSize;
-        // One block, pointer table first and the strings after it, zeroed: every string ends in its NUL and the
-        // table in its NULL.
-        Pointer block = Memory.allocateDirect(runtime, table + bytes, true);
-        long offset = table;
-        for (int i = 0; i < strings.size(); i++) {
-            byte[] s = strings.get(i);
-            block.put(offset, s, 0, s.length);
-            block.putAddress((long) i * addressSize, block.address() + offset);
-            offset += s.length + 1;
-        }
-        return block;
     }
 }

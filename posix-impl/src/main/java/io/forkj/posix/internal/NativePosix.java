@@ -22,11 +22,8 @@ public final class NativePosix implements Posix {
     public NativePosix() {
         // Load and initialize, here in the parent, every class these methods use: a raw child calling _exit or
         // fork would otherwise load Arguments or KnownChildren itself, and class loading in a forked JVM child
-        // can block for ever on the system dictionary lock (seen with gdb in ReaperIT, 4 runs in 4). The window
-        // calls also resolve here the call a raw child makes on its way out of fork().
+        // can block for ever on the system dictionary lock (seen with gdb in ReaperIT, 4 runs in 4).
         KnownChildren.size();
-        KnownChildren.forkStarting();
-        KnownChildren.forkRecorded();
         Arguments.exitStatus(0);
         WaitOption.waitpidFlags(WaitOption.WNOHANG);
         WaitStatus.decode(1, 0).toExitCode();
@@ -35,7 +32,7 @@ public final class NativePosix implements Posix {
 
     @Override
     public int fork() {
-        int pid;
+        int pid = -1;
         KnownChildren.forkStarting();
         try {
             pid = posix.fork();
@@ -46,7 +43,13 @@ public final class NativePosix implements Posix {
                 KnownChildren.forked(pid);
             }
         } finally {
-            KnownChildren.forkRecorded();
+            // The child calls nothing on its way out: a call the parent makes once per fork can be the one that
+            // crosses a JIT counter's threshold in the child, which then asks for a compilation and blocks for ever
+            // on the compile queue's lock if a compiler thread held it at the fork (gdb, docs/DESIGN.md). Its copy
+            // of the window stays open, as a guarded child's does: a forked child records no children.
+            if (pid != 0) {
+                KnownChildren.forkRecorded();
+            }
         }
         return pid;
     }

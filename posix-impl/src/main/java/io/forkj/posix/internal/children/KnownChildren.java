@@ -90,7 +90,8 @@ public final class KnownChildren {
 
     /**
      * Opens a fork's window: call before {@code fork(2)} or {@code posix_spawn}, and {@link #forkRecorded()} once
-     * the child is recorded (or the call failed). Allocates nothing, so it is safe on a path a forked child takes.
+     * the child is recorded (or the call failed), in the parent only. A forked child leaves its copy open: it records
+     * no children, and any call on its way out of the fork could ask the JIT for a compilation (docs/DESIGN.md).
      */
     public static void forkStarting() {
         FORKS_UNRECORDED.incrementAndGet();

@@ -184,8 +184,14 @@ public final class ForkedChild {
             io.forkj.Posix posix = io.forkj.Posix.get();
             long sink = 0;
             JvmLocks real = JvmLocks.ofThisJvm();
+            JvmLocks alwaysHeld = JvmLocks.heldStandIn();
             for (long i = 0; i < 20_000; i++) {
                 sink += real.firstHeld(); // whatever parent threads hold now: this only compiles the check
+                if ((i & 15) == 0) {
+                    // A check that never found a lock held is compiled with a trap on that branch, and a child that
+                    // finds one deoptimizes, which takes a lock the compiler threads use (gdb, docs/DESIGN.md).
+                    sink += alwaysHeld.firstHeld();
+                }
                 sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
                 sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();
             }

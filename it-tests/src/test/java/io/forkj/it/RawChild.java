@@ -5,7 +5,6 @@ import io.forkj.PosixException;
 import io.forkj.Signal;
 import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
-import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.fork.QuietCompiler;
 import io.forkj.posix.internal.libc.LinuxLibC;
@@ -40,8 +39,15 @@ import static org.assertj.core.api.Assertions.fail;
  * to take no new job. That does not cover a native method's wrapper, which a child still generates under
  * {@code CodeCache_lock} (docs/DESIGN.md; gdb on a raw child stuck there, fourteenth session). So the child also
  * reads the VM locks the guarded fork reads, before it stops compiling: one held at the fork makes it say so on a
- * close-on-exec pipe and exit, and the parent reaps it and forks again (as the guarded fork does). The body itself
- * still runs after the facade's raw {@code fork()}.
+ * close-on-exec pipe and exit, and the parent kills, reaps it and forks again (as the guarded fork does). The body
+ * itself still runs after the facade's raw {@code fork()}.
+ *
+ * <p>{@link #fork} must stay interpreted (the failsafe configuration excludes it from the JIT): compiled, its
+ * child-only branch holds call sites the parent never ran, and the child resolves them before its lock check. On
+ * JDK 25 the call to the C library's binding is bound to jnr's generated class, in another class loader, and
+ * resolving it took {@code SystemDictionary_lock} (gdb on a stress of ExitWatcherIT's pattern: 2 of 42 fresh JVMs
+ * had a raw child stall there). Interpreted, the branch uses this class's constant-pool entries, which the class
+ * initializer's warm-up resolved.
  */
 public final class RawChild {
     /** A body for the child; it must not allocate much or start threads. */
@@ -52,6 +58,11 @@ public final class RawChild {
     }
 
     private static final JvmLocks VM = JvmLocks.ofThisJvm();
+    /**
+     * The child reads this field before its lock check: {@code Native.libc()}, a call the parent makes all the time,
+     * could be the one that crosses a JIT counter's threshold in the child and asks for a compilation.
+     */
+    private static final LinuxLibC LIBC = Native.libc();
     private static final long SAFEPOINT_WAIT_NANOS = 200_000_000L;
     private static final long QUIET_WAIT_NANOS = 200_000_000L;
     private static final int ATTEMPTS = 20;
@@ -89,11 +100,14 @@ public final class RawChild {
         }
         byte[] back = new byte[1];
         long sink = 0;
+        JvmLocks held = JvmLocks.heldStandIn();
         for (int i = 0; i < 20_000; i++) {
-            // The facade's fork() runs these in the child on its way out: compiled, they ask for no compilation there.
-            KnownChildren.forkStarting();
-            KnownChildren.forkRecorded();
             sink += VM.firstHeld();
+            if ((i & 15) == 0) {
+                // Compiled from a profile where no lock was ever held, the check would trap and deoptimize in a child
+                // that finds one, and deoptimizing takes a lock the compiler threads use (gdb on a stress).
+                sink += held.firstHeld();
+            }
             if (i % 5 == 0) {
                 sink += Native.libc().write(pipe[1], STARTED, 1) + Native.libc().read(pipe[0], back, 1);
             }
@@ -174,7 +188,7 @@ public final class RawChild {
                         // Nothing before the check: any call could be the one that needs a lock held at the fork. The
                         // pipe's two ends are close-on-exec and close when the child ends.
                         boolean held = VM.firstHeld() >= 0;
-                        Native.libc().write(started[1], held ? LOCK_HELD : STARTED, 1);
+                        LIBC.write(started[1], held ? LOCK_HELD : STARTED, 1);
                         if (held) {
                             posix._exit(75);
                         }
@@ -198,6 +212,10 @@ public final class RawChild {
             }
             if (said == 'S') {
                 return pid;
+            }
+            if (said == 'L') {
+                // It only has to end: its way to _exit may need the very lock it found held (a stress saw one stall).
+                posix.kill(pid, Signal.SIGKILL);
             }
             WaitStatus status = reap(pid);
             if (said != 'L') {

@@ -10,7 +10,9 @@ import io.forkj.posix.internal.fork.QuietCompiler;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.libc.PollFds;
+import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,8 +69,14 @@ public final class RawChild {
     private static final long QUIET_WAIT_NANOS = 200_000_000L;
     private static final int ATTEMPTS = 20;
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
-    private static final byte[] STARTED = {'S'};
-    private static final byte[] LOCK_HELD = {'L'};
+    /**
+     * The child's two possible start bytes, 'S' and 'L', in native memory: its one write before the check passes an
+     * address, so the binding's stub marshals no Java array (jnr copies one through transient native memory, with
+     * calls the child would be the first to link).
+     */
+    private static final Pointer START_BYTES = Memory.allocateDirect(Runtime.getSystemRuntime(), 2, true);
+    private static final long STARTED = START_BYTES.address();
+    private static final long LOCK_HELD = STARTED + 1;
     /** Each child's safepoint counter before and after its fork, for the report of one that hangs. */
     private static final Map<Integer, long[]> SAFEPOINTS = new ConcurrentHashMap<>();
 
@@ -78,6 +86,8 @@ public final class RawChild {
     public static final int RLIMIT_NPROC = 6;
 
     static {
+        START_BYTES.putByte(0, (byte) 'S');
+        START_BYTES.putByte(1, (byte) 'L');
         long[] limits = new long[2];
         for (int resource : new int[] {RLIMIT_CORE, RLIMIT_NPROC}) {
             Native.libc().getrlimit(resource, limits);
@@ -109,7 +119,7 @@ public final class RawChild {
                 sink += held.firstHeld();
             }
             if (i % 5 == 0) {
-                sink += Native.libc().write(pipe[1], STARTED, 1) + Native.libc().read(pipe[0], back, 1);
+                sink += LIBC.write(pipe[1], STARTED, 1) + Native.libc().read(pipe[0], back, 1);
             }
         }
         Native.posix().close(pipe[1]);
@@ -178,6 +188,12 @@ public final class RawChild {
             int pid;
             byte said;
             try {
+                // The child's write, made here first and read back: code the JIT installed since the last fork has
+                // its calls linked by this thread, not by a child (on JDK 25 a child linking a call from jnr's
+                // generated class took SystemDictionary_lock, held by a compiler thread: gdb, 4 stalls in 4).
+                if (LIBC.write(started[1], STARTED, 1) != 1 || Native.libc().read(started[0], new byte[1], 1) != 1) {
+                    throw new PosixException("write/read of the start pipe", Native.errno());
+                }
                 // As Fork.run does: a child forked during a safepoint parks at its barrier for ever.
                 QuietCompiler.await(QUIET_WAIT_NANOS);
                 long before = VM.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);

@@ -130,7 +130,10 @@ public final class JvmLocks {
         return result;
     }
 
-    /** For tests of the retry: one lock, {@code TestStandIn_lock}, always held. */
+    /**
+     * One lock, {@code TestStandIn_lock}, always held: for tests of the retry, and for warm-ups, so that the JIT
+     * compiles {@link #firstHeld()} with its "held" branch instead of a trap there.
+     */
     public static JvmLocks heldStandIn() {
         return HELD_STAND_IN;
     }

@@ -61,8 +61,8 @@ public final class RawChild {
 
     private static final JvmLocks VM = JvmLocks.ofThisJvm();
     /**
-     * The child reads this field before its lock check: {@code Native.libc()}, a call the parent makes all the time,
-     * could be the one that crosses a JIT counter's threshold in the child and asks for a compilation.
+     * The child reads this field for its start byte's write: {@code Native.libc()}, a call the parent makes all the
+     * time, could be the one that crosses a JIT counter's threshold in the child and asks for a compilation.
      */
     private static final LinuxLibC LIBC = Native.libc();
     private static final long SAFEPOINT_WAIT_NANOS = 200_000_000L;
@@ -77,6 +77,8 @@ public final class RawChild {
     private static final Pointer START_BYTES = Memory.allocateDirect(Runtime.getSystemRuntime(), 2, true);
     private static final long STARTED = START_BYTES.address();
     private static final long LOCK_HELD = STARTED + 1;
+    /** Where {@code raw-fork-stress.sh} wants a stalled child's state saved ({@link StallDump}), or null. */
+    private static final String STALL_DUMP = System.getProperty("forkj.it.stallDump");
     /** Each child's safepoint counter before and after its fork, for the report of one that hangs. */
     private static final Map<Integer, long[]> SAFEPOINTS = new ConcurrentHashMap<>();
 
@@ -230,7 +232,7 @@ public final class RawChild {
                 return pid;
             }
             if (said == 'L') {
-                // It only has to end: its way to _exit may need the very lock it found held (a stress saw one stall).
+                // It only has to end: its way to _exit may need the very lock it found held (a stress saw 3 stall so).
                 posix.kill(pid, Signal.SIGKILL);
             }
             WaitStatus status = reap(pid);
@@ -246,6 +248,9 @@ public final class RawChild {
     private static byte startByte(int pid, int fd) {
         Pointer pollfds = PollFds.one(fd, PollFds.POLLIN);
         if (Native.libc().poll(pollfds, 1, 10_000) <= 0) {
+            if (STALL_DUMP != null) {
+                StallDump.save(pid, Path.of(STALL_DUMP));
+            }
             reap(pid, Duration.ZERO);
         }
         byte[] one = new byte[1];

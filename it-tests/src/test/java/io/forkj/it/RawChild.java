@@ -41,8 +41,8 @@ import static org.assertj.core.api.Assertions.fail;
  * to take no new job. That does not cover a native method's wrapper, which a child still generates under
  * {@code CodeCache_lock} (docs/DESIGN.md; gdb on a raw child stuck there, fourteenth session). So the child also
  * reads the VM locks the guarded fork reads, before it stops compiling: one held at the fork makes it say so on a
- * close-on-exec pipe and exit, and the parent kills, reaps it and forks again (as the guarded fork does). The body
- * itself still runs after the facade's raw {@code fork()}.
+ * close-on-exec pipe and exit, and the parent kills and reaps it and forks again (as the guarded fork does). The
+ * body itself still runs after the facade's raw {@code fork()}.
  *
  * <p>{@link #fork} must stay interpreted (the failsafe configuration excludes it from the JIT): compiled, its
  * child-only branch holds call sites the parent never ran, and the child resolves them before its lock check. On
@@ -232,7 +232,8 @@ public final class RawChild {
                 return pid;
             }
             if (said == 'L') {
-                // It only has to end: its way to _exit may need the very lock it found held (a stress saw 3 stall so).
+                // It only has to end: its way to _exit may need the very lock it found held (the stress saw three
+                // children stall there).
                 posix.kill(pid, Signal.SIGKILL);
             }
             WaitStatus status = reap(pid);

@@ -16,12 +16,10 @@ mkdir -p "$out"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 (cd "$root" && mvn -B -q -DskipTests test-compile dependency:build-classpath \
   -Dmdep.outputFile="$out/classpath.txt" -pl it-tests -am) >&2
-flags=(--add-opens java.base/java.lang.ref=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
-  -XX:CompileCommand=quiet -XX:CompileCommand=exclude,io.forkj.it.RawChild::fork "-Dforkj.it.stallDump=$out")
+# The failsafe JVM's own flags (it-tests/pom.xml, forkj.it.jvmFlags), as Maven resolved them for this JDK.
+read -r -a flags < "$here/target/test-classes/it-jvm-flags.txt"
+flags+=("-Dforkj.it.stallDump=$out")
 version=$("$java_bin" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-if [ "${version%%.*}" -ge 24 ] 2>/dev/null; then
-  flags+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-fi
 classpath="$here/target/test-classes:$(cat "$out/classpath.txt")"
 stalled=0
 for i in $(seq 1 "$jvms"); do

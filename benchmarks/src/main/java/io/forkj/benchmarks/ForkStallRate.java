@@ -4,6 +4,7 @@ import io.forkj.posix.ChildBody;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
+import io.forkj.posix.internal.fork.StartRetries;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code HashMap} (code the parent has compiled first): interpreted and compiled code that crosses JIT counters
  * and call-site links in the child, where a VM lock held at the fork shows. Reports, per configuration: the stalls that reached the caller
  * (ForkStallException: recognised early from /proc, or at the 10 s deadline), the stalls before the body that
- * {@code Fork.run} retried transparently ({@link Fork#retriedStarts()}), and the fork-to-reap latency percentiles.
+ * {@code Fork.run} retried transparently ({@link Fork#retriedStarts()}, by cause: {@code StartRetries}), and the fork-to-reap latency percentiles.
  */
 public final class ForkStallRate {
     static volatile Object sink;
@@ -32,6 +33,12 @@ public final class ForkStallRate {
             sink = new int[64];
         }
         return map.size() == 200 ? 0 : 3;
+    }
+
+    /** The replaced children by cause: lock held, safepoint, stalled with no cause seen. */
+    private static long[] causes() {
+        return new long[] {StartRetries.count(StartRetries.Cause.LOCK_HELD), StartRetries.count(StartRetries.Cause.SAFEPOINT),
+                StartRetries.count(StartRetries.Cause.STALLED)};
     }
 
     /** Runs the measurement; see the class comment for the arguments. */
@@ -57,6 +64,7 @@ public final class ForkStallRate {
         }
         Fork.run(options, empty).waitFor(); // the JVM's one-time warm-up, outside the count
         long retriedBefore = Fork.retriedStarts();
+        long[] causesBefore = causes();
         int threads = mode.startsWith("threads8") ? 8 : 1;
         long[] micros = new long[count];
         AtomicInteger next = new AtomicInteger();
@@ -92,11 +100,14 @@ public final class ForkStallRate {
         }
         stop.set(true);
         long retried = Fork.retriedStarts() - retriedBefore;
+        long[] causes = causes();
         Arrays.sort(micros);
         System.out.print(seen);
         System.out.printf("forks=%d mode=%s body=%s gcBeforeFork=%s stalls=%d (reached the caller: %d recognised early, %d at the "
-                        + "deadline) retried=%d (stalled before the body, replaced) wrongStatus=%d p50=%.2fms p99=%.2fms max=%.0fms total=%.0fs%n",
-                count, mode, work ? "work" : "empty", gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried, wrongStatus.get(),
+                        + "deadline) retried=%d (stalled before the body, replaced: lockHeld=%d safepoint=%d noCause=%d) wrongStatus=%d "
+                        + "p50=%.2fms p99=%.2fms max=%.0fms total=%.0fs%n",
+                count, mode, work ? "work" : "empty", gc, early.get() + atDeadline.get(), early.get(), atDeadline.get(), retried,
+                causes[0] - causesBefore[0], causes[1] - causesBefore[1], causes[2] - causesBefore[2], wrongStatus.get(),
                 micros[count / 2] / 1e3, micros[count * 99 / 100] / 1e3, micros[count - 1] / 1e3,
                 (System.nanoTime() - start) / 1e9);
     }

@@ -15,6 +15,7 @@ import io.forkj.posix.internal.fork.QuietCompiler;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.libc.Sigsets;
 import io.forkj.posix.internal.fork.StallProbe;
+import io.forkj.posix.internal.fork.StartRetries;
 import io.forkj.posix.internal.fork.StdioFlush;
 import io.forkj.posix.internal.proc.ProcStat;
 import io.forkj.posix.internal.proc.StartTimes;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -106,7 +106,6 @@ public final class Fork {
      */
     private static final ReentrantReadWriteLock GC_GATE = new ReentrantReadWriteLock();
     private static final int O_CLOEXEC = LinuxLibC.Flags.O_CLOEXEC;
-    private static final AtomicLong RETRIED_STARTS = new AtomicLong();
     /**
      * Fault injection for tests (internal, not API): the first N attempts of each run stall before the body, on a
      * private futex nothing wakes, so the recognition and the retry can be tested deterministically.
@@ -143,7 +142,7 @@ public final class Fork {
      * {@code benchmarks/.../ForkStallRate}.
      */
     public static long retriedStarts() {
-        return RETRIED_STARTS.get();
+        return StartRetries.total();
     }
 
     /**
@@ -190,8 +189,8 @@ public final class Fork {
                 if (result.stallEvidence == null) {
                     return result.child;
                 }
-                RETRIED_STARTS.incrementAndGet();
-                boolean passing = result.transientCause;
+                StartRetries.record(result.cause);
+                boolean passing = result.cause != StartRetries.Cause.STALLED;
                 if (passing ? ++transientStarts == LOCK_HELD_ATTEMPTS : ++stalls == START_ATTEMPTS) {
                     throw new ForkStallException(result.child.pid(), options.deadline(), budget, options.gcBeforeFork(),
                             result.afterNanos, false, result.waitChannel, result.stallEvidence + "; " + attempt + " attempts: " + stalls
@@ -217,14 +216,14 @@ public final class Fork {
         final long afterNanos;
         final String waitChannel;
         /**
-         * The child stopped before its body for a cause in the parent that passes by itself: a JVM lock held at
-         * the fork, or a safepoint under way while the address space was copied. Such starts get
-         * {@link #LOCK_HELD_ATTEMPTS}, not {@link #START_ATTEMPTS}.
+         * Why the child stopped before its body, null if it did not. A cause in the parent that passes by itself
+         * (a JVM lock held at the fork, a safepoint under way while the address space was copied) gets
+         * {@link #LOCK_HELD_ATTEMPTS}, a stall with no cause seen {@link #START_ATTEMPTS}.
          */
-        final boolean transientCause;
+        final StartRetries.Cause cause;
 
-        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel, boolean transientCause) {
-            this.transientCause = transientCause;
+        Attempt(Child child, String stallEvidence, long afterNanos, String waitChannel, StartRetries.Cause cause) {
+            this.cause = cause;
             this.child = child;
             this.stallEvidence = stallEvidence;
             this.afterNanos = afterNanos;
@@ -290,17 +289,17 @@ public final class Fork {
             String stalled = readable ? startByte(started[0], new byte[1], locks)
                     : awaitStart(child, startedPoll, started[0], start + options.deadline().toNanos(), locks);
             String wchan = "";
-            boolean transientCause = false;
+            StartRetries.Cause cause = null;
             if (stalled != null) {
                 wchan = child.discardStalledStart();
-                transientCause = stalled.startsWith(LOCK_HELD_EVIDENCE);
-                if (!transientCause && JvmLocks.mayHaveCopiedSafepoint(safepointsBefore, safepointsAfter)) {
-                    transientCause = true;
+                cause = stalled.startsWith(LOCK_HELD_EVIDENCE) ? StartRetries.Cause.LOCK_HELD : StartRetries.Cause.STALLED;
+                if (cause == StartRetries.Cause.STALLED && JvmLocks.mayHaveCopiedSafepoint(safepointsBefore, safepointsAfter)) {
+                    cause = StartRetries.Cause.SAFEPOINT;
                     stalled = "a safepoint was under way while the JVM was forking (safepoint counter " + safepointsBefore
                             + " before the fork, " + safepointsAfter + " after it), and the child showed: " + stalled;
                 }
             }
-            return new Attempt(child, stalled, System.nanoTime() - start, wchan, transientCause);
+            return new Attempt(child, stalled, System.nanoTime() - start, wchan, cause);
         } finally {
             Native.posix().close(started[0]);
             if (started[1] >= 0) {

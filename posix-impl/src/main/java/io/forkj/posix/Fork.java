@@ -248,6 +248,7 @@ public final class Fork {
             long bootBefore;
             long bootAfter;
             int pid;
+            int forkErrno;
             long safepointsBefore;
             long safepointsAfter;
             Child child;
@@ -261,12 +262,12 @@ public final class Fork {
                     // The child's one thread must own the JDK Cleaner's monitor (see CommonCleanerLock). Taken before
                     // the safepoint check, so that a wait for it cannot let a safepoint start between check and fork.
                     synchronized (CommonCleanerLock.MONITOR) {
+                        forked.rehearse(); // the child's way to its lock check, run here last (afterFork)
                         safepointsBefore = vm.awaitNoSafepoint(SAFEPOINT_WAIT_NANOS);
                         start = System.nanoTime();
                         pid = Native.posix().fork();
-                        if (pid == 0) {
-                            forked.runAndExit(body);
-                        }
+                        forkErrno = pid < 0 ? Native.errno() : 0; // before afterFork's calls set errno
+                        forked.afterFork(pid, body); // returns in the parent only
                         safepointsAfter = vm.safepointCounter();
                     }
                 } finally {
@@ -274,7 +275,7 @@ public final class Fork {
                 }
                 bootAfter = StartTimes.bootNanos();
                 if (pid < 0) {
-                    throw new PosixException("fork()", Native.errno());
+                    throw new PosixException("fork()", forkErrno);
                 }
                 Native.posix().close(started[1]);
                 started[1] = -1;

@@ -38,10 +38,21 @@ public final class ForkedChild {
     private final int startedFd;
     private final Pointer stallBeforeStart;
     private final JvmLocks locks;
-    private final byte[] lockHeld = new byte[1];
+    private final long exitCall;
     private static final long FUTEX_WAIT_PRIVATE = 128;
-    private static final byte[] STARTED = {1};
-    private static final Pointer STAND_IN_LOCK = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+    /** A lock word that stays 0: the warm-up's child path finds no lock held. */
+    private static final Pointer FREE_STAND_IN = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+    private static final int STARTED = 1;
+    /** A pid {@link #afterFork} takes for the parent's, when the parent rehearses. */
+    private static final int REHEARSAL_PID = 1;
+    /** Read from a field: in compiled code a constant, no call. */
+    private static final LinuxLibC LIBC = Native.libc();
+    /**
+     * Every value a start byte can have, at its own offset in native memory: the child's one write passes an
+     * address, so the binding marshals no Java array (jnr copies one through transient native memory, with calls
+     * the child could be the first to link).
+     */
+    private static final Pointer START_BYTES = startBytes();
 
     /**
      * @param context      what the body sees
@@ -74,6 +85,13 @@ public final class ForkedChild {
      */
     public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
                        int startedFd, JvmLocks locks, Pointer stallBeforeStart) {
+        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, locks, stallBeforeStart, LinuxLibC.Sys.EXIT_GROUP);
+    }
+
+    /** @param exitCall the system call that ends the child: {@code exit_group}, or -1 (ENOSYS) for the warm-up */
+    private ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
+                        int startedFd, JvmLocks locks, Pointer stallBeforeStart, long exitCall) {
+        this.exitCall = exitCall;
         this.locks = locks;
         this.stallBeforeStart = stallBeforeStart;
         this.context = context;
@@ -84,41 +102,61 @@ public final class ForkedChild {
         this.startedFd = startedFd;
     }
 
-    /** Runs in the child after {@code fork()} returned 0: the body, then {@code _exit}. Never returns. */
-    public void runAndExit(ChildBody body) {
+    /**
+     * Called with {@code fork()}'s result as soon as it returns, in the parent as in the child: returns in the parent;
+     * in the child checks the JVM locks, runs the body and {@code _exit}s, never returning. Everything a child does
+     * up to its check, and on its way out when the check finds a lock held, is code the parent runs after every
+     * fork (and right before it, {@link #rehearse()}): the same compiled code, whose calls the parent has linked, a
+     * child that found a lock held taking the parent's very branch with other values (a write of one byte instead
+     * of none, {@code exit_group} instead of an invalid system call). A call that compiled code makes only in a
+     * child is linked by the child, under {@code CompiledIC_lock}; a method the parent never ran gets its counters
+     * from the metaspace in the child; a branch the parent never took deoptimizes: each can need the very lock
+     * found held (gdb and {@code jhsdb jstack} on stalled children, docs/DESIGN.md).
+     */
+    public void afterFork(int pid, ChildBody body) {
+        int held = startedFd >= 0 ? locks.firstHeld() : -1;
+        int inChild = ((pid | -pid) >>> 31) ^ 1; // 1 in the child; no branch, so the child runs the parent's code
+        int heldInChild = inChild & ((held >>> 31) ^ 1);
+        if ((inChild ^ 1 | heldInChild) != 0) {
+            int code = LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE);
+            LIBC.write(startedFd, START_BYTES.address() + code, heldInChild);
+            LIBC.syscall(heldInChild * (exitCall + 1) - 1, EXIT_LOCK_HELD, 0, 0, 0);
+            return;
+        }
         int code = EXIT_THREW;
         try {
+            locks.stopCompiling();
             code = run(body);
         } finally {
-            Native.libc()._exit(code);
+            LIBC.syscall(exitCall, code, 0, 0, 0); // _exit(2): the same system call, through a binding the parent runs
         }
     }
 
-    /** The child path up to the exit code, shared by the child and the parent-side warm-up. */
+    /** What the parent runs of {@link #afterFork} before a fork: the check and the held path's calls, to no effect. */
+    public void rehearse() {
+        afterFork(REHEARSAL_PID, null);
+    }
+
+    /**
+     * The child path after the lock check, up to the exit code; the parent-side warm-up runs it too (on
+     * {@code /dev/null}, with harmless arguments).
+     */
     int run(ChildBody body) {
         try {
             for (int sig : resetSignals) {
-                Native.libc().signal(sig, SIG_DFL);
+                LIBC.signal(sig, SIG_DFL);
             }
-            Native.libc().sigprocmask(SIG_UNBLOCK, unblock, null);
+            LIBC.sigprocmask(SIG_UNBLOCK, unblock, null);
             for (int i = 0; i < dupFrom.length; i++) {
-                Native.libc().dup2(dupFrom[i], dupTo[i]);
+                LIBC.dup2(dupFrom[i], dupTo[i]);
             }
             if (stallBeforeStart != null) {
                 while (true) {
-                    Native.libc().syscall(LinuxLibC.Sys.FUTEX, stallBeforeStart.address(), FUTEX_WAIT_PRIVATE, 0, 0);
+                    LIBC.syscall(LinuxLibC.Sys.FUTEX, stallBeforeStart.address(), FUTEX_WAIT_PRIVATE, 0, 0);
                 }
             }
             if (startedFd >= 0) {
-                int held = locks.firstHeld();
-                if (held >= 0) {
-                    lockHeld[0] = (byte) (LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE));
-                    Native.libc().write(startedFd, lockHeld, 1);
-                    Native.posix().close(startedFd);
-                    return EXIT_LOCK_HELD;
-                }
-                locks.stopCompiling();
-                Native.libc().write(startedFd, STARTED, 1);
+                writeStartByte(startedFd, STARTED);
                 Native.posix().close(startedFd);
             }
             body.run(context);
@@ -127,6 +165,18 @@ public final class ForkedChild {
             report(t);
             return EXIT_THREW;
         }
+    }
+
+    private static long writeStartByte(int fd, int value) {
+        return LIBC.write(fd, START_BYTES.address() + value, 1);
+    }
+
+    private static Pointer startBytes() {
+        Pointer bytes = Memory.allocateDirect(Runtime.getSystemRuntime(), 256, true);
+        for (int value = 0; value < 256; value++) {
+            bytes.putByte(value, (byte) value);
+        }
+        return bytes;
     }
 
     /** "java.lang.IllegalStateException: message" on the context's fd 2, written piece by piece. */
@@ -185,12 +235,39 @@ public final class ForkedChild {
             long sink = 0;
             JvmLocks real = JvmLocks.ofThisJvm();
             JvmLocks alwaysHeld = JvmLocks.heldStandIn();
+            // The parent's side of afterFork, both ways through its check (a child that finds a lock held runs it too),
+            ForkedChild parentSide = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0], devNull,
+                    real, null);
+            ForkedChild parentSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
+                    devNull, alwaysHeld, null);
+            // And the child's side, ending in an invalid system call instead of exit_group: a branch the parent never
+            // took would be compiled as a trap, and the child would deoptimize there.
+            ForkedChild childSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
+                    devNull, alwaysHeld, null, -1);
+            JvmLocks free = JvmLocks.single("warm-up", FREE_STAND_IN);
+            ChildBody empty = ctx -> { };
             for (long i = 0; i < 20_000; i++) {
                 sink += real.firstHeld(); // whatever parent threads hold now: this only compiles the check
                 if ((i & 15) == 0) {
-                    // A check that never found a lock held is compiled with a trap on that branch, and a child that
-                    // finds one deoptimizes, which takes a lock the compiler threads use (gdb, docs/DESIGN.md).
-                    sink += alwaysHeld.firstHeld();
+                    // The child's set-up calls, until each native method has its compiled wrapper: a child calling one
+                    // without makes the wrapper itself, under CodeCache_lock (gdb on a stalled child). No effect:
+                    // signal 0 fails with EINVAL, the set is empty, the fd is dup2'ed onto itself.
+                    Native.libc().signal(0, SIG_DFL);
+                    Native.libc().sigprocmask(SIG_UNBLOCK, child.unblock, null);
+                    Native.libc().dup2(devNull, devNull);
+                    writeStartByte(devNull, STARTED);
+                    // afterFork every way: parent, child with a lock held, child with none (until exit_group). A check
+                    // that never found a lock held is compiled with a trap on that branch, and a child that finds one
+                    // deoptimizes, which takes a lock the compiler threads use (gdb, docs/DESIGN.md).
+                    parentSide.rehearse();
+                    parentSideHeld.rehearse();
+                    childSideHeld.afterFork(0, empty);
+                    int started = Native.posix().dup(devNull); // run closes it
+                    if (started < 0) {
+                        throw new io.forkj.PosixException("dup(/dev/null)", Native.errno());
+                    }
+                    new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull}, new int[] {devNull}, started,
+                            free, null, -1).afterFork(0, empty);
                 }
                 sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
                 sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();
@@ -198,20 +275,15 @@ public final class ForkedChild {
             if (sink == 42) {
                 Native.libc().write(devNull, scratch, 1); // keeps the loop from being optimized away
             }
-            // Both ways through the lock check, on a stand-in lock word: free (the body runs) and held.
-            Pointer word = Runtime.getSystemRuntime().getMemoryManager().newPointer(STAND_IN_LOCK.address());
-            JvmLocks standIn = JvmLocks.single("warm-up", word);
             for (int round = 0; round < 20; round++) {
                 if (child.run(writes) != 0 || child.run(throwsBody) != EXIT_THREW) {
                     throw new IllegalStateException("forkj warm-up: the child path did not give exit codes 0 and 70");
                 }
-                boolean held = round % 2 == 1;
-                word.putInt(0, held ? 1 : 0);
                 // The started signal's write and close, on a copy of /dev/null the close may consume.
                 int started = Native.posix().dup(devNull);
                 ForkedChild signalling = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull},
-                        new int[] {devNull}, started, standIn, null);
-                if (started < 0 || signalling.run(writes) != (held ? EXIT_LOCK_HELD : 0)) {
+                        new int[] {devNull}, started, free, null);
+                if (started < 0 || signalling.run(writes) != 0) {
                     throw new IllegalStateException("forkj warm-up: the child path with a started pipe did not give exit code 0");
                 }
             }

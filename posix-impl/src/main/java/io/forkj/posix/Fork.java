@@ -239,9 +239,12 @@ public final class Fork {
         try {
             // Made before the fork: the parent's first act after it is to wait on this.
             Pointer startedPoll = PollFds.one(started[0], PollFds.POLLIN);
-            JvmLocks locks = attempt <= Integer.getInteger(LOCK_HELD_PROPERTY, 0) ? JvmLocks.heldStandIn() : JvmLocks.ofThisJvm();
+            boolean injectedStall = attempt <= Integer.getInteger(STALL_PROPERTY, 0);
+            // An attempt made to stall checks a lock never held, so a real one held at its fork cannot end it first.
+            JvmLocks locks = attempt <= Integer.getInteger(LOCK_HELD_PROPERTY, 0) ? JvmLocks.heldStandIn()
+                    : injectedStall ? JvmLocks.freeStandIn() : JvmLocks.ofThisJvm();
             ForkedChild forked = new ForkedChild(new ForkedContext(1, 2), signals, Sigsets.of(signals), dups[0], dups[1],
-                    started[1], locks, attempt <= Integer.getInteger(STALL_PROPERTY, 0) ? STALL_FUTEX : null);
+                    started[1], locks, injectedStall ? STALL_FUTEX : null);
             QuietCompiler.await(QUIET_WAIT_NANOS);
             JvmLocks vm = JvmLocks.ofThisJvm();
             long start;

@@ -40,8 +40,6 @@ public final class ForkedChild {
     private final JvmLocks locks;
     private final long exitCall;
     private static final long FUTEX_WAIT_PRIVATE = 128;
-    /** A lock word that stays 0: the warm-up's child path finds no lock held. */
-    private static final Pointer FREE_STAND_IN = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
     private static final int STARTED = 1;
     /** A pid {@link #afterFork} takes for the parent's, when the parent rehearses. */
     private static final int REHEARSAL_PID = 1;
@@ -244,7 +242,7 @@ public final class ForkedChild {
             // took would be compiled as a trap, and the child would deoptimize there.
             ForkedChild childSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
                     devNull, alwaysHeld, null, -1);
-            JvmLocks free = JvmLocks.single("warm-up", FREE_STAND_IN);
+            JvmLocks free = JvmLocks.freeStandIn();
             ChildBody empty = ctx -> { };
             for (long i = 0; i < 20_000; i++) {
                 sink += real.firstHeld(); // whatever parent threads hold now: this only compiles the check

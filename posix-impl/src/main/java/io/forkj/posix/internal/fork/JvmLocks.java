@@ -139,6 +139,14 @@ public final class JvmLocks {
     }
 
     /**
+     * One lock, {@code FreeStandIn_lock}, never held: for the warm-up's run of the child path, and for the attempts
+     * a test makes stall on purpose, which a real lock held at their fork must not turn into a "lock held" exit.
+     */
+    public static JvmLocks freeStandIn() {
+        return FREE_STAND_IN;
+    }
+
+    /**
      * For the warm-up: one "lock" on memory the caller controls (an int, 0 = free), and a stand-in for the JIT's
      * new-jobs flag, so that the warm-up runs {@link #stopCompiling()} without touching the real one.
      */
@@ -151,12 +159,15 @@ public final class JvmLocks {
     private static final Pointer STAND_IN_JOBS_FLAG =
             Runtime.getSystemRuntime().getMemoryManager().newPointer(STAND_IN_JOBS_MEMORY.address());
 
-    private static final JvmLocks HELD_STAND_IN = single("TestStandIn_lock", heldWord());
+    private static final Pointer FREE_MEMORY = Memory.allocateDirect(Runtime.getSystemRuntime(), 8, true);
+
+    private static final JvmLocks HELD_STAND_IN = single("TestStandIn_lock", word(HELD_MEMORY, 1));
+    private static final JvmLocks FREE_STAND_IN = single("FreeStandIn_lock", word(FREE_MEMORY, 0));
 
     /** The same kind of pointer as the real locks', so that the child's check sees one receiver class. */
-    private static Pointer heldWord() {
-        Pointer word = Runtime.getSystemRuntime().getMemoryManager().newPointer(HELD_MEMORY.address());
-        word.putInt(0, 1);
+    private static Pointer word(Pointer memory, int value) {
+        Pointer word = Runtime.getSystemRuntime().getMemoryManager().newPointer(memory.address());
+        word.putInt(0, value);
         return word;
     }
 

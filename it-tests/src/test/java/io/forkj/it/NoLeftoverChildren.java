@@ -14,6 +14,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  * still be on its way), then fails naming them.
  */
 public final class NoLeftoverChildren implements AfterAllCallback {
+    /**
+     * What is left of a process to say what it was, also for a zombie: its name and when it started (field 22 of
+     * /proc/PID/stat, clock ticks since boot), beside the uptime now: which of a class's children it was.
+     */
+    private static String identity(int pid) {
+        try {
+            return describe(pid);
+        } catch (RuntimeException unreadable) {
+            return "(" + unreadable + ")"; // the kill and reap below matter more
+        }
+    }
+
+    private static String describe(int pid) {
+        String comm = io.forkj.posix.internal.proc.ProcFs.read(java.nio.file.Path.of("/proc", Integer.toString(pid), "comm"))
+                .map(String::trim).orElse("?");
+        String started = Kernel.stat(pid).filter(f -> f.length > 19).map(f -> f[19]).orElse("?");
+        String uptime = io.forkj.posix.internal.proc.ProcFs.read(java.nio.file.Path.of("/proc/uptime"))
+                .map(u -> u.split(" ")[0]).orElse("?");
+        return "(" + comm + ", started at tick " + started + ", uptime now " + uptime + " s)";
+    }
+
     @Override
     public void afterAll(ExtensionContext context) {
         int self = Kernel.self();
@@ -23,7 +44,7 @@ public final class NoLeftoverChildren implements AfterAllCallback {
         // Never let one survive the class: a stalled raw child keeps surefire's output pipe open, and Maven then
         // waits for it for ever. Kill and reap, then fail naming them.
         for (int pid : left) {
-            String states = pid + ":" + Kernel.state(pid).orElse('?');
+            String states = pid + ":" + Kernel.state(pid).orElse('?') + " " + identity(pid);
             io.forkj.posix.internal.libc.Native.posix().kill(pid, 9);
             io.forkj.posix.internal.libc.Native.posix().waitpid(pid, new int[1], 0);
             killed.add(states);

@@ -43,12 +43,12 @@ class ForkStallIT {
     private static final String LOCKS_HELD = "forkj.fork.testLocksHeld";
     static volatile Object sink;
 
-    /** Runs {@code call} with fault injection {@code property} set to {@code attempts}, and clears it after. */
     /** Replaced children that stalled: with no cause seen, or a safepoint moved across the fork. */
     private static long stalledRetries() {
         return StartRetries.count(StartRetries.Cause.STALLED) + StartRetries.count(StartRetries.Cause.SAFEPOINT);
     }
 
+    /** Runs {@code call} with fault injection {@code property} set to {@code attempts}, and clears it after. */
     private static <T> T injected(String property, int attempts, java.util.concurrent.Callable<T> call) throws Exception {
         System.setProperty(property, Integer.toString(attempts));
         try {

@@ -83,7 +83,8 @@ public final class ForkedChild {
      */
     public ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
                        int startedFd, JvmLocks locks, Pointer stallBeforeStart) {
-        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, locks, stallBeforeStart, LinuxLibC.Sys.EXIT_GROUP);
+        this(context, resetSignals, unblock, dupFrom, dupTo, startedFd, locks, stallBeforeStart,
+                LinuxLibC.Sys.EXIT_GROUP);
     }
 
     /** @param exitCall the system call that ends the child: {@code exit_group}, or -1 (ENOSYS) for the warm-up */
@@ -116,8 +117,9 @@ public final class ForkedChild {
         int inChild = ((pid | -pid) >>> 31) ^ 1; // 1 in the child; no branch, so the child runs the parent's code
         int heldInChild = inChild & ((held >>> 31) ^ 1);
         if ((inChild ^ 1 | heldInChild) != 0) {
-            int code = LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE);
-            LIBC.write(startedFd, START_BYTES.address() + code, heldInChild);
+            // Not through writeStartByte: one Java call fewer whose counters could overflow here, before the exit.
+            long lockByte = START_BYTES.address() + LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE);
+            LIBC.write(startedFd, lockByte, heldInChild);
             LIBC.syscall(heldInChild * (exitCall + 1) - 1, EXIT_LOCK_HELD, 0, 0, 0);
             return;
         }
@@ -234,8 +236,8 @@ public final class ForkedChild {
             JvmLocks real = JvmLocks.ofThisJvm();
             JvmLocks alwaysHeld = JvmLocks.heldStandIn();
             // The parent's side of afterFork, both ways through its check (a child that finds a lock held runs it too),
-            ForkedChild parentSide = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0], devNull,
-                    real, null);
+            ForkedChild parentSide = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
+                    devNull, real, null);
             ForkedChild parentSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
                     devNull, alwaysHeld, null);
             // And the child's side, ending in an invalid system call instead of exit_group: a branch the parent never
@@ -264,8 +266,8 @@ public final class ForkedChild {
                     if (started < 0) {
                         throw new io.forkj.PosixException("dup(/dev/null)", Native.errno());
                     }
-                    new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull}, new int[] {devNull}, started,
-                            free, null, -1).afterFork(0, empty);
+                    new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull}, new int[] {devNull},
+                            started, free, null, -1).afterFork(0, empty);
                 }
                 sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
                 sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();

@@ -147,10 +147,10 @@ public final class JvmLocks {
     }
 
     /**
-     * For the warm-up: one "lock" on memory the caller controls (an int, 0 = free), and a stand-in for the JIT's
-     * new-jobs flag, so that the warm-up runs {@link #stopCompiling()} without touching the real one.
+     * A stand-in: one "lock" on the given word (an int, 0 = free), and a stand-in for the JIT's new-jobs flag, so
+     * that a warm-up runs {@link #stopCompiling()} without touching the real one.
      */
-    static JvmLocks single(String name, Pointer word) {
+    private static JvmLocks single(String name, Pointer word) {
         return new JvmLocks(List.of(name), List.of(word), null, null, STAND_IN_JOBS_FLAG);
     }
 

@@ -87,7 +87,10 @@ public final class ForkedChild {
                 LinuxLibC.Sys.EXIT_GROUP);
     }
 
-    /** @param exitCall the system call that ends the child: {@code exit_group}, or -1 (ENOSYS) for the warm-up */
+    /**
+     * @param exitCall the system call that ends the child: {@code exit_group}, or {@code getpid} for the warm-up (a
+     *                 call every seccomp filter allows, where an invalid number could kill the JVM under one)
+     */
     private ForkedChild(ForkedContext context, int[] resetSignals, Pointer unblock, int[] dupFrom, int[] dupTo,
                         int startedFd, JvmLocks locks, Pointer stallBeforeStart, long exitCall) {
         this.exitCall = exitCall;
@@ -107,7 +110,7 @@ public final class ForkedChild {
      * up to its check, and on its way out when the check finds a lock held, is code the parent runs after every
      * fork (and right before it, {@link #rehearse()}): the same compiled code, whose calls the parent has linked, a
      * child that found a lock held taking the parent's very branch with other values (a write of one byte instead
-     * of none, {@code exit_group} instead of an invalid system call). A call that compiled code makes only in a
+     * of none, {@code exit_group} instead of {@code getpid}). A call that compiled code makes only in a
      * child is linked by the child, under {@code CompiledIC_lock}; a method the parent never ran gets its counters
      * from the metaspace in the child; a branch the parent never took deoptimizes: each can need the very lock
      * found held (gdb and {@code jhsdb jstack} on stalled children, docs/DESIGN.md).
@@ -120,7 +123,7 @@ public final class ForkedChild {
             // Not through writeStartByte: one Java call fewer whose counters could overflow here, before the exit.
             long lockByte = START_BYTES.address() + LOCK_HELD_BASE + Math.min(held, 255 - LOCK_HELD_BASE);
             LIBC.write(startedFd, lockByte, heldInChild);
-            LIBC.syscall(heldInChild * (exitCall + 1) - 1, EXIT_LOCK_HELD, 0, 0, 0);
+            LIBC.syscall(heldInChild * (exitCall - LinuxLibC.Sys.GETPID) + LinuxLibC.Sys.GETPID, EXIT_LOCK_HELD, 0, 0, 0);
             return;
         }
         int code = EXIT_THREW;
@@ -240,10 +243,10 @@ public final class ForkedChild {
                     devNull, real, null);
             ForkedChild parentSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
                     devNull, alwaysHeld, null);
-            // And the child's side, ending in an invalid system call instead of exit_group: a branch the parent never
+            // And the child's side, ending in getpid instead of exit_group: a branch the parent never
             // took would be compiled as a trap, and the child would deoptimize there.
             ForkedChild childSideHeld = new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[0], new int[0],
-                    devNull, alwaysHeld, null, -1);
+                    devNull, alwaysHeld, null, LinuxLibC.Sys.GETPID);
             JvmLocks free = JvmLocks.freeStandIn();
             ChildBody empty = ctx -> { };
             for (long i = 0; i < 20_000; i++) {
@@ -267,7 +270,7 @@ public final class ForkedChild {
                         throw new io.forkj.PosixException("dup(/dev/null)", Native.errno());
                     }
                     new ForkedChild(context, new int[] {0}, Sigsets.of(), new int[] {devNull}, new int[] {devNull},
-                            started, free, null, -1).afterFork(0, empty);
+                            started, free, null, LinuxLibC.Sys.GETPID).afterFork(0, empty);
                 }
                 sink += ForkedContext.digits(i * 7919 - 10_000, scratch);
                 sink += context.getpid() + context.getppid() + posix.getpid() + posix.getppid();

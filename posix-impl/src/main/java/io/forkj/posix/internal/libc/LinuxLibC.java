@@ -38,6 +38,12 @@ public interface LinuxLibC {
         public static final long RT_SIGPROCMASK = ARM64 ? 135 : 14;
         /** {@code exit_group(2)}, what {@code _exit(3)} calls: see {@link #SETSID}. */
         public static final long EXIT_GROUP = ARM64 ? 94 : 231;
+        /**
+         * {@code getpid(2)}: the harmless call the parent makes through {@code syscall} where a child makes
+         * {@code exit_group}, so both run the same code; an invalid number (ENOSYS) would kill the JVM under a
+         * seccomp filter whose default action kills.
+         */
+        public static final long GETPID = ARM64 ? 172 : 39;
         /** {@code futex(2)}: the stall probe reads it in /proc/PID/syscall; multiprocessing's locks wait on one. */
         public static final long FUTEX = ARM64 ? 98 : 202;
         /** {@code mmap(2)}: shared memory maps a memfd with it (six arguments, through {@link #syscall}). */

@@ -61,6 +61,16 @@ public final class Kernel {
         }
     }
 
+    /** The command name of {@code pid} ({@code /proc/PID/comm}, also readable for a zombie), or empty if it is gone. */
+    public static Optional<String> comm(int pid) {
+        return ProcFs.read(Path.of("/proc", Integer.toString(pid), "comm")).map(String::trim);
+    }
+
+    /** Seconds since boot, as {@code /proc/uptime} gives them (its first field). */
+    public static String uptime() {
+        return ProcFs.read(Path.of("/proc/uptime")).map(u -> u.split(" ")[0]).orElseThrow();
+    }
+
     /** The state letter of {@code pid} from /proc/PID/stat, or empty if it is gone. */
     public static Optional<Character> state(int pid) {
         return stat(pid).map(fields -> fields[0].charAt(0));

@@ -27,22 +27,25 @@ public final class NoLeftoverChildren implements AfterAllCallback {
     }
 
     private static String describe(int pid) {
-        String comm = io.forkj.posix.internal.proc.ProcFs.read(java.nio.file.Path.of("/proc", Integer.toString(pid), "comm"))
-                .map(String::trim).orElse("?");
         String started = Kernel.stat(pid).filter(f -> f.length > 19).map(f -> f[19]).orElse("?");
-        String uptime = io.forkj.posix.internal.proc.ProcFs.read(java.nio.file.Path.of("/proc/uptime"))
-                .map(u -> u.split(" ")[0]).orElse("?");
-        return "(" + comm + ", started at tick " + started + ", uptime now " + uptime + " s)";
+        return "(" + Kernel.comm(pid).orElse("?") + ", started at tick " + started + ", uptime now " + Kernel.uptime() + " s)";
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
+        assertNoneLeftBy(context.getDisplayName());
+    }
+
+    /**
+     * Fails, naming each child of the test JVM left 5 s after {@code culprit} ran (pid, state, name, start), once it
+     * has killed and reaped them all: never let one survive, a stalled raw child keeps surefire's output pipe open
+     * and Maven then waits for it for ever.
+     */
+    static void assertNoneLeftBy(String culprit) {
         int self = Kernel.self();
         List<String> killed = new java.util.ArrayList<>();
         Kernel.await(Duration.ofSeconds(5), () -> Kernel.children(self).isEmpty());
         List<Integer> left = Kernel.children(self);
-        // Never let one survive the class: a stalled raw child keeps surefire's output pipe open, and Maven then
-        // waits for it for ever. Kill and reap, then fail naming them.
         for (int pid : left) {
             String states = pid + ":" + Kernel.state(pid).orElse('?') + " " + identity(pid);
             io.forkj.posix.internal.libc.Native.posix().kill(pid, 9);
@@ -50,9 +53,8 @@ public final class NoLeftoverChildren implements AfterAllCallback {
             killed.add(states);
         }
         assertThat(left)
-                .as("children of the test JVM left behind by %s (pid: state)", context.getDisplayName())
-                .withFailMessage(() -> "children left behind by " + context.getDisplayName() + ": "
-                        + killed + " (killed and reaped)")
+                .as("children of the test JVM left behind by %s (pid: state)", culprit)
+                .withFailMessage(() -> "children left behind by " + culprit + ": " + killed + " (killed and reaped)")
                 .isEmpty();
     }
 }

@@ -13,7 +13,9 @@ import java.util.ServiceLoader;
  * <p><b>Forking a JVM.</b> {@link #fork()} is the raw call: the child has only the calling thread, no GC,
  * no JIT and no signal dispatcher. A child made with it must do very little and end with {@link #_exit(int)}.
  * For Java code in a child use the guarded fork of {@code forkj-posix} ({@code io.forkj.posix.Fork}),
- * which enforces the rules that keep that safe.
+ * which enforces the rules that keep that safe. In a JVM whose Java heap is a shared mapping (ZGC's memfd,
+ * {@code -XX:AllocateHeapAt}, {@code -XX:+UseSHM}) the child would write into the parent's live heap: every fork
+ * that runs Java code in the child is refused there.
  */
 public interface Posix {
 
@@ -31,6 +33,9 @@ public interface Posix {
      * {@code fork(2)}: returns the child's pid in the parent and 0 in the child (Python's {@code os.fork()}).
      *
      * @throws PosixException with {@code EAGAIN} (process limit) or {@code ENOMEM}
+     * @throws UnsupportedOperationException if this JVM's Java heap is a shared mapping ({@code -XX:+UseZGC},
+     *                                       {@code -XX:AllocateHeapAt}, {@code -XX:+UseSHM}): the child's Java code
+     *                                       would write into this JVM's heap
      */
     int fork();
 

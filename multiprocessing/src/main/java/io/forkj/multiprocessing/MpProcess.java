@@ -159,6 +159,9 @@ public class MpProcess implements Serializable {
      * @throws IllegalArgumentException under SPAWN and STANDBY, if this object or its target holds something that
      *                                  cannot be serialized; the message names the class
      * @throws io.forkj.PosixException if the kernel refuses to create the process
+     * @throws UnsupportedOperationException under FORK, if this JVM's Java heap is a shared mapping
+     *                                       ({@code -XX:+UseZGC}, {@code -XX:AllocateHeapAt}): the child would write
+     *                                       into this JVM's heap; SPAWN and STANDBY work there
      */
     public final synchronized void start() {
         checkOpen();

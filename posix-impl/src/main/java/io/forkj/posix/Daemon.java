@@ -61,6 +61,9 @@ public final class Daemon {
      *                         (message like {@code execve(/no/such): ENOENT (No such file or directory)}), or it
      *                         was not ready within {@link DaemonSpec#readyTimeout()} (it is killed then)
      * @throws io.forkj.PosixException if the launcher's own calls fail (pid file, pipe, fork)
+     * @throws UnsupportedOperationException if this JVM's Java heap is a shared mapping ({@code -XX:+UseZGC},
+     *                                       {@code -XX:AllocateHeapAt}, {@code -XX:+UseSHM}): the launcher's
+     *                                       forked children run Java code until their exec
      */
     public static DaemonHandle start(DaemonSpec spec) {
         return Launcher.start(Objects.requireNonNull(spec, "spec"));
@@ -116,6 +119,7 @@ public final class Daemon {
      * @return the grandchild's pid; it has started the body when this returns
      * @throws DaemonException if the child stalled after its start (it is killed), could not fork, or the
      *                         grandchild did not report its pid within 30 s
+     * @throws UnsupportedOperationException if this JVM's Java heap is a shared mapping, as {@link Fork#run} does
      */
     public static int orphanGrandchild(Runnable body) {
         return Orphan.start(Objects.requireNonNull(body, "body"));

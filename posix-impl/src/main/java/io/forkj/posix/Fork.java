@@ -12,6 +12,7 @@ import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.fork.QuietCompiler;
+import io.forkj.posix.internal.fork.SharedHeap;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.libc.Sigsets;
 import io.forkj.posix.internal.fork.StallProbe;
@@ -128,10 +129,14 @@ public final class Fork {
      *
      * @throws PosixException if {@code fork(2)} fails ({@code EAGAIN}: process limit) or a redirect file cannot
      *                        be opened
+     * @throws UnsupportedOperationException if this JVM's Java heap is a shared mapping ({@code -XX:+UseZGC},
+     *                                       {@code -XX:AllocateHeapAt}, {@code -XX:+UseSHM}): the child's body would
+     *                                       write into this JVM's heap (use {@link Spawn} or a private-heap collector)
      */
     public static Child run(ForkOptions options, ChildBody body) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(body, "body");
+        SharedHeap.refuseFork("Fork.run");
         warmUp();
         return forkNow(options, body);
     }

@@ -1,6 +1,7 @@
 package io.forkj.posix.internal;
 
 import io.forkj.posix.internal.children.KnownChildren;
+import io.forkj.posix.internal.fork.SharedHeap;
 import io.forkj.posix.internal.libc.Arguments;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
@@ -32,6 +33,7 @@ public final class NativePosix implements Posix {
 
     @Override
     public int fork() {
+        SharedHeap.refuseFork("fork()");
         int pid = -1;
         KnownChildren.forkStarting();
         try {

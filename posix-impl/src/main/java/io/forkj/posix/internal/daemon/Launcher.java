@@ -1,6 +1,7 @@
 package io.forkj.posix.internal.daemon;
 
 import io.forkj.posix.internal.NativePosix;
+import io.forkj.posix.internal.fork.SharedHeap;
 
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcParser;
@@ -63,6 +64,7 @@ public final class Launcher {
 
     /** Starts {@code spec} as a daemon and returns once its {@code execve} succeeded. */
     public static DaemonHandle start(DaemonSpec spec) {
+        SharedHeap.refuseFork("Daemon.start"); // its two forked children run Java code until the exec
         Map<String, String> environment = spec.daemonEnvironment(System.getenv());
         String program = resolve(spec.command().get(0), environment.get("PATH"));
         String output = spec.log() == null ? null : spec.log().toAbsolutePath().toString();

@@ -1,6 +1,8 @@
 package io.forkj.posix.internal.fork;
 
+import io.forkj.posix.internal.proc.Mapping;
 import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -394,11 +396,9 @@ public final class JvmLocks {
 
     /** libjvm.so's path and load address: its private mapping at file offset 0 (the loader's, not a reader's). */
     private static MapsEntry libjvm() throws IOException {
-        for (String line : ProcFs.read(ProcFs.self("maps")).orElseThrow().split("\n")) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length >= 6 && fields[5].endsWith("/libjvm.so") && fields[1].endsWith("p")
-                    && Long.parseLong(fields[2], 16) == 0) {
-                return new MapsEntry(Path.of(fields[5]), Long.parseUnsignedLong(fields[0].substring(0, fields[0].indexOf('-')), 16));
+        for (Mapping m : ProcParser.maps(ProcFs.read(ProcFs.self("maps")).orElseThrow())) {
+            if (m.path().endsWith("/libjvm.so") && !m.shared() && m.offset() == 0) {
+                return new MapsEntry(Path.of(m.path()), m.start());
             }
         }
         return null;

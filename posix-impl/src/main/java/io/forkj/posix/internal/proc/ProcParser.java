@@ -325,6 +325,34 @@ public final class ProcParser {
         return -1;
     }
 
+    /**
+     * Parses {@code /proc/PID/maps}: {@code start-end perms offset dev inode [path]} per line, addresses and offset
+     * in hex; the path is the rest of the line (it may hold spaces, and " (deleted)").
+     *
+     * @throws IllegalArgumentException on a line that is not a mapping, quoting it
+     */
+    public static List<Mapping> maps(CharSequence text) {
+        List<Mapping> mappings = new ArrayList<>();
+        for (String line : text.toString().split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] fields = line.trim().split("\\s+", 6);
+            int dash = fields[0].indexOf('-');
+            if (fields.length < 5 || dash < 1) {
+                throw new IllegalArgumentException("not a line of PID/maps: '" + line + "'");
+            }
+            try {
+                mappings.add(new Mapping(Long.parseUnsignedLong(fields[0], 0, dash, 16),
+                        Long.parseUnsignedLong(fields[0], dash + 1, fields[0].length(), 16), fields[1],
+                        Long.parseUnsignedLong(fields[2], 16), fields.length == 6 ? fields[5].trim() : ""));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a line of PID/maps: '" + line + "'", e);
+            }
+        }
+        return mappings;
+    }
+
     /** {@link #parseLong(byte[], int, int)} over {@code s[from, to)}. */
     public static long parseLong(CharSequence s, int from, int to) {
         byte[] b = s.subSequence(from, to).toString().getBytes(StandardCharsets.UTF_8);

@@ -36,6 +36,23 @@ class ProcParserTest {
     }
 
     @Test
+    void mapsGivesEveryMappingWithItsAddressesSharingAndPath() throws IOException {
+        List<Mapping> maps = ProcParser.maps(fixture("maps-zgc-jdk17.txt"));
+        assertThat(maps).hasSize(200);
+        assertThat(maps).filteredOn(m -> m.path().equals("/memfd:java_heap (deleted)")).hasSize(3)
+                .allMatch(Mapping::shared).allMatch(Mapping::writable).first()
+                .isEqualTo(new Mapping(0x40000000000L, 0x40017a00000L, "rw-s", 0, "/memfd:java_heap (deleted)"));
+        Mapping libjvmText = maps.stream().filter(m -> m.path().endsWith("/libjvm.so") && m.perms().equals("r-xp"))
+                .findFirst().orElseThrow();
+        assertThat(libjvmText.shared()).isFalse();
+        assertThat(libjvmText.writable()).isFalse();
+        assertThat(libjvmText.offset()).isPositive();
+        assertThat(maps).filteredOn(m -> m.path().isEmpty()).isNotEmpty(); // anonymous mappings
+        assertThatThrownBy(() -> ProcParser.maps("not a mapping")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'not a mapping'");
+    }
+
+    @Test
     void nameWithANewline() throws IOException {
         StatLine s = ProcParser.stat(fixture("stat-newline.txt"));
         assertThat(s.pid()).isEqualTo(4103);

@@ -37,6 +37,7 @@ class SharedHeapIT {
                     .startsWith(way + " refused: ").contains("-XX:+UseZGC", "rw-s /memfd:java_heap", "Spawn"));
         }
         assertThat(lines).anyMatch(line -> line.matches("spawn: Exited\\[pid=\\d+, code=0]"));
+        assertThat(lines).contains("SPAWN start method: exit code 3");
         assertThat(dir.resolve("d.pid")).doesNotExist();
     }
 
@@ -49,6 +50,7 @@ class SharedHeapIT {
                     .startsWith(way + " refused: ").contains("-XX:AllocateHeapAt=" + heapDir, "rw-s " + heapDir + "/"));
         }
         assertThat(lines).anyMatch(line -> line.matches("spawn: Exited\\[pid=\\d+, code=0]"));
+        assertThat(lines).contains("SPAWN start method: exit code 3");
     }
 
     private List<String> run(String... heapOptions) throws Exception {

@@ -2,8 +2,10 @@ package io.forkj.it;
 
 import io.forkj.Posix;
 import io.forkj.WaitStatus;
+import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.SystemExit;
 import io.forkj.posix.Daemon;
 import io.forkj.posix.DaemonSpec;
 import io.forkj.posix.Fork;
@@ -16,8 +18,9 @@ import java.util.Map;
 /**
  * For {@link SharedHeapIT}, run in a JVM whose heap is a shared mapping ({@code -XX:+UseZGC}, {@code
  * -XX:AllocateHeapAt}): tries every way forkj forks a child that runs Java code, and prints one line per way,
- * {@code NAME refused: MESSAGE} or {@code NAME forked}; then {@code spawn: STATUS} for a posix_spawn, which
- * copies nothing. Run as {@code SharedHeapMain PIDFILE}.
+ * {@code NAME refused: MESSAGE} or {@code NAME forked}; then {@code spawn: STATUS} for a posix_spawn and the exit
+ * code of a SPAWN start method process (a fresh JVM), neither of which copies this one. Run as
+ * {@code SharedHeapMain PIDFILE}.
  */
 public final class SharedHeapMain {
     private SharedHeapMain() {
@@ -46,5 +49,11 @@ public final class SharedHeapMain {
         }
         WaitStatus spawned = Spawn.exec("true").waitFor();
         System.out.println("spawn: " + spawned);
+        MpProcess fresh = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> {
+            throw new SystemExit(3);
+        });
+        fresh.start();
+        fresh.join();
+        System.out.println("SPAWN start method: exit code " + fresh.exitCode().orElse(-1));
     }
 }

@@ -82,7 +82,7 @@ public final class SharedHeap {
         if (setting == null && seen == null) {
             return Optional.empty();
         }
-        String mapping = seen == null ? "" : "/proc/self/maps: " + Long.toHexString(seen.start()) + "-"
+        String mapping = seen == null ? "" : ProcFs.self("maps") + ": " + Long.toHexString(seen.start()) + "-"
                 + Long.toHexString(seen.end()) + " " + seen.perms() + " " + seen.path();
         return Optional.of(setting == null ? mapping : seen == null ? setting : setting + "; " + mapping);
     }

@@ -25,9 +25,11 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The guarded fork against the real kernel: exit codes, signals, stalls, stdout locks, deadlines. */
 class ForkIT {
@@ -118,6 +120,38 @@ class ForkIT {
         });
         assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 70));
         assertThat(content(err)).isEqualTo("java.lang.IllegalStateException: " + message + "\n");
+    }
+
+    /**
+     * A fork asked for on a virtual thread (JDK 21+) is made on forkj's starter thread, a platform thread: forked on
+     * the virtual thread, the body's first park (this sleep) waited for ever for a scheduler the child does not have,
+     * and the deadline killed it (JDK 25, before the change: ForkStallException after 5 s, "waiting in futex").
+     */
+    @Test
+    void aBodyForkedFromAVirtualThreadSleepsOnAPlatformThread(@TempDir Path dir) throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        Path out = dir.resolve("out");
+        AtomicReference<Object> ended = new AtomicReference<>();
+        Thread virtual = virtualThread(() -> {
+            try {
+                Child child = Fork.run(ForkOptions.defaults().deadline(SHORT).stdout(Redirect.to(out.toFile())), ctx -> {
+                    Thread.sleep(20);
+                    ctx.out(Thread.currentThread().getName());
+                });
+                ended.set(child.waitFor().toExitCode());
+            } catch (Throwable t) {
+                ended.set(t);
+            }
+        });
+        virtual.start();
+        virtual.join(SHORT.multipliedBy(2).toMillis());
+        assertThat(ended.get()).isEqualTo(0);
+        assertThat(content(out)).isEqualTo("forkj-starter");
+    }
+
+    private static Thread virtualThread(Runnable task) throws ReflectiveOperationException {
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null); // JDK 21 API; this code compiles for 17
+        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class).invoke(builder, task);
     }
 
     @Test

@@ -5,7 +5,7 @@ import io.forkj.Signal;
 import io.forkj.multiprocessing.internal.FdOutputStream;
 import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.multiprocessing.internal.manager.ManagerClient;
-import io.forkj.multiprocessing.internal.Starter;
+import io.forkj.posix.internal.fork.Starter;
 import io.forkj.multiprocessing.internal.pool.PoolPipes;
 import io.forkj.multiprocessing.internal.queue.Ring;
 import io.forkj.posix.Child;

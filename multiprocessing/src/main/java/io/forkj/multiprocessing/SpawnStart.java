@@ -7,7 +7,7 @@ import io.forkj.multiprocessing.internal.ChildMain;
 import io.forkj.multiprocessing.internal.FdPassing;
 import io.forkj.multiprocessing.internal.JvmCommand;
 import io.forkj.multiprocessing.internal.Payload;
-import io.forkj.multiprocessing.internal.Starter;
+import io.forkj.posix.internal.fork.Starter;
 import io.forkj.posix.Child;
 import io.forkj.posix.Spawn;
 import io.forkj.posix.internal.libc.Native;

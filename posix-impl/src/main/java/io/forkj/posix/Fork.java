@@ -16,6 +16,7 @@ import io.forkj.posix.internal.fork.SharedHeap;
 import io.forkj.posix.internal.spawn.Redirects;
 import io.forkj.posix.internal.libc.Sigsets;
 import io.forkj.posix.internal.fork.StallProbe;
+import io.forkj.posix.internal.fork.Starter;
 import io.forkj.posix.internal.fork.StartRetries;
 import io.forkj.posix.internal.fork.StdioFlush;
 import io.forkj.posix.internal.proc.ProcStat;
@@ -125,7 +126,10 @@ public final class Fork {
     }
 
     /**
-     * Forks a child that runs {@code body} and exits; returns at once in the parent with the child's handle.
+     * Forks a child that runs {@code body} and exits; returns at once in the parent with the child's handle. Called
+     * on a virtual thread, the fork is made on forkj's starter thread, a platform thread (one such fork at a time):
+     * forked on the virtual thread itself, the body's first park would wait for ever for a scheduler the child
+     * does not have.
      *
      * @throws PosixException if {@code fork(2)} fails ({@code EAGAIN}: process limit) or a redirect file cannot
      *                        be opened
@@ -137,6 +141,12 @@ public final class Fork {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(body, "body");
         SharedHeap.refuseFork("Fork.run");
+        if (Starter.onVirtualThread()) {
+            return Starter.call(() -> {
+                warmUp();
+                return forkNow(options, body);
+            });
+        }
         warmUp();
         return forkNow(options, body);
     }

@@ -14,6 +14,7 @@ import io.forkj.posix.ChildContext;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.internal.fork.AllocationBudget;
+import io.forkj.posix.internal.fork.SharedHeap;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.signals.ParentDeath;
 
@@ -41,6 +42,7 @@ final class ForkStart {
     }
 
     static Child start(MpProcess process) {
+        SharedHeap.refuseFork("the FORK start method"); // before the warm-up, which runs the child's path here
         warmUp();
         Ring.warmUpIfUsed();
         ManagerClient.warmUpIfUsed();

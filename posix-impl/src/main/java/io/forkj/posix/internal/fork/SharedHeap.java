@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Whether this JVM's Java heap is a shared mapping, which {@code fork(2)} shares with the child instead of copying
@@ -24,10 +25,16 @@ public final class SharedHeap {
     private SharedHeap() {
     }
 
+    /**
+     * Names a heap of HotSpot's can have when it is shared: ZGC's memfd, System V shared memory, and the unnamed
+     * ({@code O_TMPFILE}: {@code /DIR/#INODE}) or unlinked ({@code jvmheap.XXXXXX}) file of {@code AllocateHeapAt}.
+     */
+    private static final Pattern HEAP_NAME = Pattern.compile("/memfd:java_heap.*|/SYSV.*|.*/#\\d+ \\(deleted\\)|.*/jvmheap\\..*");
+
     /** Found once, on the first fork: the collector and the heap's mapping do not change while the JVM runs. */
     private static final class Found {
-        static final Optional<String> EVIDENCE = evidence(SharedHeap::vmOption,
-                ProcParser.maps(ProcFs.read(ProcFs.self("maps")).orElse("")));
+        static final Optional<String> EVIDENCE = find(ProcParser.maps(ProcFs.read(ProcFs.self("maps")).orElse("")),
+                SharedHeap::vmOption);
     }
 
     /**
@@ -46,6 +53,16 @@ public final class SharedHeap {
                     + "Spawn (posix_spawn) and multiprocessing's SPAWN and STANDBY start methods copy nothing and work "
                     + "here; or run with a collector whose heap is private (G1, Parallel, Serial, Shenandoah)");
         }
+    }
+
+    /**
+     * {@link #evidence}, asking for the VM options only when a writable shared mapping could be the heap (or the maps
+     * could not be read): the management beans that answer cost a JVM's first raw fork 20-30 ms.
+     */
+    static Optional<String> find(List<Mapping> maps, Function<String, Optional<String>> vmOption) {
+        boolean candidate = maps.isEmpty() || maps.stream()
+                .anyMatch(m -> m.shared() && m.writable() && HEAP_NAME.matcher(m.path()).matches());
+        return candidate ? evidence(vmOption, maps) : Optional.empty();
     }
 
     /**

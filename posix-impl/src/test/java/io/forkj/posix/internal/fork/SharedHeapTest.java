@@ -54,6 +54,18 @@ class SharedHeapTest {
     }
 
     @Test
+    void theOptionsAreAskedOnlyWhenAMappingCouldBeTheHeap() throws IOException {
+        Function<String, Optional<String>> mustNotBeAsked = name -> {
+            throw new AssertionError("asked for " + name);
+        };
+        assertThat(SharedHeap.find(maps("maps-g1-jdk17.txt"), mustNotBeAsked)).isEmpty();
+        Map<String, String> heapFile = Map.of("AllocateHeapAt", "/tmp");
+        assertThat(SharedHeap.find(maps("maps-allocateheapat-jdk17.txt"), options(heapFile))).isPresent();
+        assertThat(SharedHeap.find(maps("maps-zgc-jdk17.txt"), options(Map.of("UseZGC", "true")))).isPresent();
+        assertThat(SharedHeap.find(List.of(), options(Map.of("UseZGC", "true")))).as("maps unreadable").isPresent();
+    }
+
+    @Test
     void theDefaultHeapIsPrivateThoughOtherMappingsAreShared() throws IOException {
         List<Mapping> g1 = maps("maps-g1-jdk17.txt");
         assertThat(g1).anyMatch(m -> m.shared() && m.writable() && m.path().startsWith("/tmp/hsperfdata_"));

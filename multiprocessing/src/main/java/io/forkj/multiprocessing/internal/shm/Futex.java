@@ -3,6 +3,7 @@ package io.forkj.multiprocessing.internal.shm;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.libc.Native;
+import io.forkj.posix.internal.fork.Starter;
 
 /**
  * {@code futex(2)} wait and wake on a 32-bit word of a {@link SharedSegment}, shared between processes (no
@@ -30,7 +31,9 @@ public final class Futex {
 
     /**
      * {@code FUTEX_WAIT}: sleeps while the int at {@code address} holds {@code expected}, at most
-     * {@code timeoutNanos} (must be positive: forkj never sleeps without a bound).
+     * {@code timeoutNanos} (must be positive: forkj never sleeps without a bound). On a virtual thread the sleep is
+     * made by a platform thread while the virtual thread parks ({@link VirtualSleep}), and may end early: callers
+     * re-check their word in a loop anyway.
      *
      * @return {@link #WOKEN}, {@link #TIMED_OUT}, {@link #VALUE_CHANGED} or {@link #INTERRUPTED}
      * @throws PosixException for any other error ({@code EFAULT}, {@code EINVAL}: a bug)
@@ -39,6 +42,12 @@ public final class Futex {
         if (timeoutNanos <= 0) {
             return TIMED_OUT;
         }
+        return Starter.onVirtualThread() ? VirtualSleep.await(address, expected, timeoutNanos)
+                : block(address, expected, timeoutNanos);
+    }
+
+    /** {@link #await} in this thread, in the kernel. */
+    static int block(long address, int expected, long timeoutNanos) {
         long[] timespec = {timeoutNanos / 1_000_000_000L, timeoutNanos % 1_000_000_000L};
         long r = Native.libc().syscall(LinuxLibC.Sys.FUTEX, address, FUTEX_WAIT, expected, timespec);
         if (r == 0) {

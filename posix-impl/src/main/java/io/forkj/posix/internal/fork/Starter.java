@@ -55,14 +55,20 @@ public final class Starter {
 
     /** Runs {@code task} on the starter thread and returns its result, rethrowing what it threw. */
     public static <T> T call(Callable<T> task) {
-        Future<T> f = THREAD.submit(task);
+        return resultOf(THREAD.submit(task));
+    }
+
+    /**
+     * Waits for {@code f}'s result, rethrowing what its task threw. An interrupt does not end the wait (the task may
+     * have made a child whose handle must not be lost); it is kept for the caller to see.
+     */
+    public static <T> T resultOf(Future<T> f) {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
                     return f.get();
                 } catch (InterruptedException e) {
-                    // The child may be created already: wait for its handle rather than lose it.
                     interrupted = true;
                 }
             }
@@ -80,10 +86,5 @@ public final class Starter {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    /** Runs {@code task} on the starter thread later. */
-    public static Future<?> submit(Runnable task) {
-        return THREAD.submit(task);
     }
 }

@@ -1,0 +1,105 @@
+package io.forkj.it.mp;
+
+import io.forkj.multiprocessing.Lock;
+import io.forkj.multiprocessing.Queue;
+import io.forkj.multiprocessing.Semaphore;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * multiprocessing's futex waits on virtual threads (JDK 21+): a virtual thread asleep in the kernel keeps its
+ * carrier, so as many waiters as carriers used to leave none for the virtual thread that would wake them (two
+ * waiters in {@code Queue.get()} on 2 cores: no progress in 10 s). The waiters here outnumber the carriers
+ * twice over, and the thread that releases them is virtual too.
+ */
+class MpVirtualThreadsIT {
+    private static final int WAITERS = 2 * Runtime.getRuntime().availableProcessors() + 2;
+
+    @Test
+    void moreQueueWaitersThanCarriersLeaveRoomForTheProducer() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        Queue<Integer> queue = new Queue<>();
+        CountDownLatch got = new CountDownLatch(WAITERS);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < WAITERS; i++) {
+            threads.add(virtual(() -> {
+                queue.get();
+                got.countDown();
+            }));
+        }
+        threads.add(virtual(() -> {
+            for (int i = 0; i < WAITERS; i++) {
+                queue.put(i);
+            }
+        }));
+        assertThat(got.await(30, TimeUnit.SECONDS)).as("every waiter got an item").isTrue();
+        joinAll(threads);
+        queue.close();
+    }
+
+    @Test
+    void moreLockAndSemaphoreWaitersThanCarriersLeaveRoomForTheReleaser() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        Lock lock = new Lock();
+        Semaphore semaphore = new Semaphore(0);
+        lock.acquire();
+        CountDownLatch through = new CountDownLatch(2 * WAITERS);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < WAITERS; i++) {
+            threads.add(virtual(() -> {
+                lock.acquire();
+                lock.release();
+                through.countDown();
+            }));
+            threads.add(virtual(() -> {
+                semaphore.acquire();
+                through.countDown();
+            }));
+        }
+        // Parked (WAITING) is where a fixed waiter sleeps; pinned in the kernel it stayed RUNNABLE. Not asserted: the
+        // releaser below is the test.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() < WAITERS
+                && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        threads.add(virtual(() -> {
+            for (int i = 0; i < WAITERS; i++) {
+                semaphore.release();
+            }
+        }));
+        lock.release();
+        assertThat(through.await(30, TimeUnit.SECONDS)).as("every waiter went through").isTrue();
+        joinAll(threads);
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static Thread virtual(Body body) throws ReflectiveOperationException {
+        Runnable task = () -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null); // JDK 21 API; this code compiles for 17
+        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(builder, task);
+    }
+
+    private static void joinAll(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(t.isAlive()).as(t + " ended").isFalse();
+        }
+    }
+}

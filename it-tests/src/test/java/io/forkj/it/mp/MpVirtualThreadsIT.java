@@ -1,6 +1,7 @@
 package io.forkj.it.mp;
 
 import io.forkj.multiprocessing.Lock;
+import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.Queue;
 import io.forkj.multiprocessing.Semaphore;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * multiprocessing's futex waits on virtual threads (JDK 21+): a virtual thread asleep in the kernel keeps its
- * carrier, so as many waiters as carriers used to leave none for the virtual thread that would wake them (two
+ * multiprocessing's waits on virtual threads (JDK 21+), in futex(2) and in a pipe's read(2), write(2) and poll(2):
+ * a virtual thread asleep in the kernel keeps its carrier, so as many waiters as carriers used to leave none for the virtual thread that would wake them (two
  * waiters in {@code Queue.get()} on 2 cores: no progress in 10 s). The waiters here outnumber the carriers
  * twice over, and the thread that releases them is virtual too.
  */
@@ -78,6 +79,36 @@ class MpVirtualThreadsIT {
         lock.release();
         assertThat(through.await(30, TimeUnit.SECONDS)).as("every waiter went through").isTrue();
         joinAll(threads);
+    }
+
+    @Test
+    void moreReceiversThanCarriersLeaveRoomForTheSenderOfMessagesLargerThanAPipe() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        byte[] message = new byte[256 * 1024]; // four times a pipe's capacity: the sender waits for each receiver
+        java.util.Arrays.fill(message, (byte) 7);
+        List<Pipe> pipes = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch received = new CountDownLatch(WAITERS);
+        for (int i = 0; i < WAITERS; i++) {
+            Pipe pipe = Pipe.pipe(false);
+            pipes.add(pipe);
+            threads.add(virtual(() -> {
+                if (java.util.Arrays.equals(pipe.conn1().recvBytes(), message)) {
+                    received.countDown();
+                }
+            }));
+        }
+        threads.add(virtual(() -> {
+            for (Pipe pipe : pipes) {
+                pipe.conn2().sendBytes(message);
+            }
+        }));
+        assertThat(received.await(30, TimeUnit.SECONDS)).as("every receiver got the whole message").isTrue();
+        joinAll(threads);
+        for (Pipe pipe : pipes) {
+            pipe.conn1().close();
+            pipe.conn2().close();
+        }
     }
 
     private interface Body {

@@ -4,6 +4,8 @@ import io.forkj.PosixException;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.libc.PollFds;
+import io.forkj.posix.internal.fork.Starter;
+import io.forkj.multiprocessing.internal.shm.VirtualSleep;
 import com.kenai.jffi.MemoryIO;
 
 /**
@@ -28,6 +30,8 @@ public final class FdIo {
     static final int ECONNRESET = 104;
     static final short POLLIN = PollFds.POLLIN;
     static final short POLLOUT = PollFds.POLLOUT;
+    /** {@code PIPE_BUF}: a pipe that polls writable takes this much in one write without blocking. */
+    static final int PIPE_BUF = 4096;
 
     private static final LinuxLibC LIBC = Native.libc();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -81,7 +85,15 @@ public final class FdIo {
             }
             int done = 0;
             while (done < filled) {
-                long n = LIBC.write(fd, address + done, filled - done);
+                long size = filled - done;
+                if (Starter.onVirtualThread()) {
+                    // Wait for room elsewhere, then write no more than a pipe takes at once when it has room.
+                    if (!pollHere(address, fd, POLLOUT, 0)) {
+                        awaitReady(address, fd, POLLOUT, -1);
+                    }
+                    size = Math.min(size, PIPE_BUF);
+                }
+                long n = LIBC.write(fd, address + done, size);
                 if (n >= 0) {
                     done += (int) n;
                     continue;
@@ -113,6 +125,9 @@ public final class FdIo {
     public static int read(long address, int fd, byte[] target, int offset, int length) {
         int want = Math.min(length, CHUNK);
         while (true) {
+            if (Starter.onVirtualThread() && !pollHere(address, fd, POLLIN, 0)) {
+                awaitReady(address, fd, POLLIN, -1); // the read below then does not hold the carrier
+            }
             long n = LIBC.read(fd, address, want);
             if (n > 0) {
                 MEMORY.getByteArray(address, target, offset, (int) n);
@@ -143,6 +158,25 @@ public final class FdIo {
      * @return whether the fd is ready (readable data or end of file/hang-up/error, which the next read reports)
      */
     public static boolean awaitReady(long address, int fd, short events, long timeoutMillis) {
+        if (timeoutMillis == 0 || !Starter.onVirtualThread()) {
+            return pollHere(address, fd, events, timeoutMillis);
+        }
+        // A virtual thread asleep in poll(2) would hold its carrier: the sleep is made elsewhere, in slices.
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            long slice = timeoutMillis < 0 ? VirtualSleep.SLICE_MILLIS
+                    : Math.min(VirtualSleep.SLICE_MILLIS, Math.max(0, (deadline - System.nanoTime()) / 1_000_000L));
+            if (VirtualSleep.run(() -> pollHere(address, fd, events, slice))) {
+                return true;
+            }
+            if (timeoutMillis > 0 && deadline - System.nanoTime() <= 0) {
+                return false;
+            }
+        }
+    }
+
+    /** {@link #awaitReady} in this thread. */
+    private static boolean pollHere(long address, int fd, short events, long timeoutMillis) {
         long pollfd = address + CHUNK;
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
         long wait = timeoutMillis;

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing.internal.shm;
 
 import io.forkj.posix.internal.fork.Starter;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * put their items never ran (JDK 25, no progress in 10 s). The JDK compensates its own blocking calls; a call
  * through the native binding it cannot see.
  */
-final class VirtualSleep {
+public final class VirtualSleep {
     /** The longest one platform sleep lasts: long waits are made of such slices, as callers' own loops are. */
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
     /**
@@ -39,11 +40,23 @@ final class VirtualSleep {
     }
 
     /**
+     * Makes {@code blockingCall} (a system call that may sleep at most {@link #MAX_SLEEP_NANOS}, reading its own
+     * errno) on a platform sleeper while this virtual thread parks, and returns its result. Uninterruptible, as the
+     * call itself is.
+     */
+    public static <T> T run(Callable<T> blockingCall) {
+        return Starter.resultOf(SLEEPERS.submit(blockingCall));
+    }
+
+    /** The longest sleep one {@link #run} call may make, in milliseconds. */
+    public static final int SLICE_MILLIS = (int) (MAX_SLEEP_NANOS / 1_000_000L);
+
+    /**
      * {@link Futex#await}, for a virtual thread. As in the kernel's sleep, an interrupt does not end it: it is kept
      * for the caller to see, as a platform thread's caller sees it after its sleep.
      */
     static int await(long address, int expected, long timeoutNanos) {
         long nanos = Math.min(timeoutNanos, MAX_SLEEP_NANOS);
-        return Starter.resultOf(SLEEPERS.submit(() -> Futex.block(address, expected, nanos)));
+        return run(() -> Futex.block(address, expected, nanos));
     }
 }

@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A virtual thread's futex sleep, made by a platform thread while the virtual thread parks. Asleep in the kernel
+ * A virtual thread's sleep in the kernel ({@code futex(2)} here, {@code poll(2)} for a connection's fd in
+ * {@code FdIo}), made by a platform thread while the virtual thread parks. Asleep in the kernel
  * itself, a virtual thread keeps its carrier, and as many such sleepers as carriers leave none for the thread that
  * would wake them: two virtual threads in {@code Queue.get()} on this 2-core machine, and the virtual thread that
  * put their items never ran (JDK 25, no progress in 10 s). The JDK compensates its own blocking calls; a call

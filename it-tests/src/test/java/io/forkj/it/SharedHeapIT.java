@@ -1,17 +1,12 @@
 package io.forkj.it;
 
-import io.forkj.posix.Daemon;
-import io.forkj.posix.DaemonSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,15 +49,8 @@ class SharedHeapIT {
     }
 
     private List<String> run(String... heapOptions) throws Exception {
-        List<String> command = new ArrayList<>(DaemonSpec.ofThisJvm(SharedHeapMain.class, dir.resolve("d.pid").toString())
-                .command());
-        command.remove("-D" + Daemon.DAEMONIZED_PROPERTY + "=true");
-        command.removeIf(option -> option.startsWith("-Xmx") || option.startsWith("-XX:+Use") && option.endsWith("GC"));
-        command.addAll(1, List.of(heapOptions));
-        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).as("the JVM ends: " + output).isTrue();
-        assertThat(jvm.exitValue()).as(output).isZero();
-        return output.lines().toList();
+        FreshJvm.Result jvm = FreshJvm.run(SharedHeapMain.class, List.of(heapOptions), dir.resolve("d.pid").toString());
+        assertThat(jvm.exitCode()).as(jvm.output()).isZero();
+        return jvm.output().lines().toList();
     }
 }

@@ -4,7 +4,8 @@
 # (its JVMs have compiled the round's paths), CPython after one. Fresh worker JVMs still compile their own start-up
 # then, so Pool.map is also timed after 30 untimed maps on both sides (a long-lived pool).
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
-#   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, pool-map, imap, executor, manager)
+#   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, queue-fanout, queue-threads,
+#                                       pool-map, imap, executor, manager)
 #                                       measures that mode's rows alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,6 +26,11 @@ def consumer(q, control, n):
     control.put("ready")
     for _ in range(n): q.get()
     control.put("done")
+def fan_consumer(q, control):
+    control.put(-1)
+    got = 0
+    while q.get() >= 0: got += 1
+    control.put(got)
 def main(mode, n, warm):
     if mode == "queue":
         for r in range(2):
@@ -33,6 +39,34 @@ def main(mode, n, warm):
             t = time.perf_counter()
             for i in range(n): q.put(i)
             control.get(); dt = time.perf_counter() - t; p.join()
+    elif mode == "queue-fanout":
+        for r in range(2):
+            q, control = mp.Queue(), mp.Queue()
+            ps = [mp.Process(target=fan_consumer, args=(q, control)) for _ in range(4)]
+            for p in ps: p.start()
+            for p in ps: control.get()
+            t = time.perf_counter()
+            for i in range(n): q.put(i)
+            for p in ps: q.put(-1)
+            got = sum(control.get() for p in ps); dt = time.perf_counter() - t
+            for p in ps: p.join()
+            assert got == n
+    elif mode == "queue-threads":
+        import threading
+        for r in range(2):
+            q, got = mp.Queue(), []
+            def thread_consumer():
+                k = 0
+                while q.get() >= 0: k += 1
+                got.append(k)
+            ts = [threading.Thread(target=thread_consumer) for _ in range(32)]
+            for th in ts: th.start()
+            t = time.perf_counter()
+            for i in range(n): q.put(i)
+            for th in ts: q.put(-1)
+            for th in ts: th.join()
+            dt = time.perf_counter() - t
+            assert sum(got) == n
     elif mode in ("pool-map", "imap"):
         with mp.Pool(2) as pool:
             for r in range(warm + 1):
@@ -88,6 +122,10 @@ measure() {  # MODE N LABEL TARGET_RATIO [WARMUP: untimed rounds before the time
 
 echo "mp: Queue one way..." >&2
 measure queue 200000 "\`Queue\` one way, small ints, 1 producer → 1 SPAWN consumer" 3
+echo "mp: Queue fan-out..." >&2
+measure queue-fanout 200000 "\`Queue\`, small ints, 1 producer → 4 SPAWN consumers" 3
+echo "mp: Queue to consumer threads..." >&2
+measure queue-threads 100000 "\`Queue\`, small ints, 1 producer → 32 consumer threads of one process" 3
 echo "mp: Pool.map..." >&2
 measure pool-map 100000 "\`Pool(2).map\`, 100,000 tiny tasks, default chunksize" 1
 echo "mp: Pool.map, long-lived pool..." >&2

@@ -44,6 +44,12 @@ public final class MpThroughput {
             case "queue":
                 queue(n, rounds);
                 break;
+            case "queue-fanout":
+                queueFanOut(n, rounds);
+                break;
+            case "queue-threads":
+                queueThreads(n, rounds);
+                break;
             case "pool-map":
                 try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
                     List<Integer> items = range(n);
@@ -99,7 +105,7 @@ public final class MpThroughput {
                 }
                 break;
             default:
-                throw new IllegalArgumentException("mode " + mode + ": queue, pool-map, imap, executor or manager");
+                throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, pool-map, imap, executor or manager");
         }
         System.exit(0);
     }
@@ -127,6 +133,89 @@ public final class MpThroughput {
             consumer.join();
             q.close();
             control.close();
+        }
+    }
+
+    /** Consumer processes of {@link #queueFanOut}: more than the machine's 2 cores, as work queues often have. */
+    private static final int FAN_OUT = 4;
+
+    /**
+     * One producer (this process) puts n small ints and then one end mark per consumer; {@link #FAN_OUT} SPAWN
+     * consumers get until their end mark; timed until every consumer says done.
+     */
+    private static void queueFanOut(int n, int rounds) throws Exception {
+        for (int r = -WARMUP; r < rounds; r++) {
+            Queue<Integer> q = new Queue<>();
+            Queue<Integer> control = new Queue<>();
+            List<MpProcess> consumers = new ArrayList<>();
+            for (int c = 0; c < FAN_OUT; c++) {
+                MpProcess consumer = new MpProcess(() -> {
+                    control.put(-1);
+                    int got = 0;
+                    while (q.get() >= 0) {
+                        got++;
+                    }
+                    control.put(got);
+                }).startMethod(StartMethod.SPAWN);
+                consumer.start();
+                consumers.add(consumer);
+            }
+            for (int c = 0; c < FAN_OUT; c++) {
+                control.get();
+            }
+            long t = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            for (int c = 0; c < FAN_OUT; c++) {
+                q.put(-1);
+            }
+            int got = 0;
+            for (int c = 0; c < FAN_OUT; c++) {
+                got += control.get();
+            }
+            report(r, n, t, got == n);
+            for (MpProcess consumer : consumers) {
+                consumer.join();
+            }
+            q.close();
+            control.close();
+        }
+    }
+
+    /** Consumer threads of {@link #queueThreads}: many waiting consumers, where waking them all on a put shows. */
+    private static final int CONSUMER_THREADS = 32;
+
+    /**
+     * One producer thread puts n small ints and one end mark per consumer; {@link #CONSUMER_THREADS} threads of
+     * this JVM get until their end mark; timed until every consumer has ended.
+     */
+    private static void queueThreads(int n, int rounds) throws Exception {
+        for (int r = -WARMUP; r < rounds; r++) {
+            Queue<Integer> q = new Queue<>();
+            java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> consumers = new ArrayList<>();
+            for (int c = 0; c < CONSUMER_THREADS; c++) {
+                Thread consumer = new Thread(() -> {
+                    while (q.get() >= 0) {
+                        got.incrementAndGet();
+                    }
+                });
+                consumer.start();
+                consumers.add(consumer);
+            }
+            long t = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            for (int c = 0; c < CONSUMER_THREADS; c++) {
+                q.put(-1);
+            }
+            for (Thread consumer : consumers) {
+                consumer.join();
+            }
+            report(r, n, t, got.get() == n);
+            q.close();
         }
     }
 

@@ -109,6 +109,46 @@ public final class Kernel {
         return result;
     }
 
+    /**
+     * The thread ids of this JVM's threads named {@code name} (as /proc/self/task/TID/comm shows it: the kernel
+     * keeps a thread's first 15 characters).
+     */
+    public static List<Integer> threadsNamed(String name) {
+        List<Integer> result = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (ProcFs.read(task.resolve("comm")).map(String::trim).filter(name::equals).isPresent()) {
+                    result.add(Integer.parseInt(task.getFileName().toString()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    /**
+     * How many times thread {@code tid} of this JVM has given up the CPU to sleep ({@code voluntary_ctxt_switches}
+     * of /proc/self/task/TID/status): a sleeper woken and asleep again counts one more. Empty if it has ended.
+     */
+    public static Optional<Long> sleeps(int tid) {
+        return ProcFs.read(Path.of("/proc/self/task", Integer.toString(tid), "status")).flatMap(status -> status.lines()
+                .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                .map(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst());
+    }
+
+    /**
+     * Whether thread {@code tid} of this JVM sleeps in {@code futex(2)} (x86-64 syscall 202, arm64 98, from
+     * /proc/self/task/TID/syscall).
+     */
+    public static boolean inFutex(int tid) {
+        String futex = "aarch64".equals(System.getProperty("os.arch")) ? "98" : "202";
+        return ProcFs.read(Path.of("/proc/self/task", Integer.toString(tid), "syscall"))
+                .map(s -> s.split(" ", 2)[0].trim().equals(futex)).orElse(false)
+                && ProcFs.read(Path.of("/proc/self/task", Integer.toString(tid), "stat"))
+                .map(s -> s.charAt(s.lastIndexOf(')') + 2) == 'S').orElse(false);
+    }
+
     /** Waits for {@code condition} with a deadline, polling every few milliseconds. */
     public static boolean await(Duration deadline, BooleanSupplier condition) {
         long end = System.nanoTime() + deadline.toNanos();

@@ -135,6 +135,51 @@ class MpQueueIT {
     }
 
     @Test
+    void aPutWakesOneSleepingConsumerNotAll() throws Exception {
+        int consumers = 8;
+        Queue<Integer> q = new Queue<>();
+        List<Integer> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < consumers; i++) {
+            Thread t = new Thread(() -> received.add(q.get()), "queue-sleeper");
+            t.start();
+            threads.add(t);
+        }
+        try {
+            List<Integer> tids = new ArrayList<>();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> {
+                tids.clear();
+                tids.addAll(Kernel.threadsNamed("queue-sleeper"));
+                return tids.size() == consumers && tids.stream().allMatch(Kernel::inFutex);
+            })).as("%d consumers asleep in futex(2)", consumers).isTrue();
+            java.util.Map<Integer, Long> before = new java.util.HashMap<>();
+            for (int tid : tids) {
+                before.put(tid, Kernel.sleeps(tid).orElseThrow());
+            }
+
+            q.put(1);
+
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> received.size() == 1)).as("one consumer got the item").isTrue();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.threadsNamed("queue-sleeper").size() == consumers - 1
+                    && Kernel.threadsNamed("queue-sleeper").stream().allMatch(Kernel::inFutex))).as("the others asleep").isTrue();
+            long woken = Kernel.threadsNamed("queue-sleeper").stream()
+                    .filter(tid -> Kernel.sleeps(tid).orElseThrow() > before.get(tid)).count();
+            // Waking all of them made every put cost every sleeping consumer a trip through the queue's mutex; two of
+            // seven may have woken on their own, at the end of a 1 s sleep slice.
+            assertThat(woken).as("consumers woken by the one put, of %d", consumers - 1).isLessThanOrEqualTo(2);
+        } finally {
+            for (int i = 0; i < consumers; i++) {
+                q.put(i);
+            }
+            for (Thread t : threads) {
+                t.join(LONG.toMillis());
+            }
+            q.close();
+        }
+        assertThat(received).hasSize(consumers);
+    }
+
+    @Test
     void fullAndEmptyAcrossProcesses() throws Exception {
         Queue<Integer> q = new Queue<>(2);
         Queue<String> verdict = new Queue<>();

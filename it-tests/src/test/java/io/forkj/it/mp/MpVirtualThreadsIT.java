@@ -111,6 +111,48 @@ class MpVirtualThreadsIT {
         }
     }
 
+    @Test
+    void aThousandIdleWaitersDoNotDelayOthersWakeUps() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        int idle = 1000;
+        int roundTrips = 100;
+        Queue<Integer> never = new Queue<>();
+        Queue<Integer> ping = new Queue<>();
+        Queue<Integer> pong = new Queue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < idle; i++) {
+            threads.add(virtual(never::get));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (threads.stream().filter(t -> t.getState() == Thread.State.WAITING).count() < idle
+                && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        threads.add(virtual(() -> {
+            for (int i = 0; i < roundTrips; i++) {
+                pong.put(ping.get());
+            }
+        }));
+        threads.add(virtual(() -> {
+            for (int i = 0; i < roundTrips; i++) {
+                ping.put(i);
+                pong.get();
+            }
+            done.countDown();
+        }));
+        // With a sleep made only by one of 256 platform threads, the idle waiters' queued sleeps held each wake-up
+        // back for the 100 ms slices ahead of it: 305 ms a round trip here, 30 s for these; 0.1 ms each now.
+        assertThat(done.await(10, TimeUnit.SECONDS)).as("%d round trips beside %d idle waiters", roundTrips, idle).isTrue();
+        for (int i = 0; i < idle; i++) {
+            never.put(i);
+        }
+        joinAll(threads);
+        never.close();
+        ping.close();
+        pong.close();
+    }
+
     private interface Body {
         void run() throws Exception;
     }

@@ -5,7 +5,6 @@ import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.posix.internal.libc.Native;
 import io.forkj.posix.internal.libc.PollFds;
 import io.forkj.posix.internal.fork.Starter;
-import io.forkj.multiprocessing.internal.shm.VirtualSleep;
 import com.kenai.jffi.MemoryIO;
 
 /**

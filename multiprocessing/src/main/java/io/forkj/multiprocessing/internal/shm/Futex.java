@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.shm;
 
+import io.forkj.multiprocessing.internal.VirtualSleep;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
 import io.forkj.posix.internal.libc.Native;
@@ -42,12 +43,15 @@ public final class Futex {
         if (timeoutNanos <= 0) {
             return TIMED_OUT;
         }
-        return Starter.onVirtualThread() ? VirtualSleep.await(address, expected, timeoutNanos)
-                : block(address, expected, timeoutNanos);
+        if (Starter.onVirtualThread()) {
+            long slice = Math.min(timeoutNanos, VirtualSleep.SLICE_NANOS);
+            return VirtualSleep.run(() -> block(address, expected, slice));
+        }
+        return block(address, expected, timeoutNanos);
     }
 
     /** {@link #await} in this thread, in the kernel. */
-    static int block(long address, int expected, long timeoutNanos) {
+    private static int block(long address, int expected, long timeoutNanos) {
         long[] timespec = {timeoutNanos / 1_000_000_000L, timeoutNanos % 1_000_000_000L};
         long r = Native.libc().syscall(LinuxLibC.Sys.FUTEX, address, FUTEX_WAIT, expected, timespec);
         if (r == 0) {

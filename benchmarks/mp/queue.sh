@@ -5,7 +5,7 @@
 # then, so Pool.map is also timed after 30 untimed maps on both sides (a long-lived pool).
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
 #   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, queue-fanout, queue-threads,
-#                                       pool-map, imap, executor, manager)
+#                                       queue-producers, pool-map, imap, executor, manager)
 #                                       measures that mode's rows alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -67,6 +67,20 @@ def main(mode, n, warm):
             for th in ts: th.join()
             dt = time.perf_counter() - t
             assert sum(got) == n
+    elif mode == "queue-producers":
+        import threading
+        each = n // 32
+        for r in range(2):
+            q = mp.Queue(100)
+            def thread_producer():
+                for i in range(each): q.put(i)
+            t = time.perf_counter()
+            ts = [threading.Thread(target=thread_producer) for _ in range(32)]
+            for th in ts: th.start()
+            s = sum(q.get() for _ in range(each * 32))
+            for th in ts: th.join()
+            dt = time.perf_counter() - t
+            assert s == 32 * each * (each - 1) // 2
     elif mode in ("pool-map", "imap"):
         with mp.Pool(2) as pool:
             for r in range(warm + 1):
@@ -126,6 +140,8 @@ echo "mp: Queue fan-out..." >&2
 measure queue-fanout 200000 "\`Queue\`, small ints, 1 producer → 4 SPAWN consumers" 3
 echo "mp: Queue to consumer threads..." >&2
 measure queue-threads 100000 "\`Queue\`, small ints, 1 producer → 32 consumer threads of one process" 3
+echo "mp: Queue from producer threads..." >&2
+measure queue-producers 100000 "\`Queue(100)\`, small ints, 32 producer threads → 1 consumer thread of one process" 3
 echo "mp: Pool.map..." >&2
 measure pool-map 100000 "\`Pool(2).map\`, 100,000 tiny tasks, default chunksize" 1
 echo "mp: Pool.map, long-lived pool..." >&2

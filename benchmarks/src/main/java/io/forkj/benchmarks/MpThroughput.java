@@ -50,6 +50,9 @@ public final class MpThroughput {
             case "queue-threads":
                 queueThreads(n, rounds);
                 break;
+            case "queue-producers":
+                queueProducers(n, rounds);
+                break;
             case "pool-map":
                 try (Pool pool = new Pool(2, null, 0, StartMethod.SPAWN)) {
                     List<Integer> items = range(n);
@@ -105,7 +108,7 @@ public final class MpThroughput {
                 }
                 break;
             default:
-                throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, pool-map, imap, executor or manager");
+                throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, queue-producers, pool-map, imap, executor or manager");
         }
         System.exit(0);
     }
@@ -215,6 +218,40 @@ public final class MpThroughput {
                 consumer.join();
             }
             report(r, n, t, got.get() == n);
+            q.close();
+        }
+    }
+
+    /** The item limit of {@link #queueProducers}' queue: its producers wait for places most of the time. */
+    private static final int PRODUCERS_MAXSIZE = 100;
+
+    /**
+     * {@link #CONSUMER_THREADS} producer threads put n small ints in all into a queue of {@link #PRODUCERS_MAXSIZE}
+     * places; this thread gets them; timed until it has them all.
+     */
+    private static void queueProducers(int n, int rounds) throws Exception {
+        int each = n / CONSUMER_THREADS;
+        for (int r = -WARMUP; r < rounds; r++) {
+            Queue<Integer> q = new Queue<>(PRODUCERS_MAXSIZE);
+            List<Thread> producers = new ArrayList<>();
+            long t = System.nanoTime();
+            for (int p = 0; p < CONSUMER_THREADS; p++) {
+                Thread producer = new Thread(() -> {
+                    for (int i = 0; i < each; i++) {
+                        q.put(i);
+                    }
+                });
+                producer.start();
+                producers.add(producer);
+            }
+            long sum = 0;
+            for (int i = 0; i < each * CONSUMER_THREADS; i++) {
+                sum += q.get();
+            }
+            for (Thread producer : producers) {
+                producer.join();
+            }
+            report(r, each * CONSUMER_THREADS, t, sum == (long) CONSUMER_THREADS * each * (each - 1) / 2);
             q.close();
         }
     }

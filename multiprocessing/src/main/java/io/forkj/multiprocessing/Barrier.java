@@ -55,21 +55,31 @@ public final class Barrier implements Serializable {
         this.segment = segment;
         this.buffer = segment.buffer();
         this.mutex = new RobustMutex(segment, 0, "Barrier's internal lock");
+        segment.wakeOnClose(segment.address() + GENERATION);
     }
 
     /** Python's {@code parties}. */
     public int parties() {
-        return (int) Words.INT.getVolatile(buffer, PARTIES);
+        return word(PARTIES);
     }
 
     /** Python's {@code n_waiting}. */
     public int nWaiting() {
-        return (int) Words.INT.getVolatile(buffer, COUNT);
+        return word(COUNT);
     }
 
     /** Python's {@code broken}. */
     public boolean isBroken() {
-        return (int) Words.INT.getVolatile(buffer, BROKEN) != 0;
+        return word(BROKEN) != 0;
+    }
+
+    private int word(int at) {
+        segment.enter("Barrier");
+        try {
+            return (int) Words.INT.getVolatile(buffer, at);
+        } finally {
+            segment.leave();
+        }
     }
 
     /** {@code await(null)}. */
@@ -85,18 +95,26 @@ public final class Barrier implements Serializable {
      * @throws InterruptedException   if interrupted while waiting (which breaks it)
      */
     public int await(Duration timeout) throws InterruptedException, BrokenBarrierException {
-        segment.checkOpen("Barrier");
         long nanos = SharedLock.timeoutNanos(true, timeout);
+        segment.enter("Barrier");
+        try {
+            return awaitHere(nanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private int awaitHere(long nanos) throws InterruptedException, BrokenBarrierException {
         lockInternal();
         int generation;
         int index;
         try {
-            if (isBroken()) {
+            if ((int) Words.INT.getVolatile(buffer, BROKEN) != 0) {
                 throw new BrokenBarrierException("the Barrier is broken (Python: BrokenBarrierError)");
             }
             index = (int) Words.INT.getVolatile(buffer, COUNT);
             generation = (int) Words.INT.getVolatile(buffer, GENERATION);
-            if (index + 1 == parties()) {
+            if (index + 1 == (int) Words.INT.getVolatile(buffer, PARTIES)) {
                 Words.INT.setVolatile(buffer, COUNT, 0);
                 Words.INT.setVolatile(buffer, GENERATION, generation + 1);
                 Futex.wake(segment.address() + GENERATION, Integer.MAX_VALUE);
@@ -122,6 +140,7 @@ public final class Barrier implements Serializable {
                 slice = Math.min(slice, left);
             }
             Futex.await(segment.address() + GENERATION, generation, slice);
+            segment.checkOpen("Barrier");
         }
         if ((int) Words.INT.getVolatile(buffer, BROKEN_GENERATION) == generation) {
             throw new BrokenBarrierException("the Barrier was broken while waiting (Python: BrokenBarrierError)");
@@ -131,25 +150,35 @@ public final class Barrier implements Serializable {
 
     /** Python's {@code abort()}: breaks the barrier; waiters and later callers get BrokenBarrierException. */
     public void abort() {
-        lockInternal();
+        segment.enter("Barrier");
         try {
-            Words.INT.setVolatile(buffer, BROKEN, 1);
-            breakGeneration();
+            lockInternal();
+            try {
+                Words.INT.setVolatile(buffer, BROKEN, 1);
+                breakGeneration();
+            } finally {
+                mutex.unlock();
+            }
         } finally {
-            mutex.unlock();
+            segment.leave();
         }
     }
 
     /** Python's {@code reset()}: waiters get BrokenBarrierException, the barrier is empty and usable again. */
     public void reset() {
-        lockInternal();
+        segment.enter("Barrier");
         try {
-            if ((int) Words.INT.getVolatile(buffer, COUNT) > 0) {
-                breakGeneration();
+            lockInternal();
+            try {
+                if ((int) Words.INT.getVolatile(buffer, COUNT) > 0) {
+                    breakGeneration();
+                }
+                Words.INT.setVolatile(buffer, BROKEN, 0);
+            } finally {
+                mutex.unlock();
             }
-            Words.INT.setVolatile(buffer, BROKEN, 0);
         } finally {
-            mutex.unlock();
+            segment.leave();
         }
     }
 
@@ -172,7 +201,10 @@ public final class Barrier implements Serializable {
         }
     }
 
-    /** Unmaps it in this process only. */
+    /**
+     * Unmaps it in this process only, once no thread of this process is inside a call on it: threads waiting on it
+     * here wake and throw {@link IllegalStateException}, as every later call does.
+     */
     public void close() {
         segment.close();
     }

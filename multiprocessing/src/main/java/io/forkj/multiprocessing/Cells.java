@@ -41,16 +41,121 @@ final class Cells {
         return SharedSegment.create("forkj-" + what, bytes);
     }
 
+    // ---- every use of the mapping from outside sits between the segment's enter and leave: a close() from another
+    // thread then waits for it instead of unmapping under it
+
+    private String what() {
+        return length == 1 ? "Value" : "Array";
+    }
+
+    long getLong(int index) {
+        segment.enter(what());
+        try {
+            return getLongHere(index);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    double getDouble(int index) {
+        segment.enter(what());
+        try {
+            return getDoubleHere(index);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    Object get(int index) {
+        segment.enter(what());
+        try {
+            return getHere(index);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    void setLong(int index, long value) {
+        segment.enter(what());
+        try {
+            setLongHere(index, value);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    void setDouble(int index, double value) {
+        segment.enter(what());
+        try {
+            setDoubleHere(index, value);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    void set(int index, Object value) {
+        segment.enter(what());
+        try {
+            setHere(index, value);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    void fill(Object initializer) {
+        segment.enter(what());
+        try {
+            fillHere(initializer);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    long getAndAdd(int index, long delta) {
+        segment.enter(what());
+        try {
+            return getAndAddHere(index, delta);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    boolean compareAndSet(int index, long expect, long update) {
+        segment.enter(what());
+        try {
+            return compareAndSetHere(index, expect, update);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    double getAndAddDouble(int index, double delta) {
+        segment.enter(what());
+        try {
+            return getAndAddDoubleHere(index, delta);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    byte[] bytes(int count) {
+        segment.enter(what());
+        try {
+            return bytesHere(count);
+        } finally {
+            segment.leave();
+        }
+    }
+
     private int offset(int index) {
         if (index < 0 || index >= length) {
             throw new IndexOutOfBoundsException("index " + index + " out of range for length " + length
                     + " (Python: IndexError)");
         }
-        segment.checkOpen(length == 1 ? "Value" : "Array");
         return index * type.size;
     }
 
-    long getLong(int index) {
+    private long getLongHere(int index) {
         int at = offset(index);
         switch (type) {
             case BYTE:
@@ -76,40 +181,40 @@ final class Cells {
         }
     }
 
-    double getDouble(int index) {
+    private double getDoubleHere(int index) {
         if (type == TypeCode.FLOAT) {
             return Float.intBitsToFloat((int) Words.INT.getVolatile(buffer, offset(index)));
         }
         if (type == TypeCode.DOUBLE) {
             return Double.longBitsToDouble((long) Words.LONG.getVolatile(buffer, offset(index)));
         }
-        return getLong(index);
+        return getLongHere(index);
     }
 
-    Object get(int index) {
+    private Object getHere(int index) {
         switch (type) {
             case FLOAT:
-                return (float) getDouble(index);
+                return (float) getDoubleHere(index);
             case DOUBLE:
-                return getDouble(index);
+                return getDoubleHere(index);
             case CHAR:
-                return (byte) getLong(index);
+                return (byte) getLongHere(index);
             case WCHAR:
-                return new String(Character.toChars((int) getLong(index)));
+                return new String(Character.toChars((int) getLongHere(index)));
             case BYTE:
             case UNSIGNED_BYTE:
             case SHORT:
             case UNSIGNED_SHORT:
             case INT:
-                return (int) getLong(index);
+                return (int) getLongHere(index);
             default:
-                return getLong(index);
+                return getLongHere(index);
         }
     }
 
-    void setLong(int index, long value) {
+    private void setLongHere(int index, long value) {
         if (type.floating) {
-            setDouble(index, value);
+            setDoubleHere(index, value);
             return;
         }
         if (value < type.min || value > type.max) {
@@ -132,7 +237,7 @@ final class Cells {
         }
     }
 
-    void setDouble(int index, double value) {
+    private void setDoubleHere(int index, double value) {
         if (type == TypeCode.FLOAT) {
             if (!Double.isNaN(value) && !Double.isInfinite(value) && Math.abs(value) > Float.MAX_VALUE) {
                 throw new IllegalArgumentException("value " + value + " does not fit type 'f' (a C float)");
@@ -144,31 +249,31 @@ final class Cells {
             if (value != Math.rint(value) || Double.isInfinite(value)) {
                 throw new IllegalArgumentException("value " + value + " does not fit integer type '" + type.code + "'");
             }
-            setLong(index, (long) value);
+            setLongHere(index, (long) value);
         }
     }
 
     /** Sets from a Java value of a fitting kind: Number, Character or one-code-point String ('u'), Byte ('c'). */
-    void set(int index, Object value) {
+    private void setHere(int index, Object value) {
         if (value instanceof Character) {
-            setLong(index, (Character) value);
+            setLongHere(index, (Character) value);
         } else if (value instanceof String && type == TypeCode.WCHAR) {
             String s = (String) value;
             if (s.codePointCount(0, s.length()) != 1) {
                 throw new IllegalArgumentException("value \"" + s + "\" is not one character, as type 'u' needs");
             }
-            setLong(index, s.codePointAt(0));
+            setLongHere(index, s.codePointAt(0));
         } else if (value instanceof Double || value instanceof Float) {
-            setDouble(index, ((Number) value).doubleValue());
+            setDoubleHere(index, ((Number) value).doubleValue());
         } else if (value instanceof Number) {
-            setLong(index, ((Number) value).longValue());
+            setLongHere(index, ((Number) value).longValue());
         } else {
             throw new IllegalArgumentException("value " + value + " (" + (value == null ? "null" : value.getClass()
                     .getSimpleName()) + ") cannot be stored in type '" + type.code + "'");
         }
     }
 
-    void fill(Object initializer) {
+    private void fillHere(Object initializer) {
         if (initializer == null) {
             return;
         }
@@ -176,37 +281,37 @@ final class Cells {
             int[] a = (int[]) initializer;
             checkLength(a.length);
             for (int i = 0; i < a.length; i++) {
-                setLong(i, a[i]);
+                setLongHere(i, a[i]);
             }
         } else if (initializer instanceof long[]) {
             long[] a = (long[]) initializer;
             checkLength(a.length);
             for (int i = 0; i < a.length; i++) {
-                setLong(i, a[i]);
+                setLongHere(i, a[i]);
             }
         } else if (initializer instanceof double[]) {
             double[] a = (double[]) initializer;
             checkLength(a.length);
             for (int i = 0; i < a.length; i++) {
-                setDouble(i, a[i]);
+                setDoubleHere(i, a[i]);
             }
         } else if (initializer instanceof byte[]) {
             byte[] a = (byte[]) initializer;
             checkLength(a.length);
             for (int i = 0; i < a.length; i++) {
-                setLong(i, type == TypeCode.CHAR || type == TypeCode.BYTE ? a[i] : a[i] & 0xFF);
+                setLongHere(i, type == TypeCode.CHAR || type == TypeCode.BYTE ? a[i] : a[i] & 0xFF);
             }
         } else if (initializer instanceof String && type == TypeCode.WCHAR) {
             int[] points = ((String) initializer).codePoints().toArray();
             checkLength(points.length);
             for (int i = 0; i < points.length; i++) {
-                setLong(i, points[i]);
+                setLongHere(i, points[i]);
             }
         } else if (initializer instanceof List) {
             List<?> list = (List<?>) initializer;
             checkLength(list.size());
             for (int i = 0; i < list.size(); i++) {
-                set(i, list.get(i));
+                setHere(i, list.get(i));
             }
         } else {
             throw new IllegalArgumentException("cannot initialize an array of type '" + type.code + "' from "
@@ -256,7 +361,7 @@ final class Cells {
     }
 
     /** Atomic add; wraps around in the type's width, as C and Java's AtomicInteger do. Returns the old value. */
-    long getAndAdd(int index, long delta) {
+    private long getAndAddHere(int index, long delta) {
         requireInteger("getAndAdd");
         int at = offset(index);
         switch (type.size) {
@@ -267,7 +372,7 @@ final class Cells {
                 return (long) Words.LONG.getAndAdd(buffer, at, delta);
             default:
                 while (true) {
-                    long old = getLong(index);
+                    long old = getLongHere(index);
                     if (subWordCompareAndSet(at, old, old + delta)) {
                         return old;
                     }
@@ -275,7 +380,7 @@ final class Cells {
         }
     }
 
-    boolean compareAndSet(int index, long expect, long update) {
+    private boolean compareAndSetHere(int index, long expect, long update) {
         requireInteger("compareAndSet");
         if (update < type.min || update > type.max) {
             throw new IllegalArgumentException("value " + update + " does not fit type '" + type.code + "' ("
@@ -288,7 +393,7 @@ final class Cells {
             case 8:
                 return (boolean) Words.LONG.compareAndSet(buffer, at, expect, update);
             default:
-                return getLong(index) == expect && subWordCompareAndSet(at, expect, update);
+                return getLongHere(index) == expect && subWordCompareAndSet(at, expect, update);
         }
     }
 
@@ -311,7 +416,7 @@ final class Cells {
         }
     }
 
-    double getAndAddDouble(int index, double delta) {
+    private double getAndAddDoubleHere(int index, double delta) {
         int at = offset(index);
         if (type == TypeCode.DOUBLE) {
             while (true) {
@@ -331,11 +436,10 @@ final class Cells {
                 }
             }
         }
-        throw new UnsupportedOperationException("getAndAdd(double) needs type code 'f' or 'd', not '" + type.code + "'");
+        throw new UnsupportedOperationException("getAndAddHere(double) needs type code 'f' or 'd', not '" + type.code + "'");
     }
 
-    byte[] bytes(int count) {
-        segment.checkOpen("Array");
+    private byte[] bytesHere(int count) {
         byte[] out = new byte[count * type.size];
         buffer.get(0, out);
         return out;

@@ -47,6 +47,7 @@ public final class Condition implements Serializable {
         this.segment = segment;
         this.buffer = segment.buffer();
         this.lock = lock;
+        segment.wakeOnClose(segment.address() + SEQUENCE);
         WarmUp.ensure();
     }
 
@@ -81,6 +82,15 @@ public final class Condition implements Serializable {
     public boolean await(Duration timeout) throws InterruptedException {
         checkOwned("wait");
         long nanos = SharedLock.timeoutNanos(true, timeout);
+        segment.enter("Condition");
+        try {
+            return awaitHere(nanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean awaitHere(long nanos) throws InterruptedException {
         int sequence = (int) Words.INT.getVolatile(buffer, SEQUENCE);
         Words.INT.getAndAdd(buffer, SLEEPERS, 1);
         int saved = releaseAll();
@@ -106,6 +116,7 @@ public final class Condition implements Serializable {
                     slice = Math.min(slice, left);
                 }
                 Futex.await(segment.address() + SEQUENCE, sequence, slice);
+                segment.checkOpen("Condition");
             }
         } finally {
             Words.INT.getAndAdd(buffer, SLEEPERS, -1);
@@ -157,9 +168,14 @@ public final class Condition implements Serializable {
         if (n < 0) {
             throw new IllegalArgumentException("notify count " + n + " must not be negative");
         }
-        Words.INT.getAndAdd(buffer, SEQUENCE, 1);
-        if ((int) Words.INT.getVolatile(buffer, SLEEPERS) > 0 && n > 0) {
-            Futex.wake(segment.address() + SEQUENCE, n);
+        segment.enter("Condition");
+        try {
+            Words.INT.getAndAdd(buffer, SEQUENCE, 1);
+            if ((int) Words.INT.getVolatile(buffer, SLEEPERS) > 0 && n > 0) {
+                Futex.wake(segment.address() + SEQUENCE, n);
+            }
+        } finally {
+            segment.leave();
         }
     }
 
@@ -198,7 +214,10 @@ public final class Condition implements Serializable {
         }
     }
 
-    /** Unmaps it (not its lock) in this process only. */
+    /**
+     * Unmaps it (not its lock) in this process only, once no thread of this process is inside a call on it:
+     * threads waiting on it here wake and throw {@link IllegalStateException}, as every later call does.
+     */
     public void close() {
         segment.close();
     }

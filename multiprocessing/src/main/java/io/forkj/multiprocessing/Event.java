@@ -32,25 +32,43 @@ public final class Event implements Serializable {
     Event(SharedSegment segment) {
         this.segment = segment;
         this.buffer = segment.buffer();
+        segment.wakeOnClose(segment.address());
         WarmUp.ensure();
     }
 
     /** Python's {@code is_set()}. */
     public boolean isSet() {
+        segment.enter("Event");
+        try {
+            return flag();
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean flag() {
         return (int) Words.INT.getVolatile(buffer, 0) != 0;
     }
 
     /** Python's {@code set()}: sets the flag and wakes every waiter. */
     public void set() {
-        segment.checkOpen("Event");
-        Words.INT.setVolatile(buffer, 0, 1);
-        Futex.wake(segment.address(), Integer.MAX_VALUE);
+        segment.enter("Event");
+        try {
+            Words.INT.setVolatile(buffer, 0, 1);
+            Futex.wake(segment.address(), Integer.MAX_VALUE);
+        } finally {
+            segment.leave();
+        }
     }
 
     /** Python's {@code clear()}. */
     public void clear() {
-        segment.checkOpen("Event");
-        Words.INT.setVolatile(buffer, 0, 0);
+        segment.enter("Event");
+        try {
+            Words.INT.setVolatile(buffer, 0, 0);
+        } finally {
+            segment.leave();
+        }
     }
 
     /**
@@ -61,10 +79,18 @@ public final class Event implements Serializable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public boolean await(Duration timeout) throws InterruptedException {
-        segment.checkOpen("Event");
         long nanos = SharedLock.timeoutNanos(true, timeout);
+        segment.enter("Event");
+        try {
+            return awaitHere(nanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean awaitHere(long nanos) throws InterruptedException {
         long start = System.nanoTime();
-        while (!isSet()) {
+        while (!flag()) {
             if (Thread.interrupted()) {
                 throw new InterruptedException("interrupted in Event.await");
             }
@@ -77,6 +103,7 @@ public final class Event implements Serializable {
                 slice = Math.min(slice, left);
             }
             Futex.await(segment.address(), 0, slice);
+            segment.checkOpen("Event");
         }
         return true;
     }
@@ -86,7 +113,10 @@ public final class Event implements Serializable {
         await(null);
     }
 
-    /** Unmaps it in this process only. */
+    /**
+     * Unmaps it in this process only, once no thread of this process is inside a call on it: threads waiting on it
+     * here wake and throw {@link IllegalStateException}, as every later call does.
+     */
     public void close() {
         segment.close();
     }

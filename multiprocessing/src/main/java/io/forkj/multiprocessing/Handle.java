@@ -44,10 +44,17 @@ final class Handle implements Serializable {
 
     static Handle of(Kind kind, SharedSegment segment, String what, char typecode, int length, Serializable lock,
                      String name) throws ObjectStreamException {
-        if (segment.isClosed()) {
+        int exported;
+        try {
+            segment.enter(what);
+        } catch (IllegalStateException closed) {
             throw new java.io.NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
         }
-        int exported = FdExport.export(segment.fd(), what);
+        try {
+            exported = FdExport.export(segment.fd(), what);
+        } finally {
+            segment.leave();
+        }
         return new Handle(kind, exported, segment.size(), typecode, length, lock, name);
     }
 

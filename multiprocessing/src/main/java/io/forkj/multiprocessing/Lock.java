@@ -45,14 +45,18 @@ public final class Lock implements SharedLock, Serializable {
 
     @Override
     public void acquire() {
-        segment.checkOpen("Lock");
-        mutex.lock(-1);
+        acquire(true, null);
     }
 
     @Override
     public boolean acquire(boolean block, Duration timeout) {
-        segment.checkOpen("Lock");
-        return mutex.lock(SharedLock.timeoutNanos(block, timeout));
+        long nanos = SharedLock.timeoutNanos(block, timeout);
+        segment.enter("Lock");
+        try {
+            return mutex.lock(nanos);
+        } finally {
+            segment.leave();
+        }
     }
 
     /**
@@ -62,8 +66,12 @@ public final class Lock implements SharedLock, Serializable {
      */
     @Override
     public void release() {
-        segment.checkOpen("Lock");
-        mutex.unlock();
+        segment.enter("Lock");
+        try {
+            mutex.unlock();
+        } finally {
+            segment.leave();
+        }
     }
 
     @Override
@@ -74,12 +82,17 @@ public final class Lock implements SharedLock, Serializable {
 
     /** Whether some process holds it now (a snapshot). */
     public boolean isLocked() {
-        return mutex.holder() != 0;
+        return holderPid() != 0;
     }
 
     /** The pid of the process holding it, 0 if free (a snapshot). */
     public int holderPid() {
-        return mutex.holder();
+        segment.enter("Lock");
+        try {
+            return mutex.holder();
+        } finally {
+            segment.leave();
+        }
     }
 
     @Override
@@ -98,7 +111,12 @@ public final class Lock implements SharedLock, Serializable {
 
     @Override
     public String toString() {
-        int holder = mutex.holder();
+        int holder;
+        try {
+            holder = holderPid();
+        } catch (IllegalStateException closed) {
+            return "<Lock(closed)>";
+        }
         return "<Lock(owner=" + (holder == 0 ? "None" : Integer.toString(holder)) + ")>";
     }
 }

@@ -140,8 +140,9 @@ public class Queue<E> implements Serializable, AutoCloseable {
     }
 
     /**
-     * Python's {@code q.close()}: this process will use the queue no more; its mapping is released. Items already
-     * put stay for the other processes. Later calls here throw {@link IllegalStateException}. Idempotent.
+     * Python's {@code q.close()}: this process will use the queue no more; its mapping is released once no thread
+     * of this process is inside a call on it. Items already put stay for the other processes. Threads waiting on it
+     * here wake, and they and later calls throw {@link IllegalStateException}. Idempotent.
      */
     @Override
     public void close() {

@@ -46,8 +46,16 @@ public final class RLock implements SharedLock, Serializable {
 
     @Override
     public boolean acquire(boolean block, Duration timeout) {
-        segment.checkOpen("RLock");
         long nanos = SharedLock.timeoutNanos(block, timeout);
+        segment.enter("RLock");
+        try {
+            return acquireHere(nanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean acquireHere(long nanos) {
         if (isMine()) {
             Words.INT.setVolatile(buffer, COUNT, (int) Words.INT.getVolatile(buffer, COUNT) + 1);
             return true;
@@ -73,7 +81,15 @@ public final class RLock implements SharedLock, Serializable {
      */
     @Override
     public void release() {
-        segment.checkOpen("RLock");
+        segment.enter("RLock");
+        try {
+            releaseHere();
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private void releaseHere() {
         if (!isMine()) {
             int holder = mutex.holder();
             throw new IllegalMonitorStateException("cannot release un-acquired RLock: it is held by "
@@ -97,30 +113,50 @@ public final class RLock implements SharedLock, Serializable {
 
     /** How many times the holding thread has acquired it, 0 if free. */
     public int count() {
-        return mutex.holder() == 0 ? 0 : (int) Words.INT.getVolatile(buffer, COUNT);
+        segment.enter("RLock");
+        try {
+            return mutex.holder() == 0 ? 0 : (int) Words.INT.getVolatile(buffer, COUNT);
+        } finally {
+            segment.leave();
+        }
     }
 
     /** Whether the calling thread holds it. */
     public boolean isHeldByCurrentThread() {
-        return isMine();
+        segment.enter("RLock");
+        try {
+            return isMine();
+        } finally {
+            segment.leave();
+        }
     }
 
     /** Releases it completely; returns the count to give {@link #restore(int)}. */
     int releaseAll() {
-        if (!isMine()) {
-            release();
+        segment.enter("RLock");
+        try {
+            if (!isMine()) {
+                releaseHere();
+            }
+            int count = (int) Words.INT.getVolatile(buffer, COUNT);
+            Words.INT.setVolatile(buffer, COUNT, 0);
+            Words.LONG.setVolatile(buffer, OWNER_THREAD, 0L);
+            mutex.unlock();
+            return count;
+        } finally {
+            segment.leave();
         }
-        int count = (int) Words.INT.getVolatile(buffer, COUNT);
-        Words.INT.setVolatile(buffer, COUNT, 0);
-        Words.LONG.setVolatile(buffer, OWNER_THREAD, 0L);
-        mutex.unlock();
-        return count;
     }
 
     void restore(int count) {
-        mutex.lock(-1);
-        Words.LONG.setVolatile(buffer, OWNER_THREAD, Thread.currentThread().getId());
-        Words.INT.setVolatile(buffer, COUNT, count);
+        segment.enter("RLock");
+        try {
+            mutex.lock(-1);
+            Words.LONG.setVolatile(buffer, OWNER_THREAD, Thread.currentThread().getId());
+            Words.INT.setVolatile(buffer, COUNT, count);
+        } finally {
+            segment.leave();
+        }
     }
 
     @Override
@@ -135,7 +171,17 @@ public final class RLock implements SharedLock, Serializable {
 
     @Override
     public String toString() {
-        int holder = mutex.holder();
-        return "<RLock(" + (holder == 0 ? "None" : Integer.toString(holder)) + ", " + count() + ")>";
+        try {
+            segment.enter("RLock");
+        } catch (IllegalStateException closed) {
+            return "<RLock(closed)>";
+        }
+        try {
+            int holder = mutex.holder();
+            return "<RLock(" + (holder == 0 ? "None" : Integer.toString(holder)) + ", "
+                    + (holder == 0 ? 0 : (int) Words.INT.getVolatile(buffer, COUNT)) + ")>";
+        } finally {
+            segment.leave();
+        }
     }
 }

@@ -119,7 +119,10 @@ public sealed class RawValue implements Serializable permits Value {
         return cells.compareAndSet(0, expect, update);
     }
 
-    /** Unmaps it in this process only. */
+    /**
+     * Unmaps it in this process only, once no thread of this process is inside a call on it: threads waiting on it
+     * here wake and throw {@link IllegalStateException}, as every later call does.
+     */
     public void close() {
         cells.segment.close();
     }

@@ -101,7 +101,10 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
         return semaphore.value();
     }
 
-    /** Unmaps it in this process only. */
+    /**
+     * Unmaps it in this process only, once no thread of this process is inside a call on it: threads waiting on it
+     * here wake and throw {@link IllegalStateException}, as every later call does.
+     */
     public void close() {
         segment.close();
     }

@@ -35,7 +35,11 @@ public sealed interface SharedLock permits Lock, RLock {
      */
     Held hold();
 
-    /** Python's {@code multiprocessing} objects have no close; this unmaps the lock in this process only. */
+    /**
+     * Python's {@code multiprocessing} objects have no close; this unmaps the lock in this process only, once no
+     * thread of this process is inside a call on it: threads waiting for it here wake and throw
+     * {@link IllegalStateException}, as every later call does.
+     */
     void close();
 
     /** The acquired lock, released by {@link #close()}. */

@@ -136,12 +136,48 @@ class MpQueueIT {
 
     @Test
     void aPutWakesOneSleepingConsumerNotAll() throws Exception {
-        int consumers = 8;
         Queue<Integer> q = new Queue<>();
         List<Integer> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            long woken = wokenOf(SLEEPERS, () -> received.add(q.get()), () -> q.put(1), () -> q.put(0));
+            // Waking all of them made every put cost every sleeping consumer a trip through the queue's mutex.
+            assertThat(woken).as("consumers woken by the one put, of %d", SLEEPERS - 1).isLessThanOrEqualTo(2);
+        } finally {
+            q.close();
+        }
+        assertThat(received).hasSize(SLEEPERS);
+    }
+
+    @Test
+    void aGetFromAQueueFullByItsCountWakesOneSleepingProducerNotAll() throws Exception {
+        Queue<Integer> q = new Queue<>(1);
+        q.put(-1);
+        List<Integer> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            long woken = wokenOf(SLEEPERS, () -> q.put(1), () -> taken.add(q.get()), () -> taken.add(q.get()));
+            // One place is free: waking all of them sent every producer but one back to sleep through the mutex.
+            assertThat(woken).as("producers woken by the one get, of %d", SLEEPERS - 1).isLessThanOrEqualTo(2);
+        } finally {
+            q.close();
+        }
+        assertThat(taken).hasSize(SLEEPERS + 1);
+    }
+
+    /** Threads of {@link #wokenOf}: more than this machine's cores, as in a server. */
+    private static final int SLEEPERS = 8;
+
+    /**
+     * Starts {@code n} threads running {@code waiter} (each waits once on the queue, then ends), waits until all
+     * sleep in futex(2), runs {@code wake} once, waits until one waiter has ended and the others sleep again, and
+     * returns how many of those others woke meanwhile (from their {@code voluntary_ctxt_switches}); {@code release}
+     * ends one waiter more each time, and is run {@code n} times at the end. Two of seven may have woken on their
+     * own, at the end of a 1 s sleep slice.
+     */
+    private static long wokenOf(int n, Runnable waiter, Runnable wake, Runnable release) throws InterruptedException {
+        String name = "queue-sleeper";
         List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < consumers; i++) {
-            Thread t = new Thread(() -> received.add(q.get()), "queue-sleeper");
+        for (int i = 0; i < n; i++) {
+            Thread t = new Thread(waiter, name);
             t.start();
             threads.add(t);
         }
@@ -149,34 +185,29 @@ class MpQueueIT {
             List<Integer> tids = new ArrayList<>();
             assertThat(Kernel.await(Duration.ofSeconds(10), () -> {
                 tids.clear();
-                tids.addAll(Kernel.threadsNamed("queue-sleeper"));
-                return tids.size() == consumers && tids.stream().allMatch(Kernel::inFutex);
-            })).as("%d consumers asleep in futex(2)", consumers).isTrue();
+                tids.addAll(Kernel.threadsNamed(name));
+                return tids.size() == n && tids.stream().allMatch(Kernel::inFutex);
+            })).as("%d waiters asleep in futex(2)", n).isTrue();
             java.util.Map<Integer, Long> before = new java.util.HashMap<>();
             for (int tid : tids) {
                 before.put(tid, Kernel.sleeps(tid).orElseThrow());
             }
 
-            q.put(1);
+            wake.run();
 
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> received.size() == 1)).as("one consumer got the item").isTrue();
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.threadsNamed("queue-sleeper").size() == consumers - 1
-                    && Kernel.threadsNamed("queue-sleeper").stream().allMatch(Kernel::inFutex))).as("the others asleep").isTrue();
-            long woken = Kernel.threadsNamed("queue-sleeper").stream()
-                    .filter(tid -> Kernel.sleeps(tid).orElseThrow() > before.get(tid)).count();
-            // Waking all of them made every put cost every sleeping consumer a trip through the queue's mutex; two of
-            // seven may have woken on their own, at the end of a 1 s sleep slice.
-            assertThat(woken).as("consumers woken by the one put, of %d", consumers - 1).isLessThanOrEqualTo(2);
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.threadsNamed(name).size() == n - 1
+                    && Kernel.threadsNamed(name).stream().allMatch(Kernel::inFutex)))
+                    .as("one waiter through, the others asleep").isTrue();
+            return Kernel.threadsNamed(name).stream().filter(tid -> Kernel.sleeps(tid).orElseThrow() > before.get(tid)).count();
         } finally {
-            for (int i = 0; i < consumers; i++) {
-                q.put(i);
+            for (int i = 0; i < n; i++) {
+                release.run();
             }
             for (Thread t : threads) {
                 t.join(LONG.toMillis());
+                assertThat(t.isAlive()).as("%s ended", t).isFalse();
             }
-            q.close();
         }
-        assertThat(received).hasSize(consumers);
     }
 
     @Test

@@ -21,8 +21,9 @@ import java.nio.ByteBuffer;
  *
  * <p>Waiting uses two futex words, bumped by every put (consumers wait on it) and every get (producers wait on it),
  * and a waiter count each, so a put or get with no one waiting makes no system call. A put wakes one consumer (a
- * consumer that leaves its wait without taking a record, interrupted, passes the wake-up on); a get wakes every
- * waiting producer, since which of them fits in the room it freed depends on their records' sizes. A "dirty" word is set while
+ * consumer that leaves its wait without taking a record, interrupted, passes the wake-up on). A get from a queue
+ * full by its item count ({@code maxsize}) wakes one waiting producer, since one place is free; otherwise it wakes
+ * every waiting producer, since which of them fits in the room it freed depends on their records' sizes. A "dirty" word is set while
  * the ring is being changed: if a process dies holding the mutex (SIGKILL mid-put), the next holder finds it set
  * and rebuilds the count from the records between head and tail; a half-written record was never published,
  * because the tail moves only after the copy.
@@ -58,6 +59,7 @@ public final class Ring {
     private final ByteBuffer buf;
     private final RobustMutex mutex;
     private final int capacity;
+    private final int maxsize;
     private final long base;
 
     private Ring(SharedSegment segment) {
@@ -66,7 +68,11 @@ public final class Ring {
         this.buf = segment.buffer();
         this.mutex = new RobustMutex(segment, MUTEX, "Queue");
         this.capacity = buf.getInt(CAPACITY);
+        this.maxsize = buf.getInt(MAXSIZE);
         this.base = segment.address();
+        segment.wakeOnClose(base + PUT_SEQ);
+        segment.wakeOnClose(base + GET_SEQ);
+        segment.wakeOnClose(base + JOIN_SEQ);
     }
 
     /**
@@ -100,7 +106,7 @@ public final class Ring {
 
     /** The most items the ring holds; 0 for no bound. */
     public int maxsize() {
-        return buf.getInt(MAXSIZE);
+        return maxsize;
     }
 
     /** The ring's size in bytes: a record of more than this minus 4 bytes cannot be put. */
@@ -110,12 +116,22 @@ public final class Ring {
 
     /** The number of items now; others may change it at once. */
     public int count() {
-        return (int) Words.INT.getVolatile(buf, COUNT);
+        segment.enter("Queue");
+        try {
+            return (int) Words.INT.getVolatile(buf, COUNT);
+        } finally {
+            segment.leave();
+        }
     }
 
     /** Unfinished tasks of a JoinableQueue. */
     public int unfinished() {
-        return (int) Words.INT.getVolatile(buf, UNFINISHED);
+        segment.enter("Queue");
+        try {
+            return (int) Words.INT.getVolatile(buf, UNFINISHED);
+        } finally {
+            segment.leave();
+        }
     }
 
     /**
@@ -139,6 +155,15 @@ public final class Ring {
     }
 
     private boolean put(byte[] record, byte tag, long bits, int recordLength, long timeoutNanos, boolean countTask) {
+        segment.enter("Queue");
+        try {
+            return putHere(record, tag, bits, recordLength, timeoutNanos, countTask);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean putHere(byte[] record, byte tag, long bits, int recordLength, long timeoutNanos, boolean countTask) {
         int need = 4 + ((recordLength + 3) & ~3);
         if (need > capacity) {
             throw new IllegalArgumentException("a queue item of " + recordLength + " bytes does not fit in the queue's"
@@ -199,6 +224,15 @@ public final class Ring {
      * @return the record, or null if none came in time
      */
     public byte[] get(long timeoutNanos) {
+        segment.enter("Queue");
+        try {
+            return getHere(timeoutNanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private byte[] getHere(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         int spins = 0;
         while (true) {
@@ -216,9 +250,12 @@ public final class Ring {
                 buf.putInt(DIRTY, 0);
                 Words.INT.setVolatile(buf, GET_SEQ, buf.getInt(GET_SEQ) + 1);
                 int waiters = (int) Words.INT.getVolatile(buf, PUT_WAITERS);
+                boolean wasFullByCount = count == buf.getInt(MAXSIZE);
                 mutex.unlock();
                 if (waiters > 0) {
-                    Futex.wake(base + GET_SEQ, Integer.MAX_VALUE);
+                    // Full by its item count, the queue now has one place: one producer can take it. Room in bytes
+                    // may suit any of them, by their records' sizes: then all look.
+                    Futex.wake(base + GET_SEQ, wasFullByCount ? 1 : Integer.MAX_VALUE);
                 }
                 return record;
             }
@@ -247,6 +284,15 @@ public final class Ring {
      * @throws IllegalStateException if called more times than items were put
      */
     public void taskDone() {
+        segment.enter("Queue");
+        try {
+            taskDoneHere();
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private void taskDoneHere() {
         lock();
         int left = buf.getInt(UNFINISHED);
         if (left <= 0) {
@@ -267,6 +313,15 @@ public final class Ring {
 
     /** JoinableQueue's {@code join()}: waits until every put item is task-done; false if the timeout passed first. */
     public boolean join(long timeoutNanos) {
+        segment.enter("Queue");
+        try {
+            return joinHere(timeoutNanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean joinHere(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         while (true) {
             lock();

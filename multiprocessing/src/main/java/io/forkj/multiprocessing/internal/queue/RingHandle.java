@@ -33,10 +33,16 @@ public final class RingHandle implements Serializable {
     /** Called from a queue's {@code writeReplace}. */
     public static RingHandle of(Ring ring, String what, Rebuild rebuild) throws ObjectStreamException {
         SharedSegment segment = ring.segment();
-        if (segment.isClosed()) {
+        try {
+            segment.enter(what);
+        } catch (IllegalStateException closed) {
             throw new NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
         }
-        return new RingHandle(FdExport.export(segment.fd(), what), segment.size(), rebuild);
+        try {
+            return new RingHandle(FdExport.export(segment.fd(), what), segment.size(), rebuild);
+        } finally {
+            segment.leave();
+        }
     }
 
     private Object readResolve() throws ObjectStreamException {

@@ -14,6 +14,9 @@ import java.nio.ByteBuffer;
  * thread or process may unlock. Waiters sleep on the word in slices of {@link #CHECK_NANOS}; after each slice
  * without progress they read the holder's {@code /proc/PID/stat}. A dead (gone, zombie, or recycled) holder's
  * word is swapped to 0 by exactly one waiter, which wakes everybody and throws {@link OwnerDiedException}.
+ *
+ * <p>Callers are inside their segment ({@link SharedSegment#enter}) for every call; a wait ends with
+ * {@link IllegalStateException} when the segment is closed in this process.
  */
 public final class RobustMutex {
     /** Bit 31 of the word: someone sleeps, {@code unlock} must wake. */
@@ -48,6 +51,7 @@ public final class RobustMutex {
         this.offset = offset;
         this.wordAddress = segment.address() + offset;
         this.what = what;
+        segment.wakeOnClose(wordAddress);
     }
 
     /** Takes the mutex if it is free; never blocks. */
@@ -129,6 +133,7 @@ public final class RobustMutex {
                 slice = Math.min(slice, left);
             }
             Futex.await(wordAddress, word | WAITERS, Math.max(slice, 1));
+            segment.checkOpen(what);
         }
     }
 

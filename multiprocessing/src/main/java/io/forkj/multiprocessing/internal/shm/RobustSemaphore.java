@@ -27,6 +27,7 @@ public final class RobustSemaphore {
     public static final int SIZE = TABLE + SLOT * SLOTS;
     private static final int RECOVERING = -1;
 
+    private final SharedSegment segment;
     private final ByteBuffer buffer;
     private final long valueAddress;
     private final String what;
@@ -43,10 +44,12 @@ public final class RobustSemaphore {
 
     /** With another liveness-check period: the warm-up runs every path at once with 0. */
     RobustSemaphore(SharedSegment segment, String what, long checkNanos) {
+        this.segment = segment;
         this.buffer = segment.buffer();
         this.valueAddress = segment.address() + VALUE;
         this.what = what;
         this.checkNanos = checkNanos;
+        segment.wakeOnClose(valueAddress);
     }
 
     /** Initializes a fresh (zeroed) segment: {@code bound} is -1 for an unbounded semaphore. */
@@ -59,12 +62,22 @@ public final class RobustSemaphore {
 
     /** The current value: Python's {@code get_value()}. */
     public int value() {
-        return (int) Words.INT.getVolatile(buffer, VALUE);
+        segment.enter(what);
+        try {
+            return (int) Words.INT.getVolatile(buffer, VALUE);
+        } finally {
+            segment.leave();
+        }
     }
 
     /** The bound of a bounded semaphore, -1 if unbounded. */
     public int bound() {
-        return (int) Words.INT.getVolatile(buffer, BOUND);
+        segment.enter(what);
+        try {
+            return (int) Words.INT.getVolatile(buffer, BOUND);
+        } finally {
+            segment.leave();
+        }
     }
 
     /**
@@ -73,6 +86,15 @@ public final class RobustSemaphore {
      * @throws OwnerDiedException if a dead holder's permits were returned (the caller holds none from this call)
      */
     public boolean acquire(long timeoutNanos) {
+        segment.enter(what);
+        try {
+            return acquireHere(timeoutNanos);
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private boolean acquireHere(long timeoutNanos) {
         if (tryTake()) {
             return true;
         }
@@ -106,6 +128,7 @@ public final class RobustSemaphore {
                     slice = Math.min(slice, left);
                 }
                 Futex.await(valueAddress, 0, Math.max(slice, 1));
+                segment.checkOpen(what);
             }
         } finally {
             Words.INT.getAndAdd(buffer, SLEEPERS, -1);
@@ -131,7 +154,16 @@ public final class RobustSemaphore {
      * @throws IllegalStateException past the bound of a bounded semaphore (value unchanged)
      */
     public void release() {
-        int bound = bound();
+        segment.enter(what);
+        try {
+            releaseHere();
+        } finally {
+            segment.leave();
+        }
+    }
+
+    private void releaseHere() {
+        int bound = (int) Words.INT.getVolatile(buffer, BOUND);
         int v = (int) Words.INT.getVolatile(buffer, VALUE);
         while (true) {
             if (bound >= 0 && v >= bound) {
@@ -204,8 +236,13 @@ public final class RobustSemaphore {
 
     /** Permits this process holds according to the table. */
     public int heldByThisProcess() {
-        int slot = mySlot(false);
-        return slot < 0 ? 0 : (int) Words.INT.getVolatile(buffer, TABLE + slot * SLOT + 4);
+        segment.enter(what);
+        try {
+            int slot = mySlot(false);
+            return slot < 0 ? 0 : (int) Words.INT.getVolatile(buffer, TABLE + slot * SLOT + 4);
+        } finally {
+            segment.leave();
+        }
     }
 
     private void recoverDead() {

@@ -6,6 +6,9 @@ import io.forkj.posix.internal.libc.Native;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A shared memory segment: a {@code memfd_create(2)} file ({@code MFD_CLOEXEC}) sized with {@code ftruncate} and
@@ -14,9 +17,11 @@ import java.nio.ByteOrder;
  * file in {@code /dev/shm} to leak. FORK children inherit the mapping; SPAWN and standby children get the fd
  * (see {@link io.forkj.multiprocessing.internal.FdExport}) and {@link #attach(int, int)} it.
  *
- * <p>The buffer is valid until {@link #close()}: touching it afterwards would touch unmapped memory, so every
- * forkj object built on a segment checks {@link #isClosed()} before use and must not be closed while another
- * thread still uses it.
+ * <p>Every use of the mapping by forkj's objects sits between {@link #enter} and {@link #leave}, and {@link #close()}
+ * unmaps only once no thread of this process is inside: a thread asleep in a queue's {@code get()} or a lock's
+ * {@code acquire()} while another thread closed the object used to touch the unmapped memory when it woke, and the
+ * JVM died of SIGSEGV (Queue, Lock and Event alike, JDK 17). Now the close wakes it (the futex words its objects
+ * registered with {@link #wakeOnClose}), it throws {@link IllegalStateException}, and the last one out unmaps.
  */
 public final class SharedSegment implements AutoCloseable {
     private static final int MFD_CLOEXEC = 1;
@@ -31,6 +36,10 @@ public final class SharedSegment implements AutoCloseable {
     private final int size;
     private final ByteBuffer buffer;
     private volatile boolean closed;
+    /** Threads of this process between {@link #enter} and {@link #leave}, plus {@link #close()} while it wakes them. */
+    private final AtomicInteger users = new AtomicInteger();
+    private final AtomicBoolean unmapped = new AtomicBoolean();
+    private volatile long[] wakeOnClose = new long[0];
 
     private SharedSegment(int fd, long address, int size) {
         this.fd = fd;
@@ -113,23 +122,84 @@ public final class SharedSegment implements AutoCloseable {
         return closed;
     }
 
-    /** Throws {@link IllegalStateException} naming {@code what} if this segment is closed in this process. */
+    /**
+     * Throws {@link IllegalStateException} naming {@code what} if this segment is closed in this process: for a
+     * thread inside ({@link #enter}) that has woken from a wait, to leave.
+     */
     public void checkOpen(String what) {
         if (closed) {
-            throw new IllegalStateException("this " + what + " is closed in this process (pid "
-                    + Self.pid() + ")");
+            throw closedException(what);
         }
     }
 
-    /** Unmaps and closes the fd in this process; other processes keep their mappings. Idempotent. */
-    @Override
-    public synchronized void close() {
+    private static IllegalStateException closedException(String what) {
+        return new IllegalStateException("this " + what + " is closed in this process (pid " + Self.pid() + ")");
+    }
+
+    /**
+     * Begins a use of the mapping by this thread: it stays mapped until the matching {@link #leave()}, which must
+     * follow in a {@code finally}.
+     *
+     * @throws IllegalStateException naming {@code what} if the segment is closed in this process
+     */
+    public void enter(String what) {
+        users.getAndIncrement();
         if (closed) {
-            return;
+            leave();
+            throw closedException(what);
         }
-        closed = true;
-        Native.libc().munmap(address, size);
-        closeFd();
+    }
+
+    /** Ends a use begun by {@link #enter}; the last one out after a {@link #close()} unmaps and closes the fd. */
+    public void leave() {
+        if (users.decrementAndGet() == 0 && closed) {
+            release();
+        }
+    }
+
+    /**
+     * A futex word of this segment that {@link #close()} wakes, so that a thread of this process asleep on it sees
+     * the close at once (sleepers in other processes wake too, find nothing changed and sleep again).
+     */
+    public synchronized void wakeOnClose(long wordAddress) {
+        for (long known : wakeOnClose) {
+            if (known == wordAddress) {
+                return;
+            }
+        }
+        long[] words = Arrays.copyOf(wakeOnClose, wakeOnClose.length + 1);
+        words[words.length - 1] = wordAddress;
+        wakeOnClose = words;
+    }
+
+    /**
+     * Unmaps and closes the fd, once no thread of this process is between {@link #enter} and {@link #leave}; wakes
+     * the threads asleep on its words, which then throw {@link IllegalStateException}. Other processes keep their
+     * mappings. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        users.getAndIncrement();
+        try {
+            for (long word : wakeOnClose) {
+                Futex.wake(word, Integer.MAX_VALUE);
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    private void release() {
+        if (unmapped.compareAndSet(false, true)) {
+            Native.libc().munmap(address, size);
+            closeFd();
+        }
     }
 
     /**

@@ -23,10 +23,11 @@ import java.nio.ByteBuffer;
  * and a waiter count each, so a put or get with no one waiting makes no system call. A put wakes one consumer (a
  * consumer that leaves its wait without taking a record, interrupted, passes the wake-up on). A get from a queue
  * full by its item count ({@code maxsize}) wakes one waiting producer, since one place is free; otherwise it wakes
- * every waiting producer, since which of them fits in the room it freed depends on their records' sizes. A "dirty" word is set while
- * the ring is being changed: if a process dies holding the mutex (SIGKILL mid-put), the next holder finds it set
- * and rebuilds the count from the records between head and tail; a half-written record was never published,
- * because the tail moves only after the copy.
+ * every waiting producer, since which of them fits in the room it freed depends on their records' sizes.
+ *
+ * <p>A "dirty" word is set while the ring is being changed: if a process dies holding the mutex (SIGKILL mid-put),
+ * the next holder finds it set and rebuilds the count from the records between head and tail; a half-written record
+ * was never published, because the tail moves only after the copy.
  */
 public final class Ring {
     private static final int MUTEX = 0;
@@ -250,7 +251,7 @@ public final class Ring {
                 buf.putInt(DIRTY, 0);
                 Words.INT.setVolatile(buf, GET_SEQ, buf.getInt(GET_SEQ) + 1);
                 int waiters = (int) Words.INT.getVolatile(buf, PUT_WAITERS);
-                boolean wasFullByCount = count == buf.getInt(MAXSIZE);
+                boolean wasFullByCount = count == maxsize;
                 mutex.unlock();
                 if (waiters > 0) {
                     // Full by its item count, the queue now has one place: one producer can take it. Room in bytes

@@ -36,7 +36,7 @@ public final class SharedSegment implements AutoCloseable {
     private final int size;
     private final ByteBuffer buffer;
     private volatile boolean closed;
-    /** Threads of this process between {@link #enter} and {@link #leave}, plus {@link #close()} while it wakes them. */
+    /** Threads of this process between {@link #enter} and {@link #leave}, and {@link #close()} while it runs. */
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicBoolean unmapped = new AtomicBoolean();
     private volatile long[] wakeOnClose = new long[0];
@@ -179,14 +179,15 @@ public final class SharedSegment implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
+        // Counted in before the mark: a user leaving meanwhile must not unmap the words this wakes.
         users.getAndIncrement();
         try {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
             for (long word : wakeOnClose) {
                 Futex.wake(word, Integer.MAX_VALUE);
             }

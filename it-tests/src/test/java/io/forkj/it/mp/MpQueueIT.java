@@ -163,6 +163,70 @@ class MpQueueIT {
         assertThat(taken).hasSize(SLEEPERS + 1);
     }
 
+    @Test
+    void aProducerKilledWhileItHoldsTheQueueLeavesEveryWholeItemAndNoOther() throws Exception {
+        int itemBytes = 1024 * 1024;
+        int killedHolding = 0;
+        int attempts = 0;
+        // A put of 1 MiB copies under the queue's mutex for a few hundred microseconds: the kill is sent the moment
+        // the mutex is seen held by the producer, and usually lands before the copy ends.
+        while (attempts < 20 && killedHolding < 2) {
+            attempts++;
+            Queue<byte[]> q = new Queue<>(0, 64 * 1024 * 1024);
+            MpProcess producer = start(StartMethod.SPAWN, () -> {
+                for (int i = 0; ; i++) {
+                    byte[] item = new byte[itemBytes];
+                    java.util.Arrays.fill(item, (byte) i);
+                    q.put(item);
+                }
+            });
+            assertThat(Kernel.await(LONG, () -> q.qsize() >= 2)).as("the producer put two items").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (queueMutexHolder(q) != producer.pid() && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            producer.kill();
+            assertThat(producer.join(LONG)).isTrue();
+            if (queueMutexHolder(q) == producer.pid()) {
+                killedHolding++;
+            }
+            int items = 0;
+            while (true) {
+                byte[] item;
+                try {
+                    item = q.get(true, 2, TimeUnit.SECONDS);
+                } catch (Queue.Empty drained) {
+                    break;
+                }
+                assertThat(item).as("item %d after the kill", items).hasSize(itemBytes);
+                assertThat(item[0]).as("item %d: the next in the producer's order", items).isEqualTo((byte) items);
+                for (byte b : item) {
+                    if (b != item[0]) {
+                        throw new AssertionError("item " + items + " is torn: byte " + b + " beside " + item[0]);
+                    }
+                }
+                items++;
+            }
+            assertThat(items).as("items left by the killed producer").isGreaterThanOrEqualTo(2);
+            assertThat(q.qsize()).isZero();
+            q.put(new byte[] {42});
+            assertThat(q.get()).containsExactly(42);
+            q.close();
+        }
+        assertThat(killedHolding).as("producers killed while holding the queue's mutex, in %d attempts", attempts)
+                .isEqualTo(2);
+    }
+
+    /** The pid holding the queue's robust mutex now (0 if free), read through the queue's internals. */
+    private static int queueMutexHolder(Queue<?> q) throws ReflectiveOperationException {
+        java.lang.reflect.Field ring = Queue.class.getDeclaredField("ring");
+        ring.setAccessible(true);
+        Object r = ring.get(q);
+        java.lang.reflect.Field mutex = r.getClass().getDeclaredField("mutex");
+        mutex.setAccessible(true);
+        return ((io.forkj.multiprocessing.internal.shm.RobustMutex) mutex.get(r)).holder();
+    }
+
     /** Threads of {@link #wokenOf}: more than this machine's cores, as in a server. */
     private static final int SLEEPERS = 8;
 

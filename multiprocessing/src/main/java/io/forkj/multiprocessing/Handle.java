@@ -44,18 +44,7 @@ final class Handle implements Serializable {
 
     static Handle of(Kind kind, SharedSegment segment, String what, char typecode, int length, Serializable lock,
                      String name) throws ObjectStreamException {
-        int exported;
-        try {
-            segment.enter(what);
-        } catch (IllegalStateException closed) {
-            throw new java.io.NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
-        }
-        try {
-            exported = FdExport.export(segment.fd(), what);
-        } finally {
-            segment.leave();
-        }
-        return new Handle(kind, exported, segment.size(), typecode, length, lock, name);
+        return new Handle(kind, segment.export(what), segment.size(), typecode, length, lock, name);
     }
 
     @Serial

@@ -4,7 +4,6 @@ import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.shm.Attached;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 
-import java.io.NotSerializableException;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.util.function.Function;
@@ -33,16 +32,7 @@ public final class RingHandle implements Serializable {
     /** Called from a queue's {@code writeReplace}. */
     public static RingHandle of(Ring ring, String what, Rebuild rebuild) throws ObjectStreamException {
         SharedSegment segment = ring.segment();
-        try {
-            segment.enter(what);
-        } catch (IllegalStateException closed) {
-            throw new NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
-        }
-        try {
-            return new RingHandle(FdExport.export(segment.fd(), what), segment.size(), rebuild);
-        } finally {
-            segment.leave();
-        }
+        return new RingHandle(segment.export(what), segment.size(), rebuild);
     }
 
     private Object readResolve() throws ObjectStreamException {

@@ -2,8 +2,10 @@ package io.forkj.multiprocessing.internal.shm;
 
 import com.kenai.jffi.MemoryIO;
 import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.posix.internal.libc.Native;
 
+import java.io.NotSerializableException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -147,6 +149,26 @@ public final class SharedSegment implements AutoCloseable {
         if (closed) {
             leave();
             throw closedException(what);
+        }
+    }
+
+    /**
+     * Exports the fd for a child being started ({@link FdExport#export}), while the segment is held open so that a
+     * concurrent {@link #close()} cannot close the fd under the export.
+     *
+     * @return the fd number the child will see
+     * @throws NotSerializableException if the segment is closed in this process, or no export scope is open
+     */
+    public int export(String what) throws NotSerializableException {
+        try {
+            enter(what);
+        } catch (IllegalStateException closed) {
+            throw new NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
+        }
+        try {
+            return FdExport.export(fd, what);
+        } finally {
+            leave();
         }
     }
 

@@ -63,7 +63,6 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
      * @throws OwnerDiedException if a dead holder's permits were returned (the caller took none)
      */
     public void acquire() {
-        segment.checkOpen(kind());
         semaphore.acquire(-1);
     }
 
@@ -75,7 +74,6 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
      * @throws OwnerDiedException if a dead holder's permits were returned (the caller took none)
      */
     public boolean acquire(boolean block, Duration timeout) {
-        segment.checkOpen(kind());
         return semaphore.acquire(SharedLock.timeoutNanos(block, timeout));
     }
 
@@ -86,7 +84,6 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
      *                               {@code ValueError: semaphore or lock released too many times})
      */
     public void release() {
-        segment.checkOpen(kind());
         semaphore.release();
     }
 

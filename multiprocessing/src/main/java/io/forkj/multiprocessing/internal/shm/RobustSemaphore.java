@@ -13,6 +13,9 @@ import java.nio.ByteBuffer;
  * signal (released by one process, acquired for good by another that then exits) gets nothing back. A process
  * that releases without holding a permit changes no slot. When more than {@link #SLOTS} processes hold permits
  * at once, further permits are not tracked (and not recoverable).
+ *
+ * <p>It is its segment's only object, so each public method holds the segment open itself
+ * ({@link SharedSegment#enter}); {@link RobustMutex}, which lives in other objects' segments, leaves that to them.
  */
 public final class RobustSemaphore {
     private static final int VALUE = 0;

@@ -46,9 +46,13 @@ class MpCloseWhileInUseIT {
             }
         }, "close-waiter");
         t.start();
-        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.threadsNamed("close-waiter").stream().anyMatch(Kernel::inFutex)))
-                .as("the waiter on a %s asleep in futex(2)", what).isTrue();
-        close.run();
+        try {
+            assertThat(Kernel.await(Duration.ofSeconds(10),
+                    () -> Kernel.threadsNamed("close-waiter").stream().anyMatch(Kernel::inFutex)))
+                    .as("the waiter on a %s asleep in futex(2)", what).isTrue();
+        } finally {
+            close.run();
+        }
         t.join(10_000);
         assertThat(t.isAlive()).as("the waiter on a %s woke from its close", what).isFalse();
         assertThat(thrown.get()).as("what the waiter on a %s got", what)

@@ -180,13 +180,16 @@ class MpQueueIT {
                     q.put(item);
                 }
             });
-            assertThat(Kernel.await(LONG, () -> q.qsize() >= 2)).as("the producer put two items").isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (queueMutexHolder(q) != producer.pid() && System.nanoTime() - deadline < 0) {
-                Thread.onSpinWait();
+            try {
+                assertThat(Kernel.await(LONG, () -> q.qsize() >= 2)).as("the producer put two items").isTrue();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (queueMutexHolder(q) != producer.pid() && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+            } finally {
+                producer.kill();
+                assertThat(producer.join(LONG)).isTrue();
             }
-            producer.kill();
-            assertThat(producer.join(LONG)).isTrue();
             if (queueMutexHolder(q) == producer.pid()) {
                 killedHolding++;
             }
@@ -259,10 +262,13 @@ class MpQueueIT {
 
             wake.run();
 
-            assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.threadsNamed(name).size() == n - 1
-                    && Kernel.threadsNamed(name).stream().allMatch(Kernel::inFutex)))
-                    .as("one waiter through, the others asleep").isTrue();
-            return Kernel.threadsNamed(name).stream().filter(tid -> Kernel.sleeps(tid).orElseThrow() > before.get(tid)).count();
+            List<Integer> others = new ArrayList<>();
+            assertThat(Kernel.await(Duration.ofSeconds(10), () -> {
+                others.clear();
+                others.addAll(Kernel.threadsNamed(name));
+                return others.size() == n - 1 && others.stream().allMatch(Kernel::inFutex);
+            })).as("one waiter through, the others asleep").isTrue();
+            return others.stream().filter(tid -> Kernel.sleeps(tid).orElseThrow() > before.get(tid)).count();
         } finally {
             for (int i = 0; i < n; i++) {
                 release.run();

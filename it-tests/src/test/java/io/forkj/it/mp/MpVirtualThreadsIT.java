@@ -143,9 +143,13 @@ class MpVirtualThreadsIT {
         }));
         // With a sleep made only by one of 256 platform threads, the idle waiters' queued sleeps held each wake-up
         // back for the 100 ms slices ahead of it: 305 ms a round trip here, 30 s for these; 0.1 ms each now.
-        assertThat(done.await(10, TimeUnit.SECONDS)).as("%d round trips beside %d idle waiters", roundTrips, idle).isTrue();
-        for (int i = 0; i < idle; i++) {
-            never.put(i);
+        try {
+            assertThat(done.await(10, TimeUnit.SECONDS)).as("%d round trips beside %d idle waiters", roundTrips, idle)
+                    .isTrue();
+        } finally {
+            for (int i = 0; i < idle; i++) {
+                never.put(i);
+            }
         }
         joinAll(threads);
         never.close();

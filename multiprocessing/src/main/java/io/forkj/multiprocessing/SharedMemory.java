@@ -113,15 +113,21 @@ public final class SharedMemory implements Serializable {
     }
 
     /**
-     * Python's {@code buf}: a view of the memory (its own position and limit); valid until {@link #close()} in
-     * this process, after which touching it would touch unmapped memory.
+     * Python's {@code buf}: a view of the memory (its own position and limit, native byte order). A view kept past
+     * {@link #close()} still reads and writes the shared memory, and this process unmaps it only once every view
+     * (and every buffer sliced from one) is garbage, as a {@code MappedByteBuffer} is unmapped: touching a view
+     * never touches unmapped memory. (CPython's {@code close()} raises {@code BufferError} while views exist.)
+     *
+     * @throws IllegalStateException if this process closed it
      */
     public ByteBuffer buf() {
-        segment.checkOpen("SharedMemory");
-        return segment.buffer().duplicate().order(segment.buffer().order());
+        return segment.view("SharedMemory");
     }
 
-    /** Python's {@code close()}: unmaps it in this process (the creator's close also ends the name). */
+    /**
+     * Python's {@code close()}: unmaps it in this process, at once if no {@link #buf()} view was taken, otherwise
+     * when the last view is garbage (the creator's close also ends the name at once).
+     */
     public void close() {
         segment.close();
     }

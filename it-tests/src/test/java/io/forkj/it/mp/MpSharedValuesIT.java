@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,7 +172,17 @@ class MpSharedValuesIT {
         assertThat(devShm()).as("/dev/shm").isEqualTo(shmBefore);
         assertThat(forkjMemfds(self)).as("forkj memfds open in the test JVM").isEqualTo(memfdsBefore);
         assertThat(Files.readString(Path.of("/proc/self/maps"))).doesNotContain("forkj-Lock", "forkj-RLock",
-                "forkj-Semaphore", "forkj-Value", "forkj-shm");
+                "forkj-Semaphore", "forkj-Value");
+        // A SharedMemory that gave buf() views (here and in earlier tests of this JVM) is unmapped once they are
+        // garbage, like a MappedByteBuffer.
+        assertThat(Kernel.await(WAIT, () -> {
+            System.gc();
+            try {
+                return !Files.readString(Path.of("/proc/self/maps")).contains("forkj-shm");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        })).as("forkj-shm mappings gone once their buffers are garbage").isTrue();
     }
 
     private static List<String> forkjMemfds(int pid) {

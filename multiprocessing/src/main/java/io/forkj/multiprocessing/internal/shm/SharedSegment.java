@@ -3,14 +3,17 @@ package io.forkj.multiprocessing.internal.shm;
 import com.kenai.jffi.MemoryIO;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
+import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.posix.internal.libc.Native;
 
 import java.io.NotSerializableException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A shared memory segment: a {@code memfd_create(2)} file ({@code MFD_CLOEXEC}) sized with {@code ftruncate} and
@@ -24,6 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code acquire()} while another thread closed the object used to touch the unmapped memory when it woke, and the
  * JVM died of SIGSEGV (Queue, Lock and Event alike, JDK 17). Now the close wakes it (the futex words its objects
  * registered with {@link #wakeOnClose}), it throws {@link IllegalStateException}, and the last one out unmaps.
+ *
+ * <p>Buffers handed to callers ({@link #view}) cannot be counted that way: a caller may keep one past the close.
+ * Once a segment has given one, its unmap waits until every buffer derived from it is garbage, as a
+ * {@code MappedByteBuffer}'s does; until then a kept buffer still reads and writes the shared memory.
  */
 public final class SharedSegment implements AutoCloseable {
     private static final int MFD_CLOEXEC = 1;
@@ -42,6 +49,12 @@ public final class SharedSegment implements AutoCloseable {
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicBoolean unmapped = new AtomicBoolean();
     private volatile long[] wakeOnClose = new long[0];
+    /** The buffer every {@link #view} derives from, held until {@link #close()}; null before the first view. */
+    private ByteBuffer viewRoot;
+    /** Whether a view was handed out: then the garbage collector, not {@link #release()}, decides the unmap. */
+    private volatile boolean viewsGiven;
+    /** The unmap registered for {@link #viewRoot}; null before the first view and in a FORK child. */
+    private Unmap unmap;
 
     private SharedSegment(int fd, long address, int size) {
         this.fd = fd;
@@ -81,6 +94,7 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     private static SharedSegment map(int fd, int size, boolean closeOnFailure) {
+        Unmap.relieve();
         long address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (address == -1) {
             int errno = Native.errno();
@@ -102,6 +116,36 @@ public final class SharedSegment implements AutoCloseable {
     /** The mapping, in native byte order; absolute indexes only (its position is shared by every user). */
     public ByteBuffer buffer() {
         return buffer;
+    }
+
+    /**
+     * A buffer over the whole segment for a caller to keep (its own position and limit, native byte order). It and
+     * every buffer derived from it ({@code slice()}, {@code asIntBuffer()}, ...) keep the memory mapped after
+     * {@link #close()} until they are garbage, so touching one can never touch unmapped memory. In a FORK child (no
+     * collector runs there) a segment that gave a view stays mapped until the child exits.
+     *
+     * @throws IllegalStateException naming {@code what} if the segment is closed in this process
+     */
+    public ByteBuffer view(String what) {
+        enter(what);
+        try {
+            ByteBuffer root;
+            synchronized (this) {
+                root = viewRoot;
+                if (root == null) {
+                    root = MemoryIO.getInstance().newDirectByteBuffer(address, size);
+                    viewsGiven = true;
+                    if (!ForkedChild.active()) {
+                        unmap = new Unmap(address, size);
+                        Unmapper.CLEANER.register(root, unmap);
+                    }
+                    viewRoot = root;
+                }
+            }
+            return root.duplicate().order(ByteOrder.nativeOrder());
+        } finally {
+            leave();
+        }
     }
 
     /** The native address of byte 0 of the mapping (for {@code futex(2)}). */
@@ -220,8 +264,105 @@ public final class SharedSegment implements AutoCloseable {
 
     private void release() {
         if (unmapped.compareAndSet(false, true)) {
-            Native.libc().munmap(address, size);
+            synchronized (this) {
+                if (!viewsGiven) {
+                    Native.libc().munmap(address, size);
+                } else if (unmap != null) {
+                    unmap.defer();
+                }
+                viewRoot = null;
+            }
             closeFd();
+        }
+    }
+
+    /** The thread that unmaps segments whose views are all garbage; started by the first view. */
+    private static final class Unmapper {
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "forkj-shm-unmap");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Unmaps one segment once its view root is unreachable: after its {@link #close()}, or with the segment
+     * itself when it was dropped without one (nothing of forkj can reach the address then). Holds no buffer.
+     *
+     * <p>Closed segments waiting for the collector are counted, because a loop of create, {@code buf()}, close
+     * makes little heap garbage and could pile up memory and mappings (up to {@code vm.max_map_count}) long before
+     * a collection: past {@link #DEFERRED_BYTES_LIMIT} or {@link #DEFERRED_MAPPINGS_LIMIT} the next new mapping
+     * asks for a collection first and waits briefly for the unmaps, as the JDK does for direct buffers.
+     */
+    static final class Unmap implements Runnable {
+        static final long DEFERRED_BYTES_LIMIT = 256L << 20;
+        static final int DEFERRED_MAPPINGS_LIMIT = 1024;
+        private static final AtomicLong DEFERRED_BYTES = new AtomicLong();
+        private static final AtomicInteger DEFERRED_MAPPINGS = new AtomicInteger();
+        /** Raised past what a collection left, so that views a program really keeps do not cost a GC per mapping. */
+        private static volatile int mappingsLimit = DEFERRED_MAPPINGS_LIMIT;
+        private static volatile long bytesLimit = DEFERRED_BYTES_LIMIT;
+        private static final int LIVE = 0;
+        private static final int DEFERRED = 1;
+        private static final int UNMAPPED = 2;
+
+        private final long address;
+        private final int size;
+        private final AtomicInteger state = new AtomicInteger(LIVE);
+
+        Unmap(long address, int size) {
+            this.address = address;
+            this.size = size;
+        }
+
+        /** The segment is closed while views may live: counted until the collector runs {@link #run()}. */
+        void defer() {
+            if (state.compareAndSet(LIVE, DEFERRED)) {
+                DEFERRED_BYTES.addAndGet(size);
+                DEFERRED_MAPPINGS.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void run() {
+            Native.libc().munmap(address, size);
+            if (state.getAndSet(UNMAPPED) == DEFERRED) {
+                DEFERRED_BYTES.addAndGet(-size);
+                DEFERRED_MAPPINGS.decrementAndGet();
+            }
+        }
+
+        /** Closed segments still mapped in this process for their views (a figure for tests and diagnostics). */
+        static int deferredMappings() {
+            return DEFERRED_MAPPINGS.get();
+        }
+
+        /** Before a new mapping: past a limit, a collection and up to 200 ms for the unmapper to catch up. */
+        static void relieve() {
+            if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
+                return;
+            }
+            if (ForkedChild.active()) {
+                return; // no collector runs in a FORK child
+            }
+            synchronized (Unmap.class) {
+                if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
+                    return;
+                }
+                System.gc();
+                long deadline = System.nanoTime() + 200_000_000L;
+                while ((DEFERRED_MAPPINGS.get() > DEFERRED_MAPPINGS_LIMIT / 2
+                        || DEFERRED_BYTES.get() > DEFERRED_BYTES_LIMIT / 2) && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                mappingsLimit = Math.max(DEFERRED_MAPPINGS_LIMIT, 2 * DEFERRED_MAPPINGS.get());
+                bytesLimit = Math.max(DEFERRED_BYTES_LIMIT, 2 * DEFERRED_BYTES.get());
+            }
         }
     }
 

@@ -220,6 +220,42 @@ class MpQueueIT {
                 .isEqualTo(2);
     }
 
+    /**
+     * A producer that dies right after publishing an item, holding the mutex, before the item count and the task
+     * count: the narrowest window of a put, too narrow for a kill to hit, reached through the ring's test-only death
+     * point in a SPAWN child. The item is delivered once, as a task: {@code join()} waits for its {@code task_done()}.
+     * Before the ring journaled such puts, the item came without its task: {@code join()} returned as soon as the
+     * first item was done, and the second {@code task_done()} threw.
+     */
+    @Test
+    void aJoinableProducerDyingBetweenPublishingAndCountingLeavesOneWholeTask() throws Exception {
+        JoinableQueue<String> q = new JoinableQueue<>();
+        try {
+            q.put("before");
+            MpProcess producer = start(StartMethod.SPAWN, () -> {
+                java.lang.reflect.Field die = Class.forName("io.forkj.multiprocessing.internal.queue.Ring")
+                        .getDeclaredField("dieAfterPublishing");
+                die.setAccessible(true);
+                die.setBoolean(null, true);
+                q.put("published");
+            });
+            assertThat(producer.join(LONG)).as("%s ends", producer).isTrue();
+            assertThat(producer.exitCode().orElseThrow()).as("the producer ended at the death point").isEqualTo(99);
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("before");
+            assertThat(q.qsize()).as("items after the dead holder's repair").isEqualTo(1);
+            q.taskDone();
+            assertThat(q.join(200, TimeUnit.MILLISECONDS)).as("join while the published item is not done").isFalse();
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("published");
+            assertThat(q.join(200, TimeUnit.MILLISECONDS)).as("join before its task_done").isFalse();
+            q.taskDone();
+            assertThat(q.join(10, TimeUnit.SECONDS)).as("join after both task_done calls").isTrue();
+            assertThat(q.qsize()).isZero();
+            assertThatThrownBy(q::taskDone).isInstanceOf(IllegalStateException.class);
+        } finally {
+            q.close();
+        }
+    }
+
     /** The pid holding the queue's robust mutex now (0 if free), read through the queue's internals. */
     private static int queueMutexHolder(Queue<?> q) throws ReflectiveOperationException {
         java.lang.reflect.Field ring = Queue.class.getDeclaredField("ring");

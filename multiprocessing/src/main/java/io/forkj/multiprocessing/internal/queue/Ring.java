@@ -5,6 +5,7 @@ import io.forkj.multiprocessing.internal.shm.Futex;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 import io.forkj.multiprocessing.internal.shm.Words;
+import io.forkj.posix.internal.libc.Native;
 
 import java.nio.ByteBuffer;
 
@@ -27,7 +28,11 @@ import java.nio.ByteBuffer;
  *
  * <p>A "dirty" word is set while the ring is being changed: if a process dies holding the mutex (SIGKILL mid-put),
  * the next holder finds it set and rebuilds the count from the records between head and tail; a half-written record
- * was never published, because the tail moves only after the copy.
+ * was never published, because the tail moves only after the copy. A put that also counts a task (JoinableQueue)
+ * first journals the tail it publishes at and the unfinished-task count before it: the next holder sets the count
+ * from the journal, plus one if the tail moved, whether or not the dead put got to its own increment (without the
+ * journal, a death between the tail's store and the count's left a published item that was no task, and its
+ * {@code task_done()} threw or let {@code join()} return one task early).
  */
 public final class Ring {
     private static final int MUTEX = 0;
@@ -38,6 +43,9 @@ public final class Ring {
     private static final int UNFINISHED = 88;
     private static final int DIRTY = 92;
     private static final int CAPACITY = 96;
+    /** A task-counting put's journal: the unfinished-task count before it, and the tail it publishes at. */
+    private static final int JOURNAL_UNFINISHED = 100;
+    private static final int JOURNAL_TAIL = 104;
     private static final int PUT_SEQ = 128;
     private static final int GET_WAITERS = 132;
     private static final int GET_SEQ = 192;
@@ -47,6 +55,15 @@ public final class Ring {
     private static final int DATA = 384;
     private static final long SLICE_NANOS = 1_000_000_000L;
     private static final int SPINS = 200;
+    /** {@link #DIRTY}'s values: the count may be off; the count may be off and a task-counting put is journaled. */
+    private static final int DIRTY_COUNT = 1;
+    private static final int DIRTY_TASK_PUT = 2;
+    /**
+     * For tests only: when true, a put ends its process ({@code _exit}) right after publishing its record, holding
+     * the mutex, before the item count and the task count: the narrowest window a death can leave. A test sets it
+     * in a child by reflection.
+     */
+    private static boolean dieAfterPublishing;
 
     /** The default ring size: 1 MiB (pages are allocated as they are first touched). */
     public static final int DEFAULT_CAPACITY = 1 << 20;
@@ -180,13 +197,22 @@ public final class Ring {
             int count = buf.getInt(COUNT);
             int max = buf.getInt(MAXSIZE);
             if (capacity - (tail - head) >= need && (max == 0 || count < max)) {
-                buf.putInt(DIRTY, 1);
+                if (countTask) {
+                    buf.putInt(JOURNAL_UNFINISHED, buf.getInt(UNFINISHED));
+                    buf.putLong(JOURNAL_TAIL, tail);
+                    buf.putInt(DIRTY, DIRTY_TASK_PUT);
+                } else {
+                    buf.putInt(DIRTY, DIRTY_COUNT);
+                }
                 if (record != null) {
                     copyIn(tail, record);
                 } else {
                     copySmallIn(tail, tag, bits, recordLength);
                 }
                 buf.putLong(TAIL, tail + need);
+                if (dieAfterPublishing) {
+                    Native.libc()._exit(99);
+                }
                 Words.INT.setVolatile(buf, COUNT, count + 1);
                 if (countTask) {
                     buf.putInt(UNFINISHED, buf.getInt(UNFINISHED) + 1);
@@ -244,7 +270,7 @@ public final class Ring {
                 int at = (int) (head % capacity);
                 int length = buf.getInt(DATA + at);
                 byte[] record = new byte[length];
-                buf.putInt(DIRTY, 1);
+                buf.putInt(DIRTY, DIRTY_COUNT);
                 copyOut(head + 4, record);
                 buf.putLong(HEAD, head + 4 + ((length + 3) & ~3));
                 Words.INT.setVolatile(buf, COUNT, count - 1);
@@ -432,8 +458,12 @@ public final class Ring {
             }
             // A holder that died mid-change left the ring dirty: the next lock repairs it.
             Items.put(ring, 5, -1, false);
-            ring.buf.putInt(DIRTY, 1);
+            ring.buf.putInt(DIRTY, DIRTY_COUNT);
             ring.get(-1);
+            Items.put(ring, 6, -1, true);
+            ring.buf.putInt(DIRTY, DIRTY_TASK_PUT);
+            ring.get(-1);
+            ring.taskDone();
         } finally {
             ring.segment.close();
         }
@@ -449,13 +479,17 @@ public final class Ring {
                 // the mutex is free again; take it and repair below if the dead holder left the ring dirty
             }
         }
-        if (buf.getInt(DIRTY) != 0) {
-            repair();
+        int dirty = buf.getInt(DIRTY);
+        if (dirty != 0) {
+            repair(dirty);
         }
     }
 
-    /** Rebuilds the count after a holder died mid-change: every complete record between head and tail counts. */
-    private void repair() {
+    /**
+     * Rebuilds the count after a holder died mid-change (every complete record between head and tail counts), and
+     * the unfinished-task count from the journal of a task-counting put that died.
+     */
+    private void repair(int dirty) {
         long head = buf.getLong(HEAD);
         long tail = buf.getLong(TAIL);
         long at = head;
@@ -471,6 +505,10 @@ public final class Ring {
             at = next;
         }
         Words.INT.setVolatile(buf, COUNT, count);
+        if (dirty == DIRTY_TASK_PUT) {
+            boolean published = buf.getLong(TAIL) > buf.getLong(JOURNAL_TAIL);
+            buf.putInt(UNFINISHED, buf.getInt(JOURNAL_UNFINISHED) + (published ? 1 : 0));
+        }
         buf.putInt(DIRTY, 0);
     }
 

@@ -13,6 +13,8 @@ import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -74,6 +76,8 @@ public final class Connection implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
     /** The default {@link #maxMessageSize()}: 512 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 512 << 20;
+    /** A wait this long or longer has no limit (see {@link #millisOf}). */
+    private static final Duration NO_LIMIT = Duration.ofDays(365);
     /** Bodies up to this size are allocated whole at once; longer ones grow as their bytes arrive. */
     private static final int ALLOCATE_AHEAD = 16 << 20;
 
@@ -240,7 +244,7 @@ public final class Connection implements AutoCloseable, Serializable {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout " + timeout + " is negative");
         }
-        long millis = timeout.toNanos() >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : (timeout.toNanos() + 999_999) / 1_000_000;
+        long millis = millisOf(timeout);
         recvLock.lock();
         try {
             int local = open("poll on", readable, "send-only");
@@ -250,6 +254,80 @@ public final class Connection implements AutoCloseable, Serializable {
         } finally {
             unlock(recvLock);
         }
+    }
+
+    /**
+     * Waits until at least one of {@code objects} is ready and returns the ready ones, in the order given: Python's
+     * {@code multiprocessing.connection.wait(object_list, timeout)}. A {@link Connection} is ready when a message
+     * (or end of file: the peer closed) can be received, as {@link #poll()} says; an {@link MpProcess} when it has
+     * ended (Python's {@code sentinel}), also the parent's view from {@code Multiprocessing.parentProcess()}. One
+     * {@code poll(2)} covers them all: the connections' fds and the children's pidfds (the handle's own, as its
+     * {@code join()} uses). Like {@link #poll(Duration)} it holds each connection's receiving side while it waits
+     * (another thread's {@code recv} on one of them waits for it, and it waits for one in progress), and it is not
+     * interruptible. On a virtual thread the sleep is made by a platform sleeper, as for every forkj wait.
+     *
+     * @param objects {@link Connection}s (readable, open) and started {@link MpProcess}es; may repeat
+     * @param timeout how long to wait at most; zero to ask without waiting
+     * @return the ready objects, empty if none became ready in time
+     * @throws IllegalArgumentException if an object is of another kind or null (Python: it waits on sockets and
+     *                                  fds too), if the timeout is negative, or for the current process
+     * @throws IllegalStateException    if a connection is closed or send-only, or a process not started or closed
+     */
+    public static <T> List<T> waitAny(Collection<? extends T> objects, Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout " + timeout + " is negative");
+        }
+        return ReadyWait.waitAny(objects, millisOf(timeout));
+    }
+
+    /**
+     * {@link #waitAny(Collection, Duration)} without a time limit: Python's {@code wait(object_list)} (timeout
+     * {@code None}).
+     *
+     * @throws IllegalArgumentException also if {@code objects} is empty: it would wait for ever
+     */
+    public static <T> List<T> waitAny(Collection<? extends T> objects) {
+        return ReadyWait.waitAny(objects, -1);
+    }
+
+    /**
+     * Whole milliseconds, rounded up, for {@code poll(2)}; a year or more waits without limit (-1), so that no
+     * deadline computed from it overflows.
+     */
+    private static long millisOf(Duration timeout) {
+        if (timeout.compareTo(NO_LIMIT) >= 0) {
+            return -1;
+        }
+        long nanos = timeout.toNanos();
+        return nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
+    }
+
+    // ---- for waitAny: the receiving side held across one poll(2) of many fds
+
+    /** Takes the receiving side if no other thread has it. */
+    boolean tryHoldReceiving() {
+        return recvLock.tryLock();
+    }
+
+    /** Waits until no other thread has the receiving side, and gives it back (the caller then tries them all again). */
+    void awaitReceivingFree() {
+        recvLock.lock();
+        unlock(recvLock);
+    }
+
+    /** Gives back the receiving side taken by {@link #tryHoldReceiving()}. */
+    void releaseReceiving() {
+        unlock(recvLock);
+    }
+
+    /** The fd to poll, with the receiving side held. */
+    int receivingFd() {
+        return open("wait on", readable, "send-only");
+    }
+
+    /** Checks, before anything is held, what {@link #receivingFd()} would refuse. */
+    void checkWaitable() {
+        open("wait on", readable, "send-only");
     }
 
     /**

@@ -437,6 +437,35 @@ public class MpProcess implements Serializable {
         return child;
     }
 
+    /**
+     * For {@link Connection#waitAny}: the child to watch, or (for the parent's view in a child) 0 and the parent's
+     * pid from {@link #parentViewPid()}.
+     *
+     * @throws IllegalStateException    if this process was closed or has not been started
+     * @throws IllegalArgumentException if this object stands for the current process, which cannot end while it waits
+     */
+    Child childToWaitFor() {
+        checkOpen();
+        if (existingPid != 0) {
+            if (isParentView) {
+                return null;
+            }
+            throw new IllegalArgumentException("waitAny cannot wait for the current process (" + name + ", pid "
+                    + existingPid + "): it cannot end while it waits (Python: its sentinel is not available)");
+        }
+        Child c = child;
+        if (c == null) {
+            throw new IllegalStateException("waitAny needs a started process: " + name + " has not been started"
+                    + " (Python: ValueError: process not started)");
+        }
+        return c;
+    }
+
+    /** The parent's pid when this object is the parent's view in a child ({@code parentProcess()}), else 0. */
+    int parentViewPid() {
+        return isParentView ? existingPid : 0;
+    }
+
     /** In a child: this deserialized (or forked) object becomes the current process. */
     void becomeCurrent(int pid) {
         this.existingPid = pid;

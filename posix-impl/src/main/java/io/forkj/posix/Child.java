@@ -9,6 +9,7 @@ import io.forkj.WaitOption;
 import io.forkj.WaitStatus;
 import io.forkj.posix.internal.libc.Pidfd;
 import io.forkj.posix.internal.children.ExitFuture;
+import io.forkj.posix.internal.children.ChildPidfds;
 import io.forkj.posix.internal.children.SharedPidfd;
 import io.forkj.posix.internal.children.KnownChildren;
 import io.forkj.posix.internal.fork.StallProbe;
@@ -64,6 +65,18 @@ public final class Child {
     private Lifecycle lifecycle;
 
     private final Object lifecycleGuard = new Object();
+    static {
+        // A class, not a method reference: no invokedynamic call site to link here.
+        ChildPidfds.install(new PidfdAccess());
+    }
+
+    private static final class PidfdAccess implements java.util.function.Function<Child, SharedPidfd> {
+        @Override
+        public SharedPidfd apply(Child child) {
+            return child.pidfd;
+        }
+    }
+
     /** The child's one pidfd: this handle sleeps and signals through it, an {@link ExitWatcher} polls it. */
     private final SharedPidfd pidfd;
     private volatile CompletableFuture<WaitStatus> onExit;

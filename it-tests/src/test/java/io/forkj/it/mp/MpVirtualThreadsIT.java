@@ -1,5 +1,6 @@
 package io.forkj.it.mp;
 
+import io.forkj.multiprocessing.Connection;
 import io.forkj.multiprocessing.Lock;
 import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.Queue;
@@ -104,6 +105,38 @@ class MpVirtualThreadsIT {
             }
         }));
         assertThat(received.await(30, TimeUnit.SECONDS)).as("every receiver got the whole message").isTrue();
+        joinAll(threads);
+        for (Pipe pipe : pipes) {
+            pipe.conn1().close();
+            pipe.conn2().close();
+        }
+    }
+
+    /** {@code Connection.waitAny} polls many fds at once: on a virtual thread that sleep too is made elsewhere. */
+    @Test
+    void moreWaitAnyCallersThanCarriersLeaveRoomForTheSender() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        List<Pipe> pipes = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch ready = new CountDownLatch(WAITERS);
+        for (int i = 0; i < WAITERS; i++) {
+            Pipe pipe = Pipe.pipe(false);
+            Pipe unused = Pipe.pipe(false);
+            pipes.add(pipe);
+            pipes.add(unused);
+            threads.add(virtual(() -> {
+                List<Connection> got = Connection.waitAny(List.of(unused.conn1(), pipe.conn1()));
+                if (got.equals(List.of(pipe.conn1())) && "go".equals(pipe.conn1().recv())) {
+                    ready.countDown();
+                }
+            }));
+        }
+        threads.add(virtual(() -> {
+            for (int i = 0; i < pipes.size(); i += 2) {
+                pipes.get(i).conn2().send("go");
+            }
+        }));
+        assertThat(ready.await(30, TimeUnit.SECONDS)).as("every waiter saw its own pipe ready").isTrue();
         joinAll(threads);
         for (Pipe pipe : pipes) {
             pipe.conn1().close();

@@ -7,6 +7,8 @@ import io.forkj.posix.internal.libc.PollFds;
 import io.forkj.posix.internal.fork.Starter;
 import com.kenai.jffi.MemoryIO;
 
+import java.util.function.LongPredicate;
+
 /**
  * The system calls under a {@code Connection}: whole-buffer writes and reads on a pipe or socket fd through a
  * native buffer of the connection's, with {@code EINTR} retried, partial writes continued and {@code EAGAIN} (an
@@ -160,12 +162,31 @@ public final class FdIo {
         if (timeoutMillis == 0 || !Starter.onVirtualThread()) {
             return pollHere(address, fd, events, timeoutMillis);
         }
-        // A virtual thread asleep in poll(2) would hold its carrier: the sleep is made elsewhere, in slices.
+        return inSlices(timeoutMillis, slice -> pollHere(address, fd, events, slice));
+    }
+
+    /**
+     * {@code poll(2)} on the {@code count} {@code struct pollfd} at {@code pollfds} (their {@code revents} cleared
+     * first; read them with {@link PollFds#revents(long, int)} after): in this thread, or on a virtual thread in
+     * slices on a platform sleeper, as {@link #awaitReady}.
+     *
+     * @param timeoutMillis 0 to ask without waiting, negative to wait without limit
+     * @return whether any entry is ready
+     */
+    public static boolean awaitAny(long pollfds, int count, long timeoutMillis) {
+        if (timeoutMillis == 0 || !Starter.onVirtualThread()) {
+            return pollAllHere(pollfds, count, timeoutMillis);
+        }
+        return inSlices(timeoutMillis, slice -> pollAllHere(pollfds, count, slice));
+    }
+
+    /** A virtual thread asleep in poll(2) would hold its carrier: the sleep is made elsewhere, in slices. */
+    private static boolean inSlices(long timeoutMillis, LongPredicate pollFor) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         while (true) {
             long slice = timeoutMillis < 0 ? VirtualSleep.SLICE_MILLIS
                     : Math.min(VirtualSleep.SLICE_MILLIS, Math.max(0, (deadline - System.nanoTime()) / 1_000_000L));
-            if (VirtualSleep.run(() -> pollHere(address, fd, events, slice))) {
+            if (VirtualSleep.run(() -> pollFor.test(slice))) {
                 return true;
             }
             if (timeoutMillis > 0 && deadline - System.nanoTime() <= 0) {
@@ -177,11 +198,17 @@ public final class FdIo {
     /** {@link #awaitReady} in this thread. */
     private static boolean pollHere(long address, int fd, short events, long timeoutMillis) {
         long pollfd = address + CHUNK;
+        PollFds.put(pollfd, fd, events);
+        return pollAllHere(pollfd, 1, timeoutMillis);
+    }
+
+    /** {@link #awaitAny} in this thread, through interruptions by signals. */
+    private static boolean pollAllHere(long pollfds, int count, long timeoutMillis) {
         long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
         long wait = timeoutMillis;
         while (true) {
-            PollFds.put(pollfd, fd, events);
-            int n = LIBC.poll(pollfd, 1, (int) Math.min(wait, Integer.MAX_VALUE));
+            PollFds.clearRevents(pollfds, count);
+            int n = LIBC.poll(pollfds, count, (int) Math.min(wait, Integer.MAX_VALUE));
             if (n > 0) {
                 return true;
             }
@@ -190,7 +217,8 @@ public final class FdIo {
             }
             int errno = Native.errno();
             if (errno != EINTR) {
-                throw new PosixException("poll(fd " + fd + ")", errno);
+                throw new PosixException(count == 1 ? "poll(fd " + MEMORY.getInt(pollfds) + ")"
+                        : "poll(" + count + " fds)", errno);
             }
             if (timeoutMillis > 0) {
                 wait = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);

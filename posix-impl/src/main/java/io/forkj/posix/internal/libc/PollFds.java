@@ -69,6 +69,18 @@ public final class PollFds {
         return pollfds.getShort((long) i * SIZE + REVENTS);
     }
 
+    /** {@code revents} of entry {@code i} of the array at {@code address}, memory the caller allocated. */
+    public static short revents(long address, int i) {
+        return MEMORY.getShort(address + (long) i * SIZE + REVENTS);
+    }
+
+    /** Clears every {@code revents} of the array at {@code address} before the next poll. */
+    public static void clearRevents(long address, int count) {
+        for (int i = 0; i < count; i++) {
+            MEMORY.putShort(address + (long) i * SIZE + REVENTS, (short) 0);
+        }
+    }
+
     /** Clears every {@code revents} before the next poll. */
     public static void clearRevents(Pointer pollfds, int count) {
         for (int i = 0; i < count; i++) {

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing;
 
 import io.forkj.multiprocessing.internal.manager.Handshake;
 import io.forkj.multiprocessing.internal.manager.ManagerClient;
+import io.forkj.multiprocessing.internal.manager.ManagerServer;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;
 import io.forkj.multiprocessing.internal.manager.RemoteObject;
 import io.forkj.multiprocessing.internal.pool.PipeEnd;
@@ -242,6 +243,38 @@ public final class Manager implements AutoCloseable {
     /** Python's {@code manager.Queue()}: unbounded. */
     public <E> BlockingQueue<E> queue() {
         return queue(0);
+    }
+
+    /**
+     * Python's {@code BaseManager.register(typeid, callable)} and {@code manager.typeid()}: runs {@code factory} in
+     * the manager's server and returns a proxy to the object it made, reached through {@code exposed} only. Every
+     * method of the interface (and of the interfaces it extends) runs on that object in the server, with the
+     * arguments and the result serialized; an exception the method throws is thrown by the proxy's call as itself
+     * (a checked one the interface method does not declare arrives as the cause of a
+     * {@link java.util.concurrent.CompletionException}; one that cannot be serialized as a {@link RemoteException}).
+     * The proxy passes to children like {@link #dict()}'s, and the object lives while any process holds a proxy to
+     * it.
+     *
+     * <p>Calls from different processes (and threads) run concurrently in the server, one server thread per client
+     * connection, as in CPython: the object is as thread-safe as its class makes it ({@code synchronized} methods
+     * make each call atomic, and may {@code wait()} inside). The server has this JVM's class path, so the
+     * interface, the object's class and the factory's captured values must be found there.
+     *
+     * @param exposed an interface the object implements; a proxy can call nothing else on it
+     * @param factory makes the object, in the server (a lambda or method reference: it is serialized)
+     * @throws IllegalArgumentException if {@code exposed} is not an interface, or the factory's object does not
+     *                                  implement it
+     * @throws RuntimeException         what the factory threw, as the proxy's calls throw (see above)
+     */
+    public <T> T proxy(Class<T> exposed, SerializableCallable<? extends T> factory) {
+        if (exposed == null || !exposed.isInterface()) {
+            throw new IllegalArgumentException((exposed == null ? "null" : exposed.getName()) + " is not an interface:"
+                    + " a managed object is reached through one (java.lang.reflect.Proxy)");
+        }
+        if (factory == null) {
+            throw new IllegalArgumentException("a managed object needs a factory, not null");
+        }
+        return create(exposed, ManagerServer.CUSTOM, factory, exposed.getName());
     }
 
     @SuppressWarnings("unchecked")

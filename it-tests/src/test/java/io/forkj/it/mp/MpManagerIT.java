@@ -114,6 +114,130 @@ class MpManagerIT {
         return new MpProcess(() -> d.put(key, key)).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(10));
     }
 
+    /** What a test exposes of its own managed object: Python's {@code BaseManager.register} example, a counter. */
+    public interface Tally {
+        /** Adds {@code n}; returns the new total. */
+        long add(long n);
+
+        long total();
+
+        /** The pid of the process the object lives in. */
+        long where();
+
+        /** Throws the checked exception it declares. */
+        void refuse(String why) throws java.io.IOException;
+
+        /** Waits inside the object until the total reaches {@code at least}: a monitor wait in the server. */
+        long awaitTotal(long atLeast) throws InterruptedException;
+    }
+
+    /** The object behind {@link Tally}; one more method, which a proxy must not reach. */
+    static final class SharedTally implements Tally {
+        private long total;
+
+        @Override
+        public synchronized long add(long n) {
+            total += n;
+            notifyAll();
+            return total;
+        }
+
+        @Override
+        public synchronized long total() {
+            return total;
+        }
+
+        @Override
+        public long where() {
+            return ProcessHandle.current().pid();
+        }
+
+        @Override
+        public void refuse(String why) throws java.io.IOException {
+            throw new java.io.IOException(why);
+        }
+
+        @Override
+        public synchronized long awaitTotal(long atLeast) throws InterruptedException {
+            while (total < atLeast) {
+                wait();
+            }
+            return total;
+        }
+
+        public synchronized void reset() {
+            total = 0;
+        }
+    }
+
+    /**
+     * A caller's own object in the server ({@code BaseManager.register}): children of both fresh-JVM start methods
+     * add to it through their proxies with no lost update (its methods are {@code synchronized}), one waits inside it
+     * until the others are done, exceptions arrive as themselves, and the object lives in the server.
+     */
+    @Test
+    void aCallersOwnObjectLivesInTheServerAndChildrenShareIt() throws Exception {
+        try (Manager manager = new Manager()) {
+            Tally tally = manager.proxy(Tally.class, SharedTally::new);
+            assertThat(tally.where()).as("the object's process").isEqualTo(manager.pid());
+            List<MpProcess> ps = new ArrayList<>();
+            StartMethod[] methods = {StartMethod.SPAWN, StartMethod.STANDBY};
+            MpProcess waiter = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> {
+                if (tally.awaitTotal(4 * 500) != 4 * 500) {
+                    throw new IllegalStateException("woke before the total");
+                }
+            });
+            waiter.start();
+            for (int i = 0; i < 4; i++) {
+                MpProcess p = Multiprocessing.getContext(methods[i % 2]).process(() -> {
+                    for (int k = 0; k < 500; k++) {
+                        tally.add(1);
+                    }
+                });
+                p.start();
+                ps.add(p);
+            }
+            ps.add(waiter);
+            for (MpProcess p : ps) {
+                assertThat(p.join(LONG)).as("%s ends", p).isTrue();
+                assertThat(p.exitCode().orElseThrow()).as("exit code of %s", p).isZero();
+            }
+            assertThat(tally.total()).isEqualTo(2_000);
+            assertThatThrownBy(() -> tally.refuse("no")).isInstanceOf(java.io.IOException.class).hasMessage("no");
+            assertThat(tally.toString()).contains("custom-proxy");
+        }
+    }
+
+    @Test
+    void aManagedObjectIsReachedThroughItsInterfaceOnly() throws Exception {
+        try (Manager manager = new Manager()) {
+            assertThatThrownBy(() -> manager.proxy(SharedTally.class, SharedTally::new))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not an interface");
+            assertThatThrownBy(() -> manager.proxy(Tally.class, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("factory");
+            assertThatThrownBy(() -> manager.proxy(Tally.class, () -> {
+                throw new IllegalStateException("factory refused");
+            })).isInstanceOf(IllegalStateException.class).hasMessage("factory refused");
+            // A raw cast past the generics: the server checks what the factory made.
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            io.forkj.multiprocessing.SerializableCallable<Tally> wrong =
+                    (io.forkj.multiprocessing.SerializableCallable) (io.forkj.multiprocessing.SerializableCallable<String>) () -> "text";
+            assertThatThrownBy(() -> manager.proxy(Tally.class, wrong))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.String, not a");
+            // A proxy that claims more than the object's interface: the server refuses the method.
+            Tally tally = manager.proxy(Tally.class, SharedTally::new);
+            tally.add(5);
+            Object handler = java.lang.reflect.Proxy.getInvocationHandler(tally);
+            java.lang.reflect.Method reset = SharedTally.class.getMethod("reset");
+            assertThatThrownBy(() -> ((java.lang.reflect.InvocationHandler) handler).invoke(tally, reset, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an interface");
+            java.lang.reflect.Method size = Map.class.getMethod("size");
+            assertThatThrownBy(() -> ((java.lang.reflect.InvocationHandler) handler).invoke(tally, size, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a method of");
+            assertThat(tally.total()).isEqualTo(5);
+        }
+    }
+
     @Test
     void serverExceptionsReachTheCallingChildAndQueuesAndLocksWork() throws Exception {
         try (Manager manager = new Manager()) {

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +49,10 @@ public final class ManagerServer {
             "byte", byte.class, "char", char.class);
     /** Methods already resolved, by {@link #signature}: a call then costs no class or method lookup. */
     private static final Map<String, Resolved> METHODS = new ConcurrentHashMap<>();
+    /** The same for callers' own objects' interfaces. */
+    private static final Map<String, Method> EXPOSED_METHODS = new ConcurrentHashMap<>();
+    /** The kind of {@code Messages.Create} for an object made by a caller's factory. */
+    public static final String CUSTOM = "custom";
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
             Object.class, BlockingQueue.class, java.util.Queue.class, Namespace.class, ValueProxy.class,
             AcquirerProxy.class);
@@ -69,12 +74,15 @@ public final class ManagerServer {
     /** One managed object and the references to it. */
     private static final class Held {
         final Object value;
+        /** For an object made by a caller's factory: the interface its proxy exposes; null for the built-in kinds. */
+        final Class<?> exposed;
         int count;
         /** When the last transit lease ends; a lease "ended" at creation ({@code nanoTime} may be negative). */
         long leaseEnd = System.nanoTime();
 
-        Held(Object value) {
+        Held(Object value, Class<?> exposed) {
             this.value = value;
+            this.exposed = exposed;
         }
     }
 
@@ -198,7 +206,7 @@ public final class ManagerServer {
             Object request = Frames.readObject(frame);
             if (request instanceof Messages.Create) {
                 Messages.Create c = (Messages.Create) request;
-                Held h = new Held(create(c.kind, c.args));
+                Held h = CUSTOM.equals(c.kind) ? createCustom(c.args) : new Held(create(c.kind, c.args), null);
                 long id = ids.incrementAndGet();
                 synchronized (refs) {
                     objects.put(id, h);
@@ -224,6 +232,25 @@ public final class ManagerServer {
         } catch (Throwable t) {
             return new Messages.Reply(false, t);
         }
+    }
+
+    /**
+     * An object made by the caller's factory ({@code args}: the factory, the exposed interface's name), which its
+     * proxy reaches through that interface only. Python's {@code BaseManager.register(typeid, callable)}.
+     */
+    private static Held createCustom(Object[] args) throws Exception {
+        Callable<?> factory = (Callable<?>) args[0];
+        String name = (String) args[1];
+        Class<?> exposed = Class.forName(name, false, ManagerServer.class.getClassLoader());
+        if (!exposed.isInterface()) {
+            throw new IllegalArgumentException(name + " is not an interface: a managed object is reached through one");
+        }
+        Object value = factory.call();
+        if (!exposed.isInstance(value)) {
+            throw new IllegalArgumentException("the factory made " + (value == null ? "null"
+                    : "a " + value.getClass().getName()) + ", not a " + name);
+        }
+        return new Held(value, exposed);
     }
 
     private static Object create(String kind, Object[] args) {
@@ -376,6 +403,11 @@ public final class ManagerServer {
                 return new ArrayList<>((Collection<?>) target);
             }
         }
+        if (held.exposed != null) {
+            // A caller's object: any method of its interface, run as the object's own code decides (as CPython's
+            // server threads do: the object is as thread-safe as its class makes it).
+            return resolveExposed(call, held.exposed).invoke(target, call.args);
+        }
         Resolved r = METHODS.computeIfAbsent(signature(call), s -> resolve(call));
         Method m = r.method;
         if (!r.declaring.isInstance(target)) {
@@ -405,6 +437,19 @@ public final class ManagerServer {
         }
     }
 
+    /**
+     * A method of a caller's object: declared by its exposed interface or one that interface extends (Object's
+     * methods included); anything else is refused, so a proxy reaches no more of the object than its interface.
+     */
+    private static Method resolveExposed(Messages.Call call, Class<?> exposed) {
+        Method m = EXPOSED_METHODS.computeIfAbsent(signature(call), s -> resolveMethod(call));
+        if (!m.getDeclaringClass().isAssignableFrom(exposed)) {
+            throw new IllegalArgumentException(call.declaring + "." + call.method + " is not a method of "
+                    + exposed.getName() + ", the interface this managed object is reached through");
+        }
+        return m;
+    }
+
     /** The public interface method a call names; a class outside {@link #CALLABLE} is refused. */
     private static Resolved resolve(Messages.Call call) {
         try {
@@ -413,12 +458,27 @@ public final class ManagerServer {
                 throw new IllegalArgumentException(call.declaring + "." + call.method
                         + " cannot be called on a managed object");
             }
+            return new Resolved(declaring, resolveMethod(call));
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
+                    + "(" + String.join(", ", call.types) + ")", e);
+        }
+    }
+
+    /** The public method of the interface (or Object) a call names, by its parameter types. */
+    private static Method resolveMethod(Messages.Call call) {
+        try {
+            Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
+            if (!declaring.isInterface() && declaring != Object.class) {
+                throw new IllegalArgumentException(call.declaring + "." + call.method
+                        + " cannot be called on a managed object: not an interface");
+            }
             Class<?>[] types = new Class<?>[call.types.length];
             for (int i = 0; i < types.length; i++) {
                 Class<?> p = PRIMITIVES.get(call.types[i]);
                 types[i] = p != null ? p : Class.forName(call.types[i], false, ManagerServer.class.getClassLoader());
             }
-            return new Resolved(declaring, declaring.getMethod(call.method, types));
+            return declaring.getMethod(call.method, types);
         } catch (ClassNotFoundException | NoSuchMethodException e) {
             throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
                     + "(" + String.join(", ", call.types) + ")", e);

@@ -10,6 +10,7 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 
 /**
  * The handler behind every manager proxy (CPython's {@code BaseProxy}/{@code AutoProxy}): forwards each interface
@@ -121,8 +122,19 @@ public final class RemoteObject implements InvocationHandler, Serializable {
             RemoteObject other = handlerOf(args[0]);
             return other != null && other.id == id && other.socket.equals(socket);
         }
-        return ManagerClient.call(Path.of(socket), authkey, id, method.getDeclaringClass(), name,
-                method.getParameterTypes(), args);
+        try {
+            return ManagerClient.call(Path.of(socket), authkey, id, method.getDeclaringClass(), name,
+                    method.getParameterTypes(), args);
+        } catch (CompletionException wrapped) {
+            // A checked exception the server's method threw: as itself when the interface method declares it.
+            Throwable cause = wrapped.getCause();
+            for (Class<?> declared : method.getExceptionTypes()) {
+                if (declared.isInstance(cause)) {
+                    throw cause;
+                }
+            }
+            throw wrapped;
+        }
     }
 
 }

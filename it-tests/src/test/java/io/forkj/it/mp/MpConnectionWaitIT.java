@@ -11,9 +11,7 @@ import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.StartMethod;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,9 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,12 +31,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * processes, with real children, pipes and pidfds; what it returns is checked against what each object then does
  * ({@code recv} answers at once, {@code exitCode} is there), and no fd or process is left.
  */
-@ExtendWith(Subreaper.class)
+@ExtendWith({Subreaper.class, NoFdLeft.class})
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MpConnectionWaitIT {
     private static final Duration LONG = Duration.ofSeconds(120);
-
-    private int fdsBefore;
 
     @BeforeAll
     static void warmTheParentPaths() throws InterruptedException {
@@ -52,7 +46,7 @@ class MpConnectionWaitIT {
             simplex.conn1().recv();
         }
         // The standby pool's own fds then exist before the first test counts them.
-        MpProcess p = start(StartMethod.STANDBY, () -> { });
+        MpProcess p = Children.start(StartMethod.STANDBY, () -> { });
         assertThat(p.join(LONG)).isTrue();
         p.close();
     }
@@ -62,35 +56,13 @@ class MpConnectionWaitIT {
         Multiprocessing.shutdownStandby();
     }
 
-    @BeforeEach
-    void recordFds() {
-        fdsBefore = fds().size();
-    }
-
-    /** Counted, not compared as a set: a replacement standby JVM's fds have other numbers (see MpPipeIT). */
-    @AfterEach
-    void noFdLeft() {
-        assertThat(Kernel.await(Duration.ofSeconds(20), () -> fds().size() <= fdsBefore))
-                .as("%d fds after the test (%s), at most as many as before (%d)", fds().size(), fds(), fdsBefore).isTrue();
-    }
-
-    private static Set<String> fds() {
-        return new HashSet<>(Kernel.ownFds());
-    }
-
-    private static MpProcess start(StartMethod method, io.forkj.multiprocessing.Target target) {
-        MpProcess p = Multiprocessing.getContext(method).process(target);
-        p.start();
-        return p;
-    }
-
     @ParameterizedTest
     @EnumSource(StartMethod.class)
     void itReturnsExactlyTheConnectionsAndProcessesThatAreReady(StartMethod method) throws Exception {
         try (Pipe a = Pipe.pipe(); Pipe b = Pipe.pipe(); Pipe go = Pipe.pipe(false)) {
             Connection bChild = b.conn2();
             Connection goReader = go.conn1();
-            MpProcess p = start(method, () -> {
+            MpProcess p = Children.start(method, () -> {
                 goReader.recv();
                 bChild.send("on b");
                 goReader.recv();
@@ -131,8 +103,8 @@ class MpConnectionWaitIT {
         try (Pipe first = Pipe.pipe(false); Pipe second = Pipe.pipe(false)) {
             Connection firstGo = first.conn1();
             Connection secondGo = second.conn1();
-            MpProcess p1 = start(StartMethod.SPAWN, () -> firstGo.recv());
-            MpProcess p2 = start(StartMethod.SPAWN, () -> secondGo.recv());
+            MpProcess p1 = Children.start(StartMethod.SPAWN, () -> firstGo.recv());
+            MpProcess p2 = Children.start(StartMethod.SPAWN, () -> secondGo.recv());
             firstGo.close();
             secondGo.close();
             List<MpProcess> both = List.of(p1, p2);
@@ -157,7 +129,7 @@ class MpConnectionWaitIT {
     void aChildsViewOfItsParentIsReadyWhenTheParentDies() throws Exception {
         try (Pipe report = Pipe.pipe(false)) {
             Connection reporter = report.conn2();
-            MpProcess middle = start(StartMethod.SPAWN, () -> {
+            MpProcess middle = Children.start(StartMethod.SPAWN, () -> {
                 MpProcess grandchild = new MpProcess(() -> {
                     MpProcess parent = Multiprocessing.parentProcess().orElseThrow();
                     reporter.send(Multiprocessing.currentProcess().pid());

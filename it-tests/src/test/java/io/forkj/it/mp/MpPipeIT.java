@@ -12,10 +12,9 @@ import io.forkj.multiprocessing.Target;
 import io.forkj.multiprocessing.UnreadableMessageException;
 import io.forkj.posix.internal.libc.Native;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -25,10 +24,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,13 +37,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * and filters on the receiving side, 64 MiB messages, and no fd left behind.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@ExtendWith(NoFdLeft.class)
 class MpPipeIT {
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final int BIG = 64 << 20;
     /** Created before any FORK child, so a FORK child sends it without allocating. */
     private static final byte[] BIG_MESSAGE = new byte[BIG];
-
-    private int fdsBefore;
 
     @BeforeAll
     static void warmTheParentPaths() throws Exception {
@@ -79,26 +75,6 @@ class MpPipeIT {
     @AfterAll
     static void stopStandby() {
         Multiprocessing.shutdownStandby();
-    }
-
-    @BeforeEach
-    void recordFds() {
-        fdsBefore = fds().size();
-    }
-
-    /**
-     * Counted, not compared as a set: a standby JVM started in the background to replace the one a test used
-     * holds as many fds as its predecessor, under other numbers, and the standby machinery may close one of its
-     * own meanwhile; a connection left open would make the count grow.
-     */
-    @AfterEach
-    void noFdLeft() {
-        assertThat(Kernel.await(Duration.ofSeconds(20), () -> fds().size() <= fdsBefore))
-                .as("%d fds after the test (%s), at most as many as before (%d)", fds().size(), fds(), fdsBefore).isTrue();
-    }
-
-    private static Set<String> fds() {
-        return new HashSet<>(Kernel.ownFds());
     }
 
     private static MpProcess start(StartMethod method, Target target) {

@@ -337,7 +337,10 @@ public final class SharedSegment implements AutoCloseable {
             return DEFERRED_MAPPINGS.get();
         }
 
-        /** Before a new mapping: past a limit, a collection and up to 200 ms for the unmapper to catch up. */
+        /**
+         * Before a new mapping: past a limit, a collection, then up to 511 ms (sleeps of 1, 2, 4, ... 256 ms, the JDK's
+         * schedule for direct memory) for the unmapper to bring the count under half the limit.
+         */
         static void relieve() {
             if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
                 return;
@@ -350,11 +353,10 @@ public final class SharedSegment implements AutoCloseable {
                     return;
                 }
                 System.gc();
-                long deadline = System.nanoTime() + 200_000_000L;
-                while ((DEFERRED_MAPPINGS.get() > DEFERRED_MAPPINGS_LIMIT / 2
-                        || DEFERRED_BYTES.get() > DEFERRED_BYTES_LIMIT / 2) && System.nanoTime() < deadline) {
+                for (long sleep = 1; sleep <= 256 && (DEFERRED_MAPPINGS.get() > DEFERRED_MAPPINGS_LIMIT / 2
+                        || DEFERRED_BYTES.get() > DEFERRED_BYTES_LIMIT / 2); sleep *= 2) {
                     try {
-                        Thread.sleep(1);
+                        Thread.sleep(sleep);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         break;

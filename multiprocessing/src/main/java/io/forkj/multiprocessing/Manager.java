@@ -5,6 +5,7 @@ import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.manager.ManagerServer;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;
 import io.forkj.multiprocessing.internal.manager.RemoteObject;
+import io.forkj.multiprocessing.internal.manager.ServerProcess;
 import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
 import java.io.BufferedReader;
@@ -43,7 +44,9 @@ import java.util.concurrent.BlockingQueue;
  * processes can mutate one dict with no lost update for single calls ({@code put}, {@code merge}, {@code compute}
  * with a serializable function); a {@code get} followed by a {@code put} is two calls, as in CPython. Views
  * ({@code keySet()}, {@code iterator()}, {@code subList}, streams) are snapshots copied in one call. An exception
- * thrown in the server is rethrown to the caller as itself.
+ * thrown in the server is rethrown to the caller as itself. Objects of your own classes are served through an
+ * interface with {@link #proxy} ({@code BaseManager.register}), and a process given only the {@link #address()} and
+ * the {@link #authkey()} joins with {@link #connect} (CPython's remote manager).
  *
  * <p>The server is a fresh JVM listening on a unix socket in a private directory (mode 0700); every connection
  * proves it knows the manager's random 32-byte authkey with CPython's HMAC challenge in both directions, and a peer
@@ -69,11 +72,13 @@ public final class Manager implements AutoCloseable {
     private static final Duration TRANSIT_LEASE = Duration.ofMinutes(5);
     private static final Duration MAX_TRANSIT_LEASE = Duration.ofDays(365);
 
+    /** The server process, its control pipe and shutdown hook: null in a view made by {@link #connect}. */
     private final MpProcess server;
     private final OutputStream control;
     private final Path socket;
     private final byte[] authkey;
     private final PipeEnd controlPipe;
+    private final int serverPid;
     private Thread onExit;
     private boolean closed;
 
@@ -139,6 +144,7 @@ public final class Manager implements AutoCloseable {
             this.socket = Path.of(line);
             this.controlPipe = control[0];
             this.server = process;
+            this.serverPid = process.pid();
             this.onExit = new Thread(this::close, "forkj-manager-shutdown");
             Runtime.getRuntime().addShutdownHook(onExit);
         } catch (IOException e) {
@@ -151,6 +157,45 @@ public final class Manager implements AutoCloseable {
         }
     }
 
+    /** A view of a server another process started: see {@link #connect}. */
+    private Manager(Path socket, byte[] authkey, int serverPid) {
+        this.server = null;
+        this.control = null;
+        this.controlPipe = null;
+        this.socket = socket;
+        this.authkey = authkey;
+        this.serverPid = serverPid;
+    }
+
+    /**
+     * Python's {@code BaseManager(address, authkey).connect()}, CPython's "remote manager": a view of a manager that
+     * another process of this user started, found by its {@link #address()} and proved by its {@link #authkey()}
+     * (handed over by any means: a file, a pipe, a command line). Proxies made through the view ({@link #dict()},
+     * {@link #proxy}, ...) live in that server; to share one object with the starter, let the factory of
+     * {@link #proxy} return one the server keeps (a {@code static} field of a class, say), as CPython's registered
+     * callables return a global. The server stays its starter's: closing the view ends only this view (its proxies
+     * keep working), and {@link #shutdown()} is refused.
+     *
+     * @throws AuthenticationException if the key is not the manager's
+     * @throws IOException             if nothing listens at {@code address}
+     */
+    public static Manager connect(Path address, byte[] authkey) throws IOException {
+        if (address == null || authkey == null) {
+            throw new IllegalArgumentException("connect needs a manager's address and its authkey, not null");
+        }
+        byte[] key = authkey.clone();
+        ManagerClient.Conn c = ManagerClient.open(address, key, ProcessHandle.current().pid());
+        ManagerClient.closeConnection(c);
+        ServerProcess here = RemoteObject.create(address, key, ServerProcess.class, ManagerServer.CUSTOM,
+                (SerializableCallable<ServerProcess>) ServerProcess.Here::new, ServerProcess.class.getName());
+        return new Manager(address, key, (int) here.pid());
+    }
+
+    /** The key that proves access to the server (CPython's manager {@code authkey}): a copy, for {@link #connect}. */
+    public byte[] authkey() {
+        return authkey.clone();
+    }
+
     /** The unix socket the server listens on (CPython's {@code manager.address}). */
     public Path address() {
         return socket;
@@ -158,7 +203,7 @@ public final class Manager implements AutoCloseable {
 
     /** The server process's pid. */
     public int pid() {
-        return server.pid();
+        return serverPid;
     }
 
     /**
@@ -299,6 +344,9 @@ public final class Manager implements AutoCloseable {
             }
             closed = true;
         }
+        if (server == null) {
+            return; // a view from connect(): the server is its starter's
+        }
         if (Thread.currentThread() != onExit) {
             try {
                 Runtime.getRuntime().removeShutdownHook(onExit);
@@ -330,8 +378,17 @@ public final class Manager implements AutoCloseable {
         }
     }
 
-    /** Python's {@code manager.shutdown()}: {@link #close()}. */
+    /**
+     * Python's {@code manager.shutdown()}: {@link #close()}.
+     *
+     * @throws IllegalStateException on a view from {@link #connect}: only the process that started the server stops it
+     */
     public void shutdown() {
+        if (server == null) {
+            throw new IllegalStateException("this manager at " + socket + " was started by another process (pid "
+                    + serverPid + "'s starter): only its starter shuts it down (Python: a connected manager has no"
+                    + " shutdown)");
+        }
         close();
     }
 

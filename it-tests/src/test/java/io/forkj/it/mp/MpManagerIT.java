@@ -170,6 +170,60 @@ class MpManagerIT {
         }
     }
 
+    /** The one tally every connected process reaches: a static of the server JVM, as CPython's examples use a global. */
+    static final class Board {
+        static final SharedTally SHARED = new SharedTally();
+
+        static Tally shared() {
+            return SHARED;
+        }
+    }
+
+    /**
+     * CPython's remote manager: a process given only the server's address and authkey (not a proxy) connects, and
+     * through a factory that returns the server's one board it adds to the same object as the starter.
+     */
+    @Test
+    void aProcessGivenTheAddressAndKeyConnectsAndSharesAnObject() throws Exception {
+        try (Manager manager = new Manager()) {
+            Tally mine = manager.proxy(Tally.class, Board::shared);
+            mine.add(1);
+            String address = manager.address().toString();
+            byte[] key = manager.authkey();
+            int serverPid = manager.pid();
+            MpProcess p = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> {
+                Manager view = Manager.connect(Path.of(address), key);
+                if (view.pid() != serverPid) {
+                    throw new IllegalStateException("the view's server pid " + view.pid() + " is not " + serverPid);
+                }
+                view.proxy(Tally.class, Board::shared).add(10);
+                view.close();
+            });
+            p.start();
+            assertThat(p.join(LONG)).isTrue();
+            assertThat(p.exitCode().orElseThrow()).isZero();
+            assertThat(mine.total()).as("the starter's proxy sees the connected process's add").isEqualTo(11);
+
+            Manager view = Manager.connect(manager.address(), key);
+            assertThat(view.pid()).isEqualTo(serverPid);
+            assertThatThrownBy(view::shutdown).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("only its starter");
+            Map<String, Integer> d = view.dict();
+            d.put("k", 1);
+            view.close();
+            assertThat(d.get("k")).as("a proxy made through a closed view").isEqualTo(1);
+            assertThatThrownBy(view::dict).isInstanceOf(IllegalStateException.class);
+            assertThat(mine.add(1)).as("the server after the view closed").isEqualTo(12);
+
+            byte[] wrong = key.clone();
+            wrong[0] ^= 1;
+            assertThatThrownBy(() -> Manager.connect(manager.address(), wrong))
+                    .isInstanceOf(AuthenticationException.class);
+            assertThatThrownBy(() -> Manager.connect(Path.of("/nonexistent-forkj/manager.sock"), key))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+    }
+
     /**
      * A caller's own object in the server ({@code BaseManager.register}): children of both fresh-JVM start methods
      * add to it through their proxies with no lost update (its methods are {@code synchronized}), one waits inside it

@@ -53,16 +53,19 @@ final class ReadyWait {
                         + " connection.wait also takes sockets and fds)");
             }
         }
-        holdAll(connections);
         long pollfds = MEMORY.allocateMemory((long) Math.max(1, items.size()) * PollFds.SIZE, true);
+        boolean held = false;
         try {
+            holdAll(connections);
+            held = true;
             long deadline = System.nanoTime() + Math.max(0, timeoutMillis) * 1_000_000L;
             while (true) {
                 Round round = new Round(items.size());
                 try {
                     boolean readyNow = round.prepare(items, pollfds);
+                    // Rounded up: the last fraction of a millisecond is slept, not spun in polls of 0.
                     long wait = readyNow ? 0
-                            : timeoutMillis < 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                            : timeoutMillis < 0 ? -1 : Math.max(0, (deadline - System.nanoTime() + 999_999L) / 1_000_000L);
                     if (round.unwatched && (wait < 0 || wait > NO_PIDFD_SLICE_MILLIS)) {
                         wait = NO_PIDFD_SLICE_MILLIS;
                     }
@@ -82,8 +85,10 @@ final class ReadyWait {
             }
         } finally {
             MEMORY.freeMemory(pollfds);
-            for (Connection c : connections) {
-                c.releaseReceiving();
+            if (held) {
+                for (Connection c : connections) {
+                    c.releaseReceiving();
+                }
             }
         }
     }

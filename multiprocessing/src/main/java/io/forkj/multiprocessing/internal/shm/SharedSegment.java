@@ -37,6 +37,11 @@ public final class SharedSegment implements AutoCloseable {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;
+    /**
+     * The process this class was loaded in. Any forked copy of this JVM (a FORK child, a raw {@code Fork.run} child)
+     * has another pid and no collector or cleaner thread: there a view registers nothing and nothing asks for a GC.
+     */
+    private static final int LOADED_IN = Self.pid();
     /** Largest segment: a ByteBuffer is indexed by int. */
     public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
 
@@ -135,7 +140,7 @@ public final class SharedSegment implements AutoCloseable {
                 if (root == null) {
                     root = MemoryIO.getInstance().newDirectByteBuffer(address, size);
                     viewsGiven = true;
-                    if (!ForkedChild.active()) {
+                    if (!inForkedCopy()) {
                         unmap = new Unmap(address, size);
                         Unmapper.CLEANER.register(root, unmap);
                     }
@@ -276,6 +281,11 @@ public final class SharedSegment implements AutoCloseable {
         }
     }
 
+    /** Whether this process is a forked copy of the JVM that loaded this class (see {@link #LOADED_IN}). */
+    private static boolean inForkedCopy() {
+        return ForkedChild.active() || Self.pid() != LOADED_IN;
+    }
+
     /** The thread that unmaps segments whose views are all garbage; started by the first view. */
     private static final class Unmapper {
         static final Cleaner CLEANER = Cleaner.create(r -> {
@@ -332,11 +342,6 @@ public final class SharedSegment implements AutoCloseable {
             }
         }
 
-        /** Closed segments still mapped in this process for their views (a figure for tests and diagnostics). */
-        static int deferredMappings() {
-            return DEFERRED_MAPPINGS.get();
-        }
-
         /**
          * Before a new mapping: past a limit, a collection, then up to 511 ms (sleeps of 1, 2, 4, ... 256 ms, the JDK's
          * schedule for direct memory) for the unmapper to bring the count under half the limit.
@@ -345,8 +350,8 @@ public final class SharedSegment implements AutoCloseable {
             if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
                 return;
             }
-            if (ForkedChild.active()) {
-                return; // no collector runs in a FORK child
+            if (inForkedCopy()) {
+                return; // no collector runs in a forked copy of the JVM: System.gc() would wait for ever
             }
             synchronized (Unmap.class) {
                 if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {

@@ -184,8 +184,7 @@ public final class Manager implements AutoCloseable {
             throw new IllegalArgumentException("connect needs a manager's address and its authkey, not null");
         }
         byte[] key = authkey.clone();
-        ManagerClient.Conn c = ManagerClient.open(address, key, ProcessHandle.current().pid());
-        ManagerClient.closeConnection(c);
+        checkAuthkey(address, key);
         ServerProcess here = RemoteObject.create(address, key, ServerProcess.class, ManagerServer.CUSTOM,
                 (SerializableCallable<ServerProcess>) ServerProcess.Here::new, ServerProcess.class.getName());
         return new Manager(address, key, (int) here.pid());

@@ -442,7 +442,7 @@ public final class ManagerServer {
      * methods included); anything else is refused, so a proxy reaches no more of the object than its interface.
      */
     private static Method resolveExposed(Messages.Call call, Class<?> exposed) {
-        Method m = EXPOSED_METHODS.computeIfAbsent(signature(call), s -> resolveMethod(call));
+        Method m = EXPOSED_METHODS.computeIfAbsent(signature(call), s -> method(call, declaringClass(call)));
         if (!m.getDeclaringClass().isAssignableFrom(exposed)) {
             throw new IllegalArgumentException(call.declaring + "." + call.method + " is not a method of "
                     + exposed.getName() + ", the interface this managed object is reached through");
@@ -452,27 +452,30 @@ public final class ManagerServer {
 
     /** The public interface method a call names; a class outside {@link #CALLABLE} is refused. */
     private static Resolved resolve(Messages.Call call) {
+        Class<?> declaring = declaringClass(call);
+        if (!CALLABLE.contains(declaring)) {
+            throw new IllegalArgumentException(call.declaring + "." + call.method
+                    + " cannot be called on a managed object");
+        }
+        return new Resolved(declaring, method(call, declaring));
+    }
+
+    /** The class a call names. */
+    private static Class<?> declaringClass(Messages.Call call) {
         try {
-            Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
-            if (!CALLABLE.contains(declaring)) {
-                throw new IllegalArgumentException(call.declaring + "." + call.method
-                        + " cannot be called on a managed object");
-            }
-            return new Resolved(declaring, resolveMethod(call));
+            return Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
-                    + "(" + String.join(", ", call.types) + ")", e);
+            throw noMethod(call, e);
         }
     }
 
-    /** The public method of the interface (or Object) a call names, by its parameter types. */
-    private static Method resolveMethod(Messages.Call call) {
+    /** The public method of {@code declaring} (an interface, or Object) a call names, by its parameter types. */
+    private static Method method(Messages.Call call, Class<?> declaring) {
+        if (!declaring.isInterface() && declaring != Object.class) {
+            throw new IllegalArgumentException(call.declaring + "." + call.method
+                    + " cannot be called on a managed object: not an interface");
+        }
         try {
-            Class<?> declaring = Class.forName(call.declaring, false, ManagerServer.class.getClassLoader());
-            if (!declaring.isInterface() && declaring != Object.class) {
-                throw new IllegalArgumentException(call.declaring + "." + call.method
-                        + " cannot be called on a managed object: not an interface");
-            }
             Class<?>[] types = new Class<?>[call.types.length];
             for (int i = 0; i < types.length; i++) {
                 Class<?> p = PRIMITIVES.get(call.types[i]);
@@ -480,8 +483,12 @@ public final class ManagerServer {
             }
             return declaring.getMethod(call.method, types);
         } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
-                    + "(" + String.join(", ", call.types) + ")", e);
+            throw noMethod(call, e);
         }
+    }
+
+    private static IllegalArgumentException noMethod(Messages.Call call, Exception cause) {
+        return new IllegalArgumentException("a managed object has no method " + call.declaring + "." + call.method
+                + "(" + String.join(", ", call.types) + ")", cause);
     }
 }

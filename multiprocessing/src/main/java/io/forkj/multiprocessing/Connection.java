@@ -270,8 +270,9 @@ public final class Connection implements AutoCloseable, Serializable {
      * @param timeout how long to wait at most; zero to ask without waiting
      * @return the ready objects, empty if none became ready in time
      * @throws IllegalArgumentException if an object is of another kind or null (Python: it waits on sockets and
-     *                                  fds too), if the timeout is negative, or for the current process
-     * @throws IllegalStateException    if a connection is closed or send-only, or a process not started or closed
+     *                                  fds too), or if the timeout is negative
+     * @throws IllegalStateException    if a connection is closed or send-only, or a process not started, closed or
+     *                                  the current one (as {@link MpProcess#join()} refuses them)
      */
     public static <T> List<T> waitAny(Collection<? extends T> objects, Duration timeout) {
         if (timeout.isNegative()) {
@@ -320,14 +321,12 @@ public final class Connection implements AutoCloseable, Serializable {
         unlock(recvLock);
     }
 
-    /** The fd to poll, with the receiving side held. */
+    /**
+     * The fd to poll, with the receiving side held; asked once before anything is held too, for its refusals (a
+     * closed or send-only connection).
+     */
     int receivingFd() {
         return open("wait on", readable, "send-only");
-    }
-
-    /** Checks, before anything is held, what {@link #receivingFd()} would refuse. */
-    void checkWaitable() {
-        open("wait on", readable, "send-only");
     }
 
     /**

@@ -437,28 +437,9 @@ public class MpProcess implements Serializable {
         return child;
     }
 
-    /**
-     * For {@link Connection#waitAny}: the child to watch, or (for the parent's view in a child) 0 and the parent's
-     * pid from {@link #parentViewPid()}.
-     *
-     * @throws IllegalStateException    if this process was closed or has not been started
-     * @throws IllegalArgumentException if this object stands for the current process, which cannot end while it waits
-     */
+    /** For {@link Connection#waitAny}: as {@link #join()} checks, the child to watch, or null for the parent's view. */
     Child childToWaitFor() {
-        checkOpen();
-        if (existingPid != 0) {
-            if (isParentView) {
-                return null;
-            }
-            throw new IllegalArgumentException("waitAny cannot wait for the current process (" + name + ", pid "
-                    + existingPid + "): it cannot end while it waits (Python: its sentinel is not available)");
-        }
-        Child c = child;
-        if (c == null) {
-            throw new IllegalStateException("waitAny needs a started process: " + name + " has not been started"
-                    + " (Python: ValueError: process not started)");
-        }
-        return c;
+        return checkJoinable("wait for");
     }
 
     /** The parent's pid when this object is the parent's view in a child ({@code parentProcess()}), else 0. */
@@ -506,16 +487,21 @@ public class MpProcess implements Serializable {
     }
 
     private Child checkJoinable() {
+        return checkJoinable("join");
+    }
+
+    /** The child to {@code verb} (join, wait for), null for the parent's view; the current process is refused. */
+    private Child checkJoinable(String verb) {
         checkOpen();
         if (existingPid != 0) {
             if (!isParentView) {
-                throw new IllegalStateException("can only join a child process: " + name + " is this process");
+                throw new IllegalStateException("can only " + verb + " a child process: " + name + " is this process");
             }
             return null;
         }
         Child c = child;
         if (c == null) {
-            throw new IllegalStateException("can only join a started process: " + this);
+            throw new IllegalStateException("can only " + verb + " a started process: " + this);
         }
         return c;
     }

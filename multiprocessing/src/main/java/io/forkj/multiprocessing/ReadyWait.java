@@ -43,7 +43,7 @@ final class ReadyWait {
         for (int i = 0; i < items.size(); i++) {
             Object o = items.get(i);
             if (o instanceof Connection) {
-                ((Connection) o).checkWaitable();
+                ((Connection) o).receivingFd();
                 connections.add((Connection) o);
             } else if (o instanceof MpProcess) {
                 ((MpProcess) o).childToWaitFor();

@@ -64,11 +64,6 @@ public final class PollFds {
         MEMORY.putShort(address + REVENTS, (short) 0);
     }
 
-    /** {@code revents} of entry {@code i}. */
-    public static short revents(Pointer pollfds, int i) {
-        return pollfds.getShort((long) i * SIZE + REVENTS);
-    }
-
     /** {@code revents} of entry {@code i} of the array at {@code address}, memory the caller allocated. */
     public static short revents(long address, int i) {
         return MEMORY.getShort(address + (long) i * SIZE + REVENTS);
@@ -83,8 +78,6 @@ public final class PollFds {
 
     /** Clears every {@code revents} before the next poll. */
     public static void clearRevents(Pointer pollfds, int count) {
-        for (int i = 0; i < count; i++) {
-            pollfds.putShort((long) i * SIZE + REVENTS, (short) 0);
-        }
+        clearRevents(pollfds.address(), count);
     }
 }

@@ -170,9 +170,11 @@ final class Registry {
 
         @Override
         public void run() {
-            // Idle standby JVMs need nothing: the parent-death signal and end-of-file on their socket end them.
             if (!ForkedChild.active()) {
                 get().exitChildren();
+                // The parent-death signal and end-of-file would end idle standby JVMs too, but after this JVM, as
+                // orphans of whoever adopts them; stopped here they are reaped before this JVM exits.
+                Standby.closeAtExit();
             }
         }
     }

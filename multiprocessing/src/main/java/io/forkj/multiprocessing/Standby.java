@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * end of a unix socket pair. {@link #handOff} sends one of them the serialized process object and the fds it
  * exports ({@code SCM_RIGHTS}) and starts a replacement in the background. Idle JVMs are started from the
  * long-lived {@link Starter} thread with the parent-death signal armed, and also exit on end-of-file on their
- * socket, so none outlives this JVM. Python's forkserver plays this role in CPython.
+ * socket, so none outlives this JVM; at a normal exit the multiprocessing exit hook also reaps them, so none is
+ * left for a subreaper (or init) to find. Python's forkserver plays this role in CPython.
  */
 final class Standby {
     /** How long a hand-off waits for an idle JVM to finish starting. */
@@ -37,6 +38,7 @@ final class Standby {
     private static final int FAILED_STARTS = 3;
     private static Standby pool;
     private static int defaultCount = 1;
+    private static boolean exiting;
 
     private final int count;
     private final Deque<Idle> idle = new ArrayDeque<>();
@@ -66,6 +68,10 @@ final class Standby {
     /** The JVM-wide pool, created (and filled) on first use. */
     static synchronized Standby pool() {
         if (pool == null) {
+            if (exiting) {
+                throw new IllegalStateException("the JVM is exiting: no standby JVM is started any more");
+            }
+            Registry.get().beforeStart(); // its exit hook stops the pool
             pool = new Standby(defaultCount);
             pool.fill();
         }
@@ -94,13 +100,28 @@ final class Standby {
 
     /** Closes the JVM-wide pool if there is one: idle JVMs see end-of-file and exit; they are reaped. */
     static void closeAll() {
+        closeAll(Duration.ofSeconds(30));
+    }
+
+    /**
+     * For the exit hook: closes the pool as {@link #closeAll()} does, killing what has not exited within a second
+     * (an idle JVM holds no task; exit must not wait long), and refuses a new pool from then on.
+     */
+    static void closeAtExit() {
+        synchronized (Standby.class) {
+            exiting = true;
+        }
+        closeAll(Duration.ofSeconds(1));
+    }
+
+    private static void closeAll(Duration timeout) {
         Standby old;
         synchronized (Standby.class) {
             old = pool;
             pool = null;
         }
         if (old != null) {
-            old.close(Duration.ofSeconds(30));
+            old.close(timeout);
         }
     }
 
@@ -274,7 +295,12 @@ final class Standby {
         }
     }
 
-    /** Closes the idle JVMs' sockets (they exit on end-of-file) and reaps them. */
+    /**
+     * Closes the idle JVMs' sockets (a ready one exits on end-of-file) and reaps them. One still starting holds no
+     * task and is killed at once rather than waited for; one that has not exited within {@code timeout} is killed.
+     * A replacement being started meanwhile sees {@code closed} and discards itself on its reader thread, which this
+     * waits for too, so none is left to outlive this JVM.
+     */
     void close(Duration timeout) {
         List<Idle> all;
         synchronized (this) {
@@ -283,7 +309,12 @@ final class Standby {
             idle.clear();
         }
         for (Idle s : all) {
+            if (!s.ready.isDone() && s.child.status().isEmpty()) {
+                s.child.kill(Signal.SIGKILL);
+            }
             try {
+                // The reader may be blocked in read() on the socket: close it only once the reader is done (a kill
+                // ends that read with end-of-file), or the fd number could be reused under it.
                 s.ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -306,5 +337,10 @@ final class Standby {
             }
         }
         readers.shutdown();
+        try {
+            readers.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -309,23 +309,27 @@ public final class ProcessDemos {
 
     private static int startMethods() throws Exception {
         Multiprocessing.getContext(StartMethod.STANDBY);
-        boolean ready = Multiprocessing.awaitStandby(Duration.ofSeconds(120));
-        int failed = 0;
-        for (StartMethod m : StartMethod.values()) {
-            MpProcess p = Multiprocessing.getContext(m).process(ProcessDemos::hello, m.name().toLowerCase() + "-child");
-            long t0 = System.nanoTime();
-            p.start();
-            long started = System.nanoTime();
-            p.join();
-            long ended = System.nanoTime();
-            System.out.printf("%-8s start() %7.1f ms, start to exit %7.1f ms, exit code %d%n", m,
-                    (started - t0) / 1e6, (ended - t0) / 1e6, p.exitCode().getAsInt());
-            failed += p.exitCode().getAsInt() == 0 ? 0 : 1;
+        // Stopped (and reaped) even when a start throws, so a failed demo leaves no idle JVM to outlive the tour.
+        try {
+            boolean ready = Multiprocessing.awaitStandby(Duration.ofSeconds(120));
+            int failed = 0;
+            for (StartMethod m : StartMethod.values()) {
+                MpProcess p = Multiprocessing.getContext(m).process(ProcessDemos::hello, m.name().toLowerCase() + "-child");
+                long t0 = System.nanoTime();
+                p.start();
+                long started = System.nanoTime();
+                p.join();
+                long ended = System.nanoTime();
+                System.out.printf("%-8s start() %7.1f ms, start to exit %7.1f ms, exit code %d%n", m,
+                        (started - t0) / 1e6, (ended - t0) / 1e6, p.exitCode().getAsInt());
+                failed += p.exitCode().getAsInt() == 0 ? 0 : 1;
+            }
+            System.out.println(ready ? "(the STANDBY JVM was started and warmed before the clock started)"
+                    : "(the STANDBY JVM was not ready in time: its figure includes its start)");
+            return failed;
+        } finally {
+            Multiprocessing.shutdownStandby();
         }
-        System.out.println(ready ? "(the STANDBY JVM was started and warmed before the clock started)"
-                : "(the STANDBY JVM was not ready in time: its figure includes its start)");
-        Multiprocessing.shutdownStandby();
-        return failed;
     }
 
     private static int forkSnapshot() throws Exception {

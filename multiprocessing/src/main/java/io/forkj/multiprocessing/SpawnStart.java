@@ -14,6 +14,7 @@ import io.forkj.posix.internal.libc.Native;
 
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
+import java.lang.ref.Reference;
 
 /**
  * The SPAWN start method: a fresh JVM ({@link JvmCommand}) whose stdin is a pipe carrying the serialized process
@@ -40,6 +41,9 @@ final class SpawnStart {
                     .stdin(Redirect.from(new File(ProcFs.selfFd(pipe[0]))))
                     .passFds(payload.fds());
             Child child = process.daemon() ? Starter.call(spawn::exec) : spawn.exec();
+            // The exported fds are inherited now; until here the objects owning them must not be garbage (a dropped
+            // one's fd is closed by the collector, SharedSegment.Resources), and the process object holds them all.
+            Reference.reachabilityFence(process);
             Native.posix().close(pipe[0]);
             pipe[0] = -1;
             try {

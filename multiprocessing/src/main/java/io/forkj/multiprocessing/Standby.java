@@ -11,6 +11,7 @@ import io.forkj.posix.Child;
 import io.forkj.posix.Spawn;
 import io.forkj.posix.internal.libc.Native;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -165,6 +166,9 @@ final class Standby {
                 Native.posix().close(s.socket);
                 readers.submit(this::fill);
             }
+            // The exported fds are sent now; until here the objects owning them must not be garbage (a dropped
+            // one's fd is closed by the collector, SharedSegment.Resources), and the process object holds them all.
+            Reference.reachabilityFence(process);
             return s.child;
         }
     }

@@ -1,6 +1,7 @@
 package io.forkj.multiprocessing.internal.shm;
 
 import com.kenai.jffi.MemoryIO;
+import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.ForkedChild;
@@ -31,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Buffers handed to callers ({@link #view}) cannot be counted that way: a caller may keep one past the close.
  * Once a segment has given one, its unmap waits until every buffer derived from it is garbage, as a
  * {@code MappedByteBuffer}'s does; until then a kept buffer still reads and writes the shared memory.
+ *
+ * <p>A segment dropped without {@link #close()} (a {@code Lock} nobody closes, as nobody closes one in Python) gives
+ * its fd and mapping back once it is garbage, as CPython's objects do when they are collected: a loop of
+ * {@code new Lock()} used to run out of fds ({@code EMFILE} after ~16,000 here). See {@link Resources}.
  */
 public final class SharedSegment implements AutoCloseable {
     private static final int MFD_CLOEXEC = 1;
@@ -45,27 +50,27 @@ public final class SharedSegment implements AutoCloseable {
     /** Largest segment: a ByteBuffer is indexed by int. */
     public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
 
-    private volatile int fd;
     private final long address;
     private final int size;
+    /** The mapping. Every forkj object that uses the segment keeps it (and the segment), so its release waits for all. */
     private final ByteBuffer buffer;
+    private final Resources resources;
     private volatile boolean closed;
     /** Threads of this process between {@link #enter} and {@link #leave}, and {@link #close()} while it runs. */
     private final AtomicInteger users = new AtomicInteger();
-    private final AtomicBoolean unmapped = new AtomicBoolean();
     private volatile long[] wakeOnClose = new long[0];
     /** The buffer every {@link #view} derives from, held until {@link #close()}; null before the first view. */
     private ByteBuffer viewRoot;
-    /** Whether a view was handed out: then the garbage collector, not {@link #release()}, decides the unmap. */
-    private volatile boolean viewsGiven;
-    /** The unmap registered for {@link #viewRoot}; null before the first view and in a FORK child. */
-    private Unmap unmap;
 
     private SharedSegment(int fd, long address, int size) {
-        this.fd = fd;
         this.address = address;
         this.size = size;
         this.buffer = MemoryIO.getInstance().newDirectByteBuffer(address, size).order(ByteOrder.nativeOrder());
+        boolean collected = !inForkedCopy();
+        this.resources = new Resources(fd, address, size, collected);
+        if (collected) {
+            Resources.CLEANER.register(buffer, resources);
+        }
     }
 
     /**
@@ -77,7 +82,11 @@ public final class SharedSegment implements AutoCloseable {
      */
     public static SharedSegment create(String name, long size) {
         checkSize(size);
+        Resources.relieve();
         int fd = Native.libc().memfd_create(name, MFD_CLOEXEC);
+        if (fd < 0 && Resources.collectAfter(Native.errno(), Errno.EMFILE, Errno.ENFILE)) {
+            fd = Native.libc().memfd_create(name, MFD_CLOEXEC);
+        }
         if (fd < 0) {
             throw new PosixException("memfd_create(\"" + name + "\")", Native.errno());
         }
@@ -99,8 +108,12 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     private static SharedSegment map(int fd, int size, boolean closeOnFailure) {
-        Unmap.relieve();
+        Resources.relieve();
         long address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (address == -1 && Resources.collectAfter(Native.errno(), Errno.ENOMEM)) {
+            // ENOMEM: vm.max_map_count mappings, or the memory itself
+            address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        }
         if (address == -1) {
             int errno = Native.errno();
             if (closeOnFailure) {
@@ -139,11 +152,7 @@ public final class SharedSegment implements AutoCloseable {
                 root = viewRoot;
                 if (root == null) {
                     root = MemoryIO.getInstance().newDirectByteBuffer(address, size);
-                    viewsGiven = true;
-                    if (!inForkedCopy()) {
-                        unmap = new Unmap(address, size);
-                        Unmapper.CLEANER.register(root, unmap);
-                    }
+                    resources.holdForViews(root, !inForkedCopy());
                     viewRoot = root;
                 }
             }
@@ -160,7 +169,7 @@ public final class SharedSegment implements AutoCloseable {
 
     /** The memfd, -1 after {@link #closeFd()}. */
     public int fd() {
-        return fd;
+        return resources.fd();
     }
 
     /** The size in bytes. */
@@ -215,7 +224,7 @@ public final class SharedSegment implements AutoCloseable {
             throw new NotSerializableException("a closed forkj " + what + " cannot be passed to a child");
         }
         try {
-            return FdExport.export(fd, what);
+            return FdExport.export(resources.fd(), what);
         } finally {
             leave();
         }
@@ -268,16 +277,9 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     private void release() {
-        if (unmapped.compareAndSet(false, true)) {
-            synchronized (this) {
-                if (!viewsGiven) {
-                    Native.libc().munmap(address, size);
-                } else if (unmap != null) {
-                    unmap.defer();
-                }
-                viewRoot = null;
-            }
-            closeFd();
+        resources.release();
+        synchronized (this) {
+            viewRoot = null;
         }
     }
 
@@ -286,90 +288,187 @@ public final class SharedSegment implements AutoCloseable {
         return ForkedChild.active() || Self.pid() != LOADED_IN;
     }
 
-    /** The thread that unmaps segments whose views are all garbage; started by the first view. */
-    private static final class Unmapper {
+    /**
+     * The fd and the mapping of one segment, apart from it and holding no buffer, so that the collector can give
+     * them back once the segment's buffer is garbage ({@link #run()}, the action {@link #CLEANER} runs). The
+     * mapping has one hold for the segment's own buffer and one more while a {@link #view} root lives; it is unmapped
+     * when both are gone (the explicit {@link #release()} counts as the first). Each part runs once, whichever of
+     * {@link #close()} and the collector comes first. Nothing registers in a forked copy of the JVM (no collector and
+     * no cleaner thread run there, and the cleaner's list is guarded by a Java monitor its thread may have held at the
+     * fork): there only an explicit close releases, and a segment that gave a view stays mapped until the child
+     * exits.
+     *
+     * <p>What waits for the collector is counted, because a loop that makes little heap garbage could pile up fds
+     * and mappings (up to {@code vm.max_map_count}) long before a collection: segments not yet released
+     * ({@link #OPEN_LIMIT}), and closed segments kept mapped by views ({@link #DEFERRED_BYTES_LIMIT},
+     * {@link #DEFERRED_MAPPINGS_LIMIT}). Past a limit the next new segment asks for a collection first and waits
+     * briefly for the releases, as the JDK does for direct buffers; a creation refused with {@code EMFILE},
+     * {@code ENFILE} or {@code ENOMEM} does the same once and tries again.
+     */
+    static final class Resources implements Runnable {
+        static final int OPEN_LIMIT = 1024;
+        static final long DEFERRED_BYTES_LIMIT = 256L << 20;
+        static final int DEFERRED_MAPPINGS_LIMIT = 1024;
+        /** The thread that gives back the fds and mappings of garbage segments and views; started by the first. */
         static final Cleaner CLEANER = Cleaner.create(r -> {
-            Thread t = new Thread(r, "forkj-shm-unmap");
+            Thread t = new Thread(r, "forkj-shm-release");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /**
-     * Unmaps one segment once its view root is unreachable: after its {@link #close()}, or with the segment
-     * itself when it was dropped without one (nothing of forkj can reach the address then). Holds no buffer.
-     *
-     * <p>Closed segments waiting for the collector are counted, because a loop of create, {@code buf()}, close
-     * makes little heap garbage and could pile up memory and mappings (up to {@code vm.max_map_count}) long before
-     * a collection: past {@link #DEFERRED_BYTES_LIMIT} or {@link #DEFERRED_MAPPINGS_LIMIT} the next new mapping
-     * asks for a collection first and waits briefly for the unmaps, as the JDK does for direct buffers.
-     */
-    static final class Unmap implements Runnable {
-        static final long DEFERRED_BYTES_LIMIT = 256L << 20;
-        static final int DEFERRED_MAPPINGS_LIMIT = 1024;
+        private static final AtomicInteger OPEN = new AtomicInteger();
         private static final AtomicLong DEFERRED_BYTES = new AtomicLong();
         private static final AtomicInteger DEFERRED_MAPPINGS = new AtomicInteger();
-        /** Raised past what a collection left, so that views a program really keeps do not cost a GC per mapping. */
+        /** Raised past what a collection left, so that segments a program really keeps do not cost a GC each. */
+        private static volatile int openLimit = OPEN_LIMIT;
         private static volatile int mappingsLimit = DEFERRED_MAPPINGS_LIMIT;
         private static volatile long bytesLimit = DEFERRED_BYTES_LIMIT;
-        private static final int LIVE = 0;
-        private static final int DEFERRED = 1;
-        private static final int UNMAPPED = 2;
 
         private final long address;
         private final int size;
-        private final AtomicInteger state = new AtomicInteger(LIVE);
+        private final AtomicInteger fd;
+        /** Counted in {@link #OPEN} (registered with the collector) until released. */
+        private final boolean collected;
+        private final AtomicBoolean released = new AtomicBoolean();
+        /** 1 for the segment's buffer, 2 while a view root lives too. */
+        private final AtomicInteger holds = new AtomicInteger(1);
+        /** Counted in the deferred figures: released while a view root still held the mapping. */
+        private final AtomicBoolean deferred = new AtomicBoolean();
 
-        Unmap(long address, int size) {
+        Resources(int fd, long address, int size, boolean collected) {
+            this.fd = new AtomicInteger(fd);
             this.address = address;
             this.size = size;
-        }
-
-        /** The segment is closed while views may live: counted until the collector runs {@link #run()}. */
-        void defer() {
-            if (state.compareAndSet(LIVE, DEFERRED)) {
-                DEFERRED_BYTES.addAndGet(size);
-                DEFERRED_MAPPINGS.incrementAndGet();
+            this.collected = collected;
+            if (collected) {
+                OPEN.incrementAndGet();
             }
         }
 
+        int fd() {
+            return fd.get();
+        }
+
+        void closeFd() {
+            int open = fd.getAndSet(-1);
+            if (open >= 0) {
+                Native.libc().close(open);
+            }
+        }
+
+        /** The first view's root now holds the mapping too; the collector drops that hold when the root is garbage. */
+        void holdForViews(ByteBuffer root, boolean collect) {
+            holds.incrementAndGet();
+            if (collect) {
+                CLEANER.register(root, this::dropHold);
+            }
+        }
+
+        /** The collector found the segment's buffer garbage: the segment was dropped without a close. */
         @Override
         public void run() {
-            Native.libc().munmap(address, size);
-            if (state.getAndSet(UNMAPPED) == DEFERRED) {
-                DEFERRED_BYTES.addAndGet(-size);
-                DEFERRED_MAPPINGS.decrementAndGet();
+            release();
+        }
+
+        /** Closes the fd and drops the segment's hold on the mapping; once. */
+        void release() {
+            if (!released.compareAndSet(false, true)) {
+                return;
+            }
+            closeFd();
+            if (collected) {
+                OPEN.decrementAndGet();
+            }
+            if (holds.get() > 1 && deferred.compareAndSet(false, true)) {
+                DEFERRED_BYTES.addAndGet(size);
+                DEFERRED_MAPPINGS.incrementAndGet();
+            }
+            dropHold();
+        }
+
+        private void dropHold() {
+            if (holds.decrementAndGet() == 0) {
+                Native.libc().munmap(address, size);
+                if (deferred.getAndSet(false)) {
+                    DEFERRED_BYTES.addAndGet(-size);
+                    DEFERRED_MAPPINGS.decrementAndGet();
+                }
+            }
+        }
+
+        private static boolean overLimits() {
+            return OPEN.get() > openLimit || DEFERRED_MAPPINGS.get() > mappingsLimit || DEFERRED_BYTES.get() > bytesLimit;
+        }
+
+        /** Before a new segment: past a limit, a collection and a short wait ({@link #collect()}), then new limits. */
+        static void relieve() {
+            if (!overLimits() || inForkedCopy()) {
+                return; // no collector runs in a forked copy of the JVM: System.gc() would wait for ever
+            }
+            synchronized (Resources.class) {
+                if (!overLimits()) {
+                    return;
+                }
+                collect(true);
+                openLimit = Math.max(OPEN_LIMIT, 2 * OPEN.get());
+                mappingsLimit = Math.max(DEFERRED_MAPPINGS_LIMIT, 2 * DEFERRED_MAPPINGS.get());
+                bytesLimit = Math.max(DEFERRED_BYTES_LIMIT, 2 * DEFERRED_BYTES.get());
             }
         }
 
         /**
-         * Before a new mapping: past a limit, a collection, then up to 511 ms (sleeps of 1, 2, 4, ... 256 ms, the JDK's
-         * schedule for direct memory) for the unmapper to bring the count under half the limit.
+         * After a creation failed with {@code errno}: if it is one of {@code full} and garbage segments may hold
+         * what is missing, a collection and a short wait, and true (try once more).
          */
-        static void relieve() {
-            if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
-                return;
+        static boolean collectAfter(int errno, Errno... full) {
+            if (inForkedCopy() || OPEN.get() + DEFERRED_MAPPINGS.get() == 0) {
+                return false;
             }
-            if (inForkedCopy()) {
-                return; // no collector runs in a forked copy of the JVM: System.gc() would wait for ever
+            for (Errno e : full) {
+                if (e.number() == errno) {
+                    synchronized (Resources.class) {
+                        collect(false);
+                    }
+                    return true;
+                }
             }
-            synchronized (Unmap.class) {
-                if (DEFERRED_MAPPINGS.get() <= mappingsLimit && DEFERRED_BYTES.get() <= bytesLimit) {
+            return false;
+        }
+
+        /**
+         * A collection, then sleeps of 1, 2, 4 ... 256 ms (the JDK's schedule for direct memory, 511 ms at most) while
+         * the cleaner thread releases: it stops once a sleep saw no release after the cleaner thread ran a canary
+         * registered before the collection (what is left is in use), or, if {@code enough} is true, once the counts
+         * are under half the base limits. Without the canary a cleaner thread not yet scheduled after the collection
+         * looked like nothing to release, and the limit doubled: 3,135 segments held at once in a loop of dropped
+         * objects instead of ~1,100. A creation refused for want of fds waits for every release (the counts may be
+         * far under the limits when the fd limit is low).
+         */
+        private static void collect(boolean enough) {
+            AtomicBoolean canary = new AtomicBoolean();
+            CLEANER.register(new Object(), () -> canary.set(true));
+            System.gc();
+            long before = waiting();
+            for (long sleep = 1; sleep <= 256; sleep *= 2) {
+                if (enough && OPEN.get() <= OPEN_LIMIT / 2 && DEFERRED_MAPPINGS.get() <= DEFERRED_MAPPINGS_LIMIT / 2
+                        && DEFERRED_BYTES.get() <= DEFERRED_BYTES_LIMIT / 2) {
                     return;
                 }
-                System.gc();
-                for (long sleep = 1; sleep <= 256 && (DEFERRED_MAPPINGS.get() > DEFERRED_MAPPINGS_LIMIT / 2
-                        || DEFERRED_BYTES.get() > DEFERRED_BYTES_LIMIT / 2); sleep *= 2) {
-                    try {
-                        Thread.sleep(sleep);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-                mappingsLimit = Math.max(DEFERRED_MAPPINGS_LIMIT, 2 * DEFERRED_MAPPINGS.get());
-                bytesLimit = Math.max(DEFERRED_BYTES_LIMIT, 2 * DEFERRED_BYTES.get());
+                long now = waiting();
+                if (now == before && canary.get()) {
+                    return;
+                }
+                before = now;
             }
+        }
+
+        private static long waiting() {
+            return OPEN.get() + (long) DEFERRED_MAPPINGS.get();
         }
     }
 
@@ -377,16 +476,12 @@ public final class SharedSegment implements AutoCloseable {
      * Closes the fd but keeps the mapping: the memory then lives exactly as long as the mappings, and this
      * process can no longer pass it to children ({@link #fd()} is -1).
      */
-    public synchronized void closeFd() {
-        int open = fd;
-        if (open >= 0) {
-            fd = -1;
-            Native.libc().close(open);
-        }
+    public void closeFd() {
+        resources.closeFd();
     }
 
     @Override
     public String toString() {
-        return "SharedSegment[fd " + fd + ", " + size + " bytes" + (closed ? ", closed]" : "]");
+        return "SharedSegment[fd " + resources.fd() + ", " + size + " bytes" + (closed ? ", closed]" : "]");
     }
 }

@@ -4,6 +4,7 @@ import io.forkj.posix.internal.libc.PollFds;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.CompactValues;
 import io.forkj.multiprocessing.internal.FdExport;
+import io.forkj.multiprocessing.internal.Release;
 import io.forkj.multiprocessing.internal.FdIo;
 import io.forkj.multiprocessing.internal.MessageCodec;
 
@@ -92,6 +93,8 @@ public final class Connection implements AutoCloseable, Serializable {
     /** Native buffers for each direction this end has (0 for the other), freed with the fd. */
     private transient long sendBuffer;
     private transient long recvBuffer;
+    /** What the collector gives back if this connection is dropped open; null in a forked copy of the JVM. */
+    private final transient Dropped dropped;
     private volatile int maxMessageSize = defaultMaxMessageSize();
     private volatile ObjectInputFilter objectFilter;
 
@@ -107,6 +110,57 @@ public final class Connection implements AutoCloseable, Serializable {
         this.writable = writable;
         this.sendBuffer = writable ? FdIo.allocateBuffer() : 0;
         this.recvBuffer = readable ? FdIo.allocateBuffer() : 0;
+        if (Release.inForkedCopy()) {
+            this.dropped = null;
+        } else {
+            this.dropped = new Dropped(fd, sendBuffer, recvBuffer);
+            OPEN.add(1);
+            Release.whenGarbage(this, dropped);
+        }
+    }
+
+    /** Connections open and registered with the collector, bounded so that dropped ones cannot pile up. */
+    private static final Release.Bound OPEN = new Release.Bound(256);
+
+    /** Before a new connection: a collection first if too many wait for one. */
+    static void relieve() {
+        Release.relieve(OPEN);
+    }
+
+    /**
+     * The fd and native buffers of a connection dropped without {@link #close()}, given back by the collector (CPython
+     * closes a collected connection too). Refers to no connection; whichever of the close and the collector comes
+     * first releases.
+     */
+    private static final class Dropped implements Runnable {
+        private final int fd;
+        private final long sendBuffer;
+        private final long recvBuffer;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Dropped(int fd, long sendBuffer, long recvBuffer) {
+            this.fd = fd;
+            this.sendBuffer = sendBuffer;
+            this.recvBuffer = recvBuffer;
+        }
+
+        /** Claims the release for the caller; true once. */
+        boolean claim() {
+            if (released.compareAndSet(false, true)) {
+                OPEN.add(-1);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void run() {
+            if (claim()) {
+                FdIo.freeBuffer(sendBuffer);
+                FdIo.freeBuffer(recvBuffer);
+                FdIo.close(fd);
+            }
+        }
     }
 
     /**
@@ -332,8 +386,9 @@ public final class Connection implements AutoCloseable, Serializable {
     /**
      * Closes this end: Python's {@code close()}. Idempotent. The peer sees end of file once every process holding
      * this end has closed it (a FORK or SPAWN child holds its own copy). Releases the fd and the connection's
-     * native buffers (128 KiB per direction); unlike CPython's, an unreachable connection is not closed by the
-     * garbage collector (a cleaner would take locks a FORK child may find held), so close what you open.
+     * native buffers (128 KiB per direction). As in CPython, a connection dropped open is closed once the garbage
+     * collector finds it (not in a FORK child, which runs no collector), so a lost one cannot exhaust the fds; close
+     * what you open to give them back at once.
      */
     @Override
     public void close() {
@@ -552,7 +607,7 @@ public final class Connection implements AutoCloseable, Serializable {
                     return;
                 }
                 int local = fd;
-                if (local >= 0) {
+                if (local >= 0 && (dropped == null || dropped.claim())) {
                     fd = -1;
                     FdIo.freeBuffer(sendBuffer);
                     FdIo.freeBuffer(recvBuffer);

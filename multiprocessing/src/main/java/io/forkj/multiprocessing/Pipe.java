@@ -1,7 +1,9 @@
 package io.forkj.multiprocessing;
 
 import io.forkj.posix.internal.libc.LinuxLibC;
+import io.forkj.Errno;
 import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.Release;
 import io.forkj.posix.internal.libc.Native;
 
 /**
@@ -49,16 +51,25 @@ public final class Pipe implements AutoCloseable {
      */
     public static Pipe pipe(boolean duplex) {
         int[] fds = new int[2];
+        Connection.relieve();
         if (duplex) {
-            if (Native.libc().socketpair(AF_UNIX, SOCK_STREAM | CLOEXEC, 0, fds) != 0) {
+            if (!socketPair(fds) && !(Release.collectAfter(Native.errno(), Errno.EMFILE, Errno.ENFILE) && socketPair(fds))) {
                 throw new PosixException("socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)", Native.errno());
             }
             return new Pipe(new Connection(fds[0], true, true), new Connection(fds[1], true, true), true);
         }
-        if (Native.libc().pipe2(fds, CLOEXEC) != 0) {
+        if (!kernelPipe(fds) && !(Release.collectAfter(Native.errno(), Errno.EMFILE, Errno.ENFILE) && kernelPipe(fds))) {
             throw new PosixException("pipe2(O_CLOEXEC)", Native.errno());
         }
         return new Pipe(new Connection(fds[0], true, false), new Connection(fds[1], false, true), false);
+    }
+
+    private static boolean socketPair(int[] fds) {
+        return Native.libc().socketpair(AF_UNIX, SOCK_STREAM | CLOEXEC, 0, fds) == 0;
+    }
+
+    private static boolean kernelPipe(int[] fds) {
+        return Native.libc().pipe2(fds, CLOEXEC) == 0;
     }
 
     /** The first end (Python's {@code conn1}); receive-only for a simplex pipe. */

@@ -4,17 +4,15 @@ import com.kenai.jffi.MemoryIO;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdExport;
-import io.forkj.multiprocessing.internal.ForkedChild;
+import io.forkj.multiprocessing.internal.Release;
 import io.forkj.posix.internal.libc.Native;
 
 import java.io.NotSerializableException;
-import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A shared memory segment: a {@code memfd_create(2)} file ({@code MFD_CLOEXEC}) sized with {@code ftruncate} and
@@ -42,11 +40,6 @@ public final class SharedSegment implements AutoCloseable {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;
-    /**
-     * The process this class was loaded in. Any forked copy of this JVM (a FORK child, a raw {@code Fork.run} child)
-     * has another pid and no collector or cleaner thread: there a view registers nothing and nothing asks for a GC.
-     */
-    private static final int LOADED_IN = Self.pid();
     /** Largest segment: a ByteBuffer is indexed by int. */
     public static final int MAX_SIZE = Integer.MAX_VALUE - 8;
 
@@ -66,11 +59,8 @@ public final class SharedSegment implements AutoCloseable {
         this.address = address;
         this.size = size;
         this.buffer = MemoryIO.getInstance().newDirectByteBuffer(address, size).order(ByteOrder.nativeOrder());
-        boolean collected = !inForkedCopy();
-        this.resources = new Resources(fd, address, size, collected);
-        if (collected) {
-            Resources.CLEANER.register(buffer, resources);
-        }
+        this.resources = new Resources(fd, address, size);
+        resources.collectWith(buffer);
     }
 
     /**
@@ -84,7 +74,7 @@ public final class SharedSegment implements AutoCloseable {
         checkSize(size);
         Resources.relieve();
         int fd = Native.libc().memfd_create(name, MFD_CLOEXEC);
-        if (fd < 0 && Resources.collectAfter(Native.errno(), Errno.EMFILE, Errno.ENFILE)) {
+        if (fd < 0 && Release.collectAfter(Native.errno(), Errno.EMFILE, Errno.ENFILE)) {
             fd = Native.libc().memfd_create(name, MFD_CLOEXEC);
         }
         if (fd < 0) {
@@ -110,7 +100,7 @@ public final class SharedSegment implements AutoCloseable {
     private static SharedSegment map(int fd, int size, boolean closeOnFailure) {
         Resources.relieve();
         long address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (address == -1 && Resources.collectAfter(Native.errno(), Errno.ENOMEM)) {
+        if (address == -1 && Release.collectAfter(Native.errno(), Errno.ENOMEM)) {
             // ENOMEM: vm.max_map_count mappings, or the memory itself
             address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         }
@@ -152,7 +142,7 @@ public final class SharedSegment implements AutoCloseable {
                 root = viewRoot;
                 if (root == null) {
                     root = MemoryIO.getInstance().newDirectByteBuffer(address, size);
-                    resources.holdForViews(root, !inForkedCopy());
+                    resources.holdForViews(root);
                     viewRoot = root;
                 }
             }
@@ -283,65 +273,51 @@ public final class SharedSegment implements AutoCloseable {
         }
     }
 
-    /** Whether this process is a forked copy of the JVM that loaded this class (see {@link #LOADED_IN}). */
-    private static boolean inForkedCopy() {
-        return ForkedChild.active() || Self.pid() != LOADED_IN;
-    }
-
     /**
      * The fd and the mapping of one segment, apart from it and holding no buffer, so that the collector can give
-     * them back once the segment's buffer is garbage ({@link #run()}, the action {@link #CLEANER} runs). The
-     * mapping has one hold for the segment's own buffer and one more while a {@link #view} root lives; it is unmapped
-     * when both are gone (the explicit {@link #release()} counts as the first). Each part runs once, whichever of
-     * {@link #close()} and the collector comes first. Nothing registers in a forked copy of the JVM (no collector and
-     * no cleaner thread run there, and the cleaner's list is guarded by a Java monitor its thread may have held at the
-     * fork): there only an explicit close releases, and a segment that gave a view stays mapped until the child
-     * exits.
+     * them back once the segment's buffer is garbage ({@link #run()}, see {@link Release}). The mapping has one hold
+     * for the segment's own buffer and one more while a {@link #view} root lives; it is unmapped when both are gone
+     * (the explicit {@link #release()} counts as the first). Each part runs once, whichever of {@link #close()} and
+     * the collector comes first. In a forked copy of the JVM nothing is registered: there only an explicit close
+     * releases, and a segment that gave a view stays mapped until the child exits.
      *
-     * <p>What waits for the collector is counted, because a loop that makes little heap garbage could pile up fds
-     * and mappings (up to {@code vm.max_map_count}) long before a collection: segments not yet released
-     * ({@link #OPEN_LIMIT}), and closed segments kept mapped by views ({@link #DEFERRED_BYTES_LIMIT},
-     * {@link #DEFERRED_MAPPINGS_LIMIT}). Past a limit the next new segment asks for a collection first and waits
-     * briefly for the releases, as the JDK does for direct buffers; a creation refused with {@code EMFILE},
-     * {@code ENFILE} or {@code ENOMEM} does the same once and tries again.
+     * <p>Counted, as what waits for the collector: segments not yet released ({@link #OPEN}), and closed segments
+     * kept mapped by views ({@link #DEFERRED_MAPPINGS}, {@link #DEFERRED_BYTES}).
      */
     static final class Resources implements Runnable {
-        static final int OPEN_LIMIT = 1024;
-        static final long DEFERRED_BYTES_LIMIT = 256L << 20;
-        static final int DEFERRED_MAPPINGS_LIMIT = 1024;
-        /** The thread that gives back the fds and mappings of garbage segments and views; started by the first. */
-        static final Cleaner CLEANER = Cleaner.create(r -> {
-            Thread t = new Thread(r, "forkj-shm-release");
-            t.setDaemon(true);
-            return t;
-        });
-        private static final AtomicInteger OPEN = new AtomicInteger();
-        private static final AtomicLong DEFERRED_BYTES = new AtomicLong();
-        private static final AtomicInteger DEFERRED_MAPPINGS = new AtomicInteger();
-        /** Raised past what a collection left, so that segments a program really keeps do not cost a GC each. */
-        private static volatile int openLimit = OPEN_LIMIT;
-        private static volatile int mappingsLimit = DEFERRED_MAPPINGS_LIMIT;
-        private static volatile long bytesLimit = DEFERRED_BYTES_LIMIT;
+        static final Release.Bound OPEN = new Release.Bound(1024);
+        static final Release.Bound DEFERRED_MAPPINGS = new Release.Bound(1024);
+        static final Release.Bound DEFERRED_BYTES = new Release.Bound(256L << 20);
 
         private final long address;
         private final int size;
         private final AtomicInteger fd;
         /** Counted in {@link #OPEN} (registered with the collector) until released. */
-        private final boolean collected;
+        private boolean collected;
         private final AtomicBoolean released = new AtomicBoolean();
         /** 1 for the segment's buffer, 2 while a view root lives too. */
         private final AtomicInteger holds = new AtomicInteger(1);
         /** Counted in the deferred figures: released while a view root still held the mapping. */
         private final AtomicBoolean deferred = new AtomicBoolean();
 
-        Resources(int fd, long address, int size, boolean collected) {
+        Resources(int fd, long address, int size) {
             this.fd = new AtomicInteger(fd);
             this.address = address;
             this.size = size;
-            this.collected = collected;
-            if (collected) {
-                OPEN.incrementAndGet();
+        }
+
+        /** Registers the release for when {@code buffer}, the segment's own, is garbage (not in a forked copy). */
+        void collectWith(ByteBuffer buffer) {
+            if (!Release.inForkedCopy()) {
+                collected = true; // before the registration, which publishes it to the cleaner's thread
+                OPEN.add(1);
+                Release.whenGarbage(buffer, this);
             }
+        }
+
+        /** Before a new segment: a collection first if too many wait for one. */
+        static void relieve() {
+            Release.relieve(OPEN, DEFERRED_MAPPINGS, DEFERRED_BYTES);
         }
 
         int fd() {
@@ -356,11 +332,9 @@ public final class SharedSegment implements AutoCloseable {
         }
 
         /** The first view's root now holds the mapping too; the collector drops that hold when the root is garbage. */
-        void holdForViews(ByteBuffer root, boolean collect) {
+        void holdForViews(ByteBuffer root) {
             holds.incrementAndGet();
-            if (collect) {
-                CLEANER.register(root, this::dropHold);
-            }
+            Release.whenGarbage(root, this::dropHold);
         }
 
         /** The collector found the segment's buffer garbage: the segment was dropped without a close. */
@@ -376,11 +350,11 @@ public final class SharedSegment implements AutoCloseable {
             }
             closeFd();
             if (collected) {
-                OPEN.decrementAndGet();
+                OPEN.add(-1);
             }
             if (holds.get() > 1 && deferred.compareAndSet(false, true)) {
-                DEFERRED_BYTES.addAndGet(size);
-                DEFERRED_MAPPINGS.incrementAndGet();
+                DEFERRED_BYTES.add(size);
+                DEFERRED_MAPPINGS.add(1);
             }
             dropHold();
         }
@@ -389,86 +363,10 @@ public final class SharedSegment implements AutoCloseable {
             if (holds.decrementAndGet() == 0) {
                 Native.libc().munmap(address, size);
                 if (deferred.getAndSet(false)) {
-                    DEFERRED_BYTES.addAndGet(-size);
-                    DEFERRED_MAPPINGS.decrementAndGet();
+                    DEFERRED_BYTES.add(-size);
+                    DEFERRED_MAPPINGS.add(-1);
                 }
             }
-        }
-
-        private static boolean overLimits() {
-            return OPEN.get() > openLimit || DEFERRED_MAPPINGS.get() > mappingsLimit || DEFERRED_BYTES.get() > bytesLimit;
-        }
-
-        /** Before a new segment: past a limit, a collection and a short wait ({@link #collect()}), then new limits. */
-        static void relieve() {
-            if (!overLimits() || inForkedCopy()) {
-                return; // no collector runs in a forked copy of the JVM: System.gc() would wait for ever
-            }
-            synchronized (Resources.class) {
-                if (!overLimits()) {
-                    return;
-                }
-                collect(true);
-                openLimit = Math.max(OPEN_LIMIT, 2 * OPEN.get());
-                mappingsLimit = Math.max(DEFERRED_MAPPINGS_LIMIT, 2 * DEFERRED_MAPPINGS.get());
-                bytesLimit = Math.max(DEFERRED_BYTES_LIMIT, 2 * DEFERRED_BYTES.get());
-            }
-        }
-
-        /**
-         * After a creation failed with {@code errno}: if it is one of {@code full} and garbage segments may hold
-         * what is missing, a collection and a short wait, and true (try once more).
-         */
-        static boolean collectAfter(int errno, Errno... full) {
-            if (inForkedCopy() || OPEN.get() + DEFERRED_MAPPINGS.get() == 0) {
-                return false;
-            }
-            for (Errno e : full) {
-                if (e.number() == errno) {
-                    synchronized (Resources.class) {
-                        collect(false);
-                    }
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /**
-         * A collection, then sleeps of 1, 2, 4 ... 256 ms (the JDK's schedule for direct memory, 511 ms at most) while
-         * the cleaner thread releases: it stops once a sleep saw no release after the cleaner thread ran a canary
-         * registered before the collection (what is left is in use), or, if {@code enough} is true, once the counts
-         * are under half the base limits. Without the canary a cleaner thread not yet scheduled after the collection
-         * looked like nothing to release, and the limit doubled: 3,135 segments held at once in a loop of dropped
-         * objects instead of ~1,100. A creation refused for want of fds waits for every release (the counts may be
-         * far under the limits when the fd limit is low).
-         */
-        private static void collect(boolean enough) {
-            AtomicBoolean canary = new AtomicBoolean();
-            CLEANER.register(new Object(), () -> canary.set(true));
-            System.gc();
-            long before = waiting();
-            for (long sleep = 1; sleep <= 256; sleep *= 2) {
-                if (enough && OPEN.get() <= OPEN_LIMIT / 2 && DEFERRED_MAPPINGS.get() <= DEFERRED_MAPPINGS_LIMIT / 2
-                        && DEFERRED_BYTES.get() <= DEFERRED_BYTES_LIMIT / 2) {
-                    return;
-                }
-                try {
-                    Thread.sleep(sleep);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                long now = waiting();
-                if (now == before && canary.get()) {
-                    return;
-                }
-                before = now;
-            }
-        }
-
-        private static long waiting() {
-            return OPEN.get() + (long) DEFERRED_MAPPINGS.get();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.forkj.multiprocessing;
 
-import io.forkj.multiprocessing.internal.manager.Handshake;
+import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.manager.ManagerServer;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;

@@ -1,6 +1,8 @@
 package io.forkj.it.mp;
 
+import io.forkj.multiprocessing.Client;
 import io.forkj.multiprocessing.Connection;
+import io.forkj.multiprocessing.Listener;
 import io.forkj.multiprocessing.Lock;
 import io.forkj.multiprocessing.Pipe;
 import io.forkj.multiprocessing.Queue;
@@ -16,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * multiprocessing's waits on virtual threads (JDK 21+), in futex(2) and in a pipe's read(2), write(2) and poll(2):
+ * multiprocessing's waits on virtual threads (JDK 21+), in futex(2), in a pipe's read(2), write(2) and poll(2), and in
+ * a listener's accept(2):
  * a virtual thread asleep in the kernel keeps its carrier, so as many waiters as carriers used to leave none for the virtual thread that would wake them (two
  * waiters in {@code Queue.get()} on 2 cores: no progress in 10 s). The waiters here outnumber the carriers
  * twice over, and the thread that releases them is virtual too.
@@ -188,6 +191,35 @@ class MpVirtualThreadsIT {
         never.close();
         ping.close();
         pong.close();
+    }
+
+    @Test
+    void moreAcceptersThanCarriersLeaveRoomForTheClients() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads are JDK 21+");
+        byte[] key = "virtual".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (Listener listener = Listener.listen(key)) {
+            List<Thread> threads = new ArrayList<>();
+            CountDownLatch served = new CountDownLatch(WAITERS);
+            for (int i = 0; i < WAITERS; i++) {
+                threads.add(virtual(() -> {
+                    try (Connection c = listener.accept()) {
+                        c.send("served");
+                        served.countDown();
+                    }
+                }));
+            }
+            threads.add(virtual(() -> {
+                for (int i = 0; i < WAITERS; i++) {
+                    try (Connection c = Client.connect(listener.address(), key)) {
+                        if (!"served".equals(c.recv())) {
+                            throw new IllegalStateException("not served");
+                        }
+                    }
+                }
+            }));
+            assertThat(served.await(30, TimeUnit.SECONDS)).as("every accepter served a client").isTrue();
+            joinAll(threads);
+        }
     }
 
     private interface Body {

@@ -31,9 +31,12 @@ public final class Release {
      * thread: there nothing registers and nothing asks for a GC.
      */
     private static final int LOADED_IN = Self.pid();
+    /** The cleaner's thread, once started: a collection waits until it is idle again. */
+    private static volatile Thread releaser;
     private static final Cleaner CLEANER = Cleaner.create(r -> {
         Thread t = new Thread(r, "forkj-release");
         t.setDaemon(true);
+        releaser = t;
         return t;
     });
     private static final Object COLLECTING = new Object();
@@ -148,12 +151,14 @@ public final class Release {
 
     /**
      * A collection, then sleeps of 1, 2, 4 ... 256 ms (the JDK's schedule for direct memory, 511 ms at most) while
-     * the cleaner thread releases: it stops once a sleep saw no release after the cleaner thread ran a canary
-     * registered before the collection (what is left is in use), or once every bound of {@code enough} counts at
-     * most half its base. Without the canary a cleaner thread not yet scheduled after the collection
-     * looked like nothing to release, and the limit doubled: 3,135 segments held at once in a loop of dropped
-     * objects instead of ~1,100. A creation refused for want of fds ({@code enough} empty) waits for every release
-     * (the counts may be far under the bounds when the fd limit is low).
+     * the cleaner thread releases: it stops once the cleaner thread has run a canary registered before the
+     * collection, is back waiting for work, and a sleep saw no release (what is left is in use); or once every bound
+     * of {@code enough} counts at most half its base. Judged by "a sleep saw no release" alone, a cleaner thread not
+     * yet scheduled after the collection looked like nothing to release, and the limit doubled: 3,135 segments held
+     * at once in a loop of dropped objects instead of ~1,100; with the canary but not the idle check, a cleaner
+     * thread descheduled while releasing (a loaded machine) did the same twice in a row (2,469, 1 run of 3). A
+     * creation refused for want of fds ({@code enough} empty) waits for every release (the counts may be far under
+     * the bounds when the fd limit is low).
      */
     private static void collect(Bound... enough) {
         AtomicBoolean canary = new AtomicBoolean();
@@ -171,11 +176,17 @@ public final class Release {
                 return;
             }
             long now = total();
-            if (now == before && canary.get()) {
+            if (now == before && canary.get() && idle(releaser)) {
                 return;
             }
             before = now;
         }
+    }
+
+    /** Whether the cleaner's thread waits for work (its queue was empty when it last looked). */
+    private static boolean idle(Thread t) {
+        Thread.State state = t == null ? Thread.State.TIMED_WAITING : t.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
     }
 
     private static boolean allUnderHalfBase(Bound[] bounds) {

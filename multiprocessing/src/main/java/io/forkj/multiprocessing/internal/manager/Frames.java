@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.RemoteException;
 import io.forkj.multiprocessing.UnreadableMessageException;
 import io.forkj.multiprocessing.internal.MessageCodec;
@@ -44,6 +45,21 @@ final class Frames {
         byte[] b = new byte[n];
         in.readFully(b);
         return b;
+    }
+
+    /** The handshake's frames over a manager connection's streams. */
+    static Handshake.Channel channel(DataInputStream in, DataOutputStream out) {
+        return new Handshake.Channel() {
+            @Override
+            public void send(byte[] frame) throws IOException {
+                write(out, frame);
+            }
+
+            @Override
+            public byte[] receive(int max) throws IOException {
+                return read(in, max);
+            }
+        };
     }
 
     /** A request other than a call: a Java serialization stream. */

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.internal.ForkedChild;
 import io.forkj.multiprocessing.internal.pool.PoolCore;
 import io.forkj.multiprocessing.internal.pool.Serial;
@@ -276,7 +277,7 @@ public final class ManagerClient {
             ch.connect(UnixDomainSocketAddress.of(socket));
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 14));
-            Handshake.client(in, out, authkey);
+            Handshake.client(Frames.channel(in, out), authkey);
             Conn c = new Conn(ch, in, out, pid);
             ALL.add(c);
             return c;

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.ValueProxy;
@@ -165,7 +166,7 @@ public final class ManagerServer {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(peer), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(peer), 1 << 14));
             try {
-                Handshake.server(in, out, authkey);
+                Handshake.server(Frames.channel(in, out), authkey);
             } catch (IOException rejected) {
                 return;
             }

@@ -1,6 +1,7 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.UnreadableMessageException;
+import io.forkj.multiprocessing.internal.Handshake;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -7,8 +7,9 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The one jnr-ffi binding for the libc calls jnr-posix does not bind. Everything else goes through
- * jnr-posix ({@link Native#posix()}). Every method saves errno, read with {@link Native#errno()}.
+ * The jnr-ffi binding for the libc calls jnr-posix does not bind, but for the socket calls of listeners and clients
+ * ({@link SocketLibC}, loaded only by them). Everything else goes through jnr-posix ({@link Native#posix()}). Every
+ * method saves errno, read with {@link Native#errno()}.
  */
 @SaveError
 public interface LinuxLibC {

@@ -12,7 +12,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 
 /**
- * The process-wide native bindings: jnr-posix's {@link POSIX} and forkj's {@link LinuxLibC}. Loaded once;
+ * The process-wide native bindings: jnr-posix's {@link POSIX}, forkj's {@link LinuxLibC} and {@link SocketLibC}. Loaded once;
  * every class that calls libc goes through here, so errno is read in one way.
  *
  * <p>jnr-posix is loaded on first use of {@link #posix()}, not with {@link #libc()}: it adds 100–130 ms to a JVM's
@@ -44,6 +44,16 @@ public final class Native {
     /** The calls jnr-posix lacks. */
     public static LinuxLibC libc() {
         return LIBC;
+    }
+
+    /** The socket calls of listeners and clients, loaded on first use. */
+    public static SocketLibC sockets() {
+        return Sockets.LIBC;
+    }
+
+    /** Holds the socket binding until it is first asked for. */
+    private static final class Sockets {
+        static final SocketLibC LIBC = SocketLibC.load();
     }
 
     /** errno saved by the last native call on this thread (jnr keeps it per thread). */

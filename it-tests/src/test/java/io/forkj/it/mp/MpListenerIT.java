@@ -1,0 +1,245 @@
+package io.forkj.it.mp;
+
+import io.forkj.PosixException;
+import io.forkj.multiprocessing.AuthenticationException;
+import io.forkj.multiprocessing.Client;
+import io.forkj.multiprocessing.Connection;
+import io.forkj.multiprocessing.Listener;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.StartMethod;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * multiprocessing.connection's Listener and Client over real sockets: a SPAWN child connecting to its parent, TCP
+ * on a kernel-chosen port, the authkey challenge refusing a wrong key on both sides, a close that wakes an accept,
+ * and CPython 3's own Client and Listener at the other end (python3 on PATH; .ci/run installs it).
+ */
+@Timeout(180)
+@ExtendWith(NoFdLeft.class)
+class MpListenerIT {
+    private static final byte[] KEY = "forkj listener test".getBytes(StandardCharsets.UTF_8);
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    /** A SPAWN child's target: connects with the key, sends its pid, prints what comes back. */
+    static void connectAndGreet(SocketAddress address, byte[] key) throws Exception {
+        try (Connection c = Client.connect(address, key)) {
+            c.send(List.of("child", Multiprocessing.currentProcess().pid()));
+            if (!"welcome".equals(c.recv())) {
+                throw new IllegalStateException("no welcome");
+            }
+        }
+    }
+
+    @Test
+    void aSpawnChildConnectsToItsParentsUnixListenerWithTheKey() throws Exception {
+        try (Listener listener = Listener.listen(KEY)) {
+            Path path = ((UnixDomainSocketAddress) listener.address()).getPath();
+            assertThat(path).exists();
+            SocketAddress address = listener.address();
+            MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN)
+                    .process(() -> connectAndGreet(address, KEY));
+            child.start();
+            try (Connection c = listener.accept()) {
+                assertThat(c.recv()).isEqualTo(List.of("child", child.pid()));
+                c.send("welcome");
+            }
+            assertThat(child.join(Duration.ofSeconds(120))).isTrue();
+            assertThat(child.exitCode().orElseThrow()).isZero();
+            assertThat(listener.lastAccepted()).as("a unix client is unnamed").isEmpty();
+            listener.close();
+            assertThat(path).as("the socket file after close").doesNotExist();
+        }
+    }
+
+    @Test
+    void tcpOnAPortTheKernelChoseCarriesBytesBothWays() throws Exception {
+        try (Listener listener = Listener.listen(new InetSocketAddress("127.0.0.1", 0), KEY)) {
+            InetSocketAddress address = (InetSocketAddress) listener.address();
+            assertThat(address.getPort()).isPositive();
+            CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = Client.connect(address, KEY)) {
+                    c.sendBytes(new byte[] {1, 2, 3});
+                    return c.recvBytes();
+                } catch (AuthenticationException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection c = listener.accept()) {
+                byte[] got = c.recvBytes();
+                c.sendBytes(new byte[] {got[2], got[1], got[0]});
+            }
+            assertThat(echoed.get(60, TimeUnit.SECONDS)).containsExactly(3, 2, 1);
+            assertThat(listener.lastAccepted()).get().isInstanceOf(InetSocketAddress.class);
+            assertThat(((InetSocketAddress) listener.lastAccepted().orElseThrow()).getAddress().isLoopbackAddress()).isTrue();
+        }
+    }
+
+    @Test
+    void aWrongKeyIsRefusedOnBothSidesAndTheListenerGoesOn() throws Exception {
+        try (Listener listener = Listener.listen(new InetSocketAddress("127.0.0.1", 0), KEY)) {
+            CompletableFuture<Throwable> client = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = Client.connect(listener.address(), "another key".getBytes(StandardCharsets.UTF_8))) {
+                    return null;
+                } catch (Throwable e) {
+                    return e;
+                }
+            });
+            assertThatThrownBy(listener::accept).isInstanceOf(AuthenticationException.class)
+                    .hasMessageContaining("digest received was wrong");
+            assertThat(client.get(60, TimeUnit.SECONDS)).isInstanceOf(AuthenticationException.class)
+                    .hasMessageContaining("rejected");
+            CompletableFuture<Object> good = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = Client.connect(listener.address(), KEY)) {
+                    return c.recv();
+                } catch (AuthenticationException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Connection c = listener.accept()) {
+                c.send("still listening");
+            }
+            assertThat(good.get(60, TimeUnit.SECONDS)).isEqualTo("still listening");
+        }
+    }
+
+    @Test
+    void closeWakesAThreadWaitingInAccept() throws Exception {
+        Listener listener = Listener.listen(KEY);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                listener.accept().close();
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        }, "accept-waiter");
+        waiter.start();
+        assertThat(io.forkj.it.Kernel.await(Duration.ofSeconds(10),
+                () -> io.forkj.it.Kernel.threadsNamed("accept-waiter").stream().anyMatch(MpListenerIT::inAccept)))
+                .as("the waiter asleep waiting for a connection").isTrue();
+        listener.close();
+        waiter.join(10_000);
+        assertThat(waiter.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed while accepting");
+        assertThatThrownBy(listener::accept).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheRule() throws Exception {
+        assertThatThrownBy(() -> Listener.listen(new byte[0])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("authkey is empty");
+        String longPath = "/tmp/" + "x".repeat(120);
+        assertThatThrownBy(() -> Listener.listen(UnixDomainSocketAddress.of(longPath), KEY))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be 1 to 107 bytes");
+        try (Listener listener = Listener.listen(KEY)) {
+            assertThatThrownBy(() -> Listener.listen(listener.address(), KEY)).isInstanceOf(PosixException.class)
+                    .hasMessageContaining("EADDRINUSE").hasMessageContaining("bind(");
+        }
+        Path nothing = Files.createTempDirectory("forkj-no-listener").resolve("socket");
+        try {
+            assertThatThrownBy(() -> Client.connect(UnixDomainSocketAddress.of(nothing), KEY))
+                    .isInstanceOf(PosixException.class).hasMessageContaining("ENOENT").hasMessageContaining("connect(AF_UNIX");
+        } finally {
+            Files.delete(nothing.getParent());
+        }
+    }
+
+    /** CPython's Client, with the same key, at the other end of a forkj Listener; then CPython's Listener. */
+    @Test
+    void cpythonsClientAndListenerAuthenticateWithForkj() throws Exception {
+        try (Listener listener = Listener.listen(KEY)) {
+            String path = ((UnixDomainSocketAddress) listener.address()).getPath().toString();
+            Process py = python("from multiprocessing.connection import Client\n"
+                    + "c = Client('" + path + "', authkey=" + pyBytes(KEY) + ")\n"
+                    + "c.send_bytes(b'from python')\n"
+                    + "print(c.recv_bytes().decode(), flush=True)\n");
+            try (Connection c = listener.accept()) {
+                assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
+                c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(lines(py)).containsExactly("from java");
+        }
+        Process py = python("from multiprocessing.connection import Listener\n"
+                + "l = Listener(('127.0.0.1', 0), authkey=" + pyBytes(KEY) + ")\n"
+                + "print(l.address[1], flush=True)\n"
+                + "c = l.accept()\n"
+                + "c.send_bytes(c.recv_bytes()[::-1])\n"
+                + "c.close(); l.close()\n");
+        BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+        int port = Integer.parseInt(CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS).trim());
+        try (Connection c = Client.connect(new InetSocketAddress("127.0.0.1", port), KEY)) {
+            c.sendBytes("forkj".getBytes(StandardCharsets.UTF_8));
+            assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("jkrof");
+        }
+        assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(py.exitValue()).isZero();
+    }
+
+    /**
+     * Whether thread {@code tid} of this JVM waits for a connection: in {@code poll(2)} or {@code ppoll(2)} on the
+     * non-blocking listening socket, or in {@code accept4(2)} (x86-64 7, 271, 288; arm64 73, 242).
+     */
+    private static boolean inAccept(int tid) {
+        List<String> waits = "aarch64".equals(System.getProperty("os.arch")) ? List.of("73", "242") : List.of("7", "271", "288");
+        try {
+            return waits.contains(Files.readString(Path.of("/proc/self/task", Integer.toString(tid), "syscall"))
+                    .split(" ", 2)[0].trim());
+        } catch (java.io.IOException gone) {
+            return false;
+        }
+    }
+
+    private static Process python(String program) throws Exception {
+        return new ProcessBuilder("python3", "-c", program).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private static List<String> lines(Process py) throws Exception {
+        try {
+            List<String> out = CompletableFuture.supplyAsync(() -> new BufferedReader(new InputStreamReader(py.getInputStream(),
+                    StandardCharsets.UTF_8)).lines().toList()).get(60, TimeUnit.SECONDS);
+            assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(py.exitValue()).as("python3's exit code").isZero();
+            return out;
+        } finally {
+            py.destroyForcibly();
+            py.waitFor();
+        }
+    }
+
+    private static String pyBytes(byte[] b) {
+        return "b'" + new String(b, StandardCharsets.US_ASCII) + "'";
+    }
+
+    private static String readLine(BufferedReader r) {
+        try {
+            return r.readLine();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -304,13 +304,26 @@ public final class ProcessDemos {
     // ---- 002: start methods and what FORK copies
 
     static void hello() {
-        System.out.println("  hello from " + Multiprocessing.currentProcess().name() + " (pid " + pid() + ", parent " + ppid() + ")");
+        System.out.println(helloLine());
+    }
+
+    /**
+     * hello()'s line. {@link #startMethods} builds it once in the parent before its FORK start: a FORK child must run
+     * no code this JVM never ran (MpProcess's javadoc), and the first run of this line links a string concatenation
+     * and spins the {@code MpProcess::pid} lambda's class. In a tour's JVM, after ~40 demos, that FORK child once
+     * stalled in its body on a private futex (a loop run, 2026-11-29).
+     */
+    static String helloLine() {
+        return "  hello from " + Multiprocessing.currentProcess().name() + " (pid " + pid() + ", parent " + ppid() + ")";
     }
 
     private static int startMethods() throws Exception {
         Multiprocessing.getContext(StartMethod.STANDBY);
         // Stopped (and reaped) even when a start throws, so a failed demo leaves no idle JVM to outlive the tour.
         try {
+            if (helloLine().isEmpty()) {
+                throw new IllegalStateException("no line"); // run here so the FORK child below runs no new code
+            }
             boolean ready = Multiprocessing.awaitStandby(Duration.ofSeconds(120));
             int failed = 0;
             for (StartMethod m : StartMethod.values()) {

@@ -44,8 +44,21 @@ public final class Client {
     public static Connection connect(SocketAddress address, byte[] authkey) throws AuthenticationException {
         byte[] key = Listener.checkedKey(authkey);
         Connection c = open(Objects.requireNonNull(address, "address"));
+        authenticate(c, key, false);
+        return c;
+    }
+
+    /**
+     * The handshake on a new connection, as the accepting side or the connecting one; on any failure the connection
+     * is closed and the failure thrown (a lost peer as {@link ConnectionException}).
+     */
+    static void authenticate(Connection c, byte[] key, boolean accepting) throws AuthenticationException {
         try {
-            Handshake.client(channel(c), key);
+            if (accepting) {
+                Handshake.server(channel(c), key);
+            } else {
+                Handshake.client(channel(c), key);
+            }
         } catch (AuthenticationException e) {
             c.close();
             throw e;
@@ -55,7 +68,6 @@ public final class Client {
                     : new ConnectionException("authentication failed on " + c + ": " + e.getMessage(),
                             e instanceof IOException ? (IOException) e : new IOException(e));
         }
-        return c;
     }
 
     private static Connection open(SocketAddress address) {

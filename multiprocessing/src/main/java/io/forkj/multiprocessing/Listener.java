@@ -3,7 +3,6 @@ package io.forkj.multiprocessing;
 import io.forkj.Errno;
 import io.forkj.PosixException;
 import io.forkj.multiprocessing.internal.FdIo;
-import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.internal.Release;
 import io.forkj.multiprocessing.internal.SocketAddresses;
 import io.forkj.posix.internal.fork.Starter;
@@ -182,17 +181,7 @@ public final class Listener implements AutoCloseable {
             Connection.relieve();
             Connection c = new Connection(acceptFd(), true, true);
             if (authkey != null) {
-                try {
-                    Handshake.server(Client.channel(c), authkey);
-                } catch (AuthenticationException e) {
-                    c.close();
-                    throw e;
-                } catch (IOException | RuntimeException e) {
-                    c.close();
-                    throw e instanceof ConnectionException ? (ConnectionException) e
-                            : new ConnectionException("authentication failed on " + c + ": " + e.getMessage(),
-                                    e instanceof IOException ? (IOException) e : new IOException(e));
-                }
+                Client.authenticate(c, authkey, true);
             }
             return c;
         } finally {

@@ -314,7 +314,11 @@ final class Standby {
         }
         for (Idle s : all) {
             if (!s.ready.isDone() && s.child.status().isEmpty()) {
-                s.child.kill(Signal.SIGKILL);
+                try {
+                    s.child.kill(Signal.SIGKILL);
+                } catch (RuntimeException reaped) {
+                    // it ended and was reaped meanwhile
+                }
             }
             try {
                 // The reader may be blocked in read() on the socket: close it only once the reader is done (a kill

@@ -101,28 +101,48 @@ final class Standby {
 
     /** Closes the JVM-wide pool if there is one: idle JVMs see end-of-file and exit; they are reaped. */
     static void closeAll() {
-        closeAll(Duration.ofSeconds(30));
-    }
-
-    /**
-     * For the exit hook: closes the pool as {@link #closeAll()} does, killing what has not exited within a second
-     * (an idle JVM holds no task; exit must not wait long), and refuses a new pool from then on.
-     */
-    static void closeAtExit() {
-        synchronized (Standby.class) {
-            exiting = true;
-        }
-        closeAll(Duration.ofSeconds(1));
-    }
-
-    private static void closeAll(Duration timeout) {
         Standby old;
         synchronized (Standby.class) {
             old = pool;
             pool = null;
         }
         if (old != null) {
-            old.close(timeout);
+            old.close(Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * For the exit hook: SIGKILLs the idle JVMs and reaps them, and refuses a new pool from then on. An idle JVM holds
+     * no task and writes no file (no hsperfdata), so nothing is lost, and the exit does not wait for JVMs to exit
+     * on end-of-file (that cost ~10 ms per exit here, 15 → 25 ms median over 10 pairs).
+     */
+    static void closeAtExit() {
+        Standby old;
+        synchronized (Standby.class) {
+            exiting = true;
+            old = pool;
+            pool = null;
+        }
+        if (old != null) {
+            old.kill();
+            old.close(Duration.ofSeconds(1));
+        }
+    }
+
+    /** SIGKILLs every idle JVM (their readers then see end-of-file; {@link #close} reaps them). */
+    private void kill() {
+        List<Idle> all;
+        synchronized (this) {
+            all = new ArrayList<>(idle);
+        }
+        for (Idle s : all) {
+            try {
+                if (s.child.status().isEmpty()) {
+                    s.child.kill(Signal.SIGKILL);
+                }
+            } catch (RuntimeException reaped) {
+                // it ended and was reaped meanwhile
+            }
         }
     }
 

@@ -58,7 +58,8 @@ public final class Listener implements AutoCloseable {
     private final Path unixPath;
     /** Threads in {@link #accept()}, and {@link #close()} while it runs: the last one out closes the fd. */
     private final AtomicInteger users = new AtomicInteger();
-    private final AtomicBoolean released = new AtomicBoolean();
+    /** The fd and the socket file, given back by whichever of {@link #close()}, the collector and the exit is first. */
+    private final Resources resources;
     private volatile boolean closed;
     private volatile SocketAddress lastAccepted;
 
@@ -67,6 +68,53 @@ public final class Listener implements AutoCloseable {
         this.address = address;
         this.authkey = authkey;
         this.unixPath = unixPath;
+        this.resources = new Resources(fd, unixPath);
+        resources.register(this);
+    }
+
+    /**
+     * A listener's fd and unix socket file, apart from it so that a listener dropped without {@link #close()} gives
+     * them back when it is garbage, and its socket file goes at the JVM's exit at the latest (CPython's listener
+     * unlinks its path by a finalizer that also runs at exit). Neither happens in a forked copy of the JVM.
+     */
+    private static final class Resources implements Runnable {
+        /** Unix socket files of listeners still open, removed by a shutdown hook if still there at exit. */
+        private static final java.util.Set<Resources> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final AtomicBoolean HOOKED = new AtomicBoolean();
+        private final int fd;
+        private final Path unixPath;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Resources(int fd, Path unixPath) {
+            this.fd = fd;
+            this.unixPath = unixPath;
+        }
+
+        void register(Listener owner) {
+            if (!Release.whenGarbage(owner, this) || unixPath == null) {
+                return;
+            }
+            OPEN.add(this);
+            if (HOOKED.compareAndSet(false, true)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    for (Resources r : OPEN) {
+                        deleteQuietly(r.unixPath);
+                    }
+                }, "forkj-listener-files"));
+            }
+        }
+
+        /** Closes the fd and removes the socket file; once. */
+        @Override
+        public void run() {
+            if (released.compareAndSet(false, true)) {
+                Native.libc().close(fd);
+                if (unixPath != null) {
+                    OPEN.remove(this);
+                    deleteQuietly(unixPath);
+                }
+            }
+        }
     }
 
     /**
@@ -274,11 +322,8 @@ public final class Listener implements AutoCloseable {
     }
 
     private void leave() {
-        if (users.decrementAndGet() == 0 && closed && released.compareAndSet(false, true)) {
-            Native.libc().close(fd);
-            if (unixPath != null) {
-                deleteQuietly(unixPath);
-            }
+        if (users.decrementAndGet() == 0 && closed) {
+            resources.run();
         }
     }
 

@@ -169,6 +169,52 @@ class MpListenerIT {
         }
     }
 
+    /**
+     * A listener dropped without close(): its fd is closed and its socket file removed once it is garbage; and a JVM
+     * that exits with a listener open (here a SPAWN child) removes its socket file, as CPython's finalizer does.
+     */
+    @Test
+    void aDroppedListenerAndAnExitingJvmLeaveNoSocketFile() throws Exception {
+        Path dir = Files.createTempDirectory("forkj-listener-test");
+        try {
+            Path dropped = dir.resolve("dropped");
+            listenAndDrop(dropped);
+            assertThat(dropped).exists();
+            assertThat(io.forkj.it.Kernel.await(Duration.ofSeconds(60), () -> {
+                System.gc();
+                return !Files.exists(dropped);
+            })).as("the dropped listener's socket file removed").isTrue();
+            Path atExit = dir.resolve("at-exit");
+            String atExitName = atExit.toString(); // a Path does not serialize
+            MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> listenAndKeep(atExitName));
+            child.start();
+            assertThat(child.join(Duration.ofSeconds(120))).isTrue();
+            assertThat(child.exitCode().orElseThrow()).isZero();
+            assertThat(atExit).as("a socket file its JVM left open at exit").doesNotExist();
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    private static void listenAndDrop(Path path) {
+        Listener.listen(UnixDomainSocketAddress.of(path), KEY);
+    }
+
+    /** A SPAWN child's target: a listener it never closes, reachable until the JVM exits. */
+    static void listenAndKeep(String path) {
+        kept = Listener.listen(UnixDomainSocketAddress.of(path), KEY);
+        if (!Files.exists(Path.of(path))) {
+            throw new IllegalStateException("no socket file");
+        }
+    }
+
+    static volatile Listener kept;
+
     /** CPython's Client, with the same key, at the other end of a forkj Listener; then CPython's Listener. */
     @Test
     void cpythonsClientAndListenerAuthenticateWithForkj() throws Exception {

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What forkj objects dropped without {@code close()} give back once the collector finds them garbage (fds,
  * mappings, native buffers), as CPython's objects do when they are collected: one private {@link Cleaner} and its
- * thread, {@code forkj-release}, started by the first registration in a JVM.
+ * thread, {@code forkj-release}, started by the first registration in a JVM (never in a forked copy).
  *
  * <p>Nothing registers in a forked copy of the JVM (a FORK child, a raw {@code Fork.run} child): no collector and no
  * cleaner thread run there, and a cleaner's list is guarded by a Java monitor its thread may have held at the fork.
@@ -33,17 +33,25 @@ public final class Release {
     private static final int LOADED_IN = Self.pid();
     /** The cleaner's thread, once started: a collection waits until it is idle again. */
     private static volatile Thread releaser;
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "forkj-release");
-        t.setDaemon(true);
-        releaser = t;
-        return t;
-    });
     private static final Object COLLECTING = new Object();
     /** Every bound made: a collection's progress is any of them going down. */
     private static final List<Bound> ALL = new CopyOnWriteArrayList<>();
 
     private Release() {
+    }
+
+    /**
+     * Holds the cleaner until the first registration, which never happens in a forked copy: {@code Cleaner.create}
+     * starts its thread at once, and a forked JVM child may start no thread (this class may well be initialized
+     * there first, by the first connection or segment a FORK child makes).
+     */
+    private static final class Releaser {
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "forkj-release");
+            t.setDaemon(true);
+            releaser = t;
+            return t;
+        });
     }
 
     /** Whether this process is a forked copy of the JVM that loaded this class. */
@@ -61,7 +69,7 @@ public final class Release {
         if (inForkedCopy()) {
             return false;
         }
-        CLEANER.register(owner, action);
+        Releaser.CLEANER.register(owner, action);
         return true;
     }
 
@@ -162,7 +170,7 @@ public final class Release {
      */
     private static void collect(Bound... enough) {
         AtomicBoolean canary = new AtomicBoolean();
-        CLEANER.register(new Object(), () -> canary.set(true));
+        Releaser.CLEANER.register(new Object(), () -> canary.set(true));
         System.gc();
         long before = total();
         for (long sleep = 1; sleep <= 256; sleep *= 2) {

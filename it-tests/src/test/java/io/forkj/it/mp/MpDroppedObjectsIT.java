@@ -20,9 +20,12 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -169,6 +172,33 @@ class MpDroppedObjectsIT {
         }
         assertThat(failed).as("after %d Locks with %d fds allowed", made, low[0]).isNull();
         assertThat(made).isEqualTo(1_000);
+    }
+
+    /**
+     * The first connection or segment a FORK child makes initializes the release class there: it must start no
+     * thread (a forked JVM child may start none; with two threads a stalled child is no longer recognised as one and
+     * runs to its deadline). Its cleaner used to be created, and its thread started, by that initialization.
+     */
+    @Test
+    void aForkChildThatFirstInitializesTheReleaseClassStartsNoThread() throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        Process jvm = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), ReleaseInitMain.class.getName())
+                .redirectErrorStream(true).start();
+        String out;
+        try {
+            out = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(120, TimeUnit.SECONDS);
+            assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            jvm.destroyForcibly();
+            jvm.waitFor();
+        }
+        assertThat(out).as("the FORK child's thread count after initializing the class").contains("threads 1");
     }
 
     private static long memfds() {

@@ -22,6 +22,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,7 +57,6 @@ public final class Listener implements AutoCloseable {
     private final int fd;
     private final SocketAddress address;
     private final byte[] authkey;
-    private final Path unixPath;
     /** Threads in {@link #accept()}, and {@link #close()} while it runs: the last one out closes the fd. */
     private final AtomicInteger users = new AtomicInteger();
     /** The fd and the socket file, given back by whichever of {@link #close()}, the collector and the exit is first. */
@@ -67,7 +68,6 @@ public final class Listener implements AutoCloseable {
         this.fd = fd;
         this.address = address;
         this.authkey = authkey;
-        this.unixPath = unixPath;
         this.resources = new Resources(fd, unixPath);
         resources.register(this);
     }
@@ -79,7 +79,7 @@ public final class Listener implements AutoCloseable {
      */
     private static final class Resources implements Runnable {
         /** Unix socket files of listeners still open, removed by a shutdown hook if still there at exit. */
-        private static final java.util.Set<Resources> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final Set<Resources> OPEN = ConcurrentHashMap.newKeySet();
         private static final AtomicBoolean HOOKED = new AtomicBoolean();
         private final int fd;
         private final Path unixPath;

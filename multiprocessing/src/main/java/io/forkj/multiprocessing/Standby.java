@@ -87,12 +87,18 @@ final class Standby {
         Standby old;
         synchronized (Standby.class) {
             defaultCount = n;
-            old = pool;
-            pool = null;
+            old = detach();
         }
         if (old != null) {
             old.close(Duration.ofSeconds(30));
         }
+    }
+
+    /** Takes the JVM-wide pool away (null if there is none): the next start makes a new one. */
+    private static synchronized Standby detach() {
+        Standby old = pool;
+        pool = null;
+        return old;
     }
 
     static synchronized int count() {
@@ -101,11 +107,7 @@ final class Standby {
 
     /** Closes the JVM-wide pool if there is one: idle JVMs see end-of-file and exit; they are reaped. */
     static void closeAll() {
-        Standby old;
-        synchronized (Standby.class) {
-            old = pool;
-            pool = null;
-        }
+        Standby old = detach();
         if (old != null) {
             old.close(Duration.ofSeconds(30));
         }
@@ -120,8 +122,7 @@ final class Standby {
         Standby old;
         synchronized (Standby.class) {
             exiting = true;
-            old = pool;
-            pool = null;
+            old = detach();
         }
         if (old != null) {
             old.kill();
@@ -136,13 +137,18 @@ final class Standby {
             all = new ArrayList<>(idle);
         }
         for (Idle s : all) {
-            try {
-                if (s.child.status().isEmpty()) {
-                    s.child.kill(Signal.SIGKILL);
-                }
-            } catch (RuntimeException reaped) {
-                // it ended and was reaped meanwhile
+            killQuietly(s);
+        }
+    }
+
+    /** SIGKILLs {@code s} unless it has ended; one reaped meanwhile is no error. */
+    private static void killQuietly(Idle s) {
+        try {
+            if (s.child.status().isEmpty()) {
+                s.child.kill(Signal.SIGKILL);
             }
+        } catch (RuntimeException reaped) {
+            // it ended and was reaped meanwhile
         }
     }
 
@@ -307,10 +313,8 @@ final class Standby {
 
     /** Kills a standby JVM that failed, and reaps it. */
     private static void discard(Idle s) {
+        killQuietly(s);
         try {
-            if (s.child.status().isEmpty()) {
-                s.child.kill(Signal.SIGKILL);
-            }
             s.child.waitFor(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -333,12 +337,8 @@ final class Standby {
             idle.clear();
         }
         for (Idle s : all) {
-            if (!s.ready.isDone() && s.child.status().isEmpty()) {
-                try {
-                    s.child.kill(Signal.SIGKILL);
-                } catch (RuntimeException reaped) {
-                    // it ended and was reaped meanwhile
-                }
+            if (!s.ready.isDone()) {
+                killQuietly(s);
             }
             try {
                 // The reader may be blocked in read() on the socket: close it only once the reader is done (a kill

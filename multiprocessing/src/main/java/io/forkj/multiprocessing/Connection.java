@@ -121,10 +121,11 @@ public final class Connection implements AutoCloseable, Serializable {
 
     /** Connections open and registered with the collector, bounded so that dropped ones cannot pile up. */
     private static final Release.Bound OPEN = new Release.Bound(256);
+    private static final Release.Bound[] BOUNDS = {OPEN};
 
     /** Before a new connection: a collection first if too many wait for one. */
     static void relieve() {
-        Release.relieve(OPEN);
+        Release.relieve(BOUNDS);
     }
 
     /**

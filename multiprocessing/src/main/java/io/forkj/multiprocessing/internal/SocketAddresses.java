@@ -62,12 +62,12 @@ public final class SocketAddresses {
             return Arrays.copyOf(b.array(), 2 + path.length + 1);
         }
         InetSocketAddress inet = (InetSocketAddress) address;
+        InetAddress ip = resolve(inet);
         b.putShort((short) inet.getPort());
         if (family == AF_INET6) {
-            b.putInt(0).put(resolve(inet).getAddress()).order(ByteOrder.nativeOrder())
-                    .putInt(((Inet6Address) resolve(inet)).getScopeId());
+            b.putInt(0).put(ip.getAddress()).order(ByteOrder.nativeOrder()).putInt(((Inet6Address) ip).getScopeId());
         } else {
-            b.put(resolve(inet).getAddress());
+            b.put(ip.getAddress());
         }
         return b.array();
     }

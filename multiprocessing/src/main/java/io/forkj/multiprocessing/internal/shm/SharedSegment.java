@@ -94,11 +94,11 @@ public final class SharedSegment implements AutoCloseable {
      */
     public static SharedSegment attach(int fd, int size) {
         checkSize(size);
+        Resources.relieve();
         return map(fd, size, false);
     }
 
     private static SharedSegment map(int fd, int size, boolean closeOnFailure) {
-        Resources.relieve();
         long address = Mmap.mmap(0, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (address == -1 && Release.collectAfter(Native.errno(), Errno.ENOMEM)) {
             // ENOMEM: vm.max_map_count mappings, or the memory itself
@@ -288,6 +288,7 @@ public final class SharedSegment implements AutoCloseable {
         static final Release.Bound OPEN = new Release.Bound(1024);
         static final Release.Bound DEFERRED_MAPPINGS = new Release.Bound(1024);
         static final Release.Bound DEFERRED_BYTES = new Release.Bound(256L << 20);
+        private static final Release.Bound[] BOUNDS = {OPEN, DEFERRED_MAPPINGS, DEFERRED_BYTES};
 
         private final long address;
         private final int size;
@@ -317,7 +318,7 @@ public final class SharedSegment implements AutoCloseable {
 
         /** Before a new segment: a collection first if too many wait for one. */
         static void relieve() {
-            Release.relieve(OPEN, DEFERRED_MAPPINGS, DEFERRED_BYTES);
+            Release.relieve(BOUNDS);
         }
 
         int fd() {

@@ -139,11 +139,14 @@ class MpListenerIT {
             }
         }, "accept-waiter");
         waiter.start();
-        assertThat(io.forkj.it.Kernel.await(Duration.ofSeconds(10),
-                () -> io.forkj.it.Kernel.threadsNamed("accept-waiter").stream().anyMatch(MpListenerIT::inAccept)))
-                .as("the waiter asleep waiting for a connection").isTrue();
-        listener.close();
-        waiter.join(10_000);
+        try {
+            assertThat(io.forkj.it.Kernel.await(Duration.ofSeconds(10),
+                    () -> io.forkj.it.Kernel.threadsNamed("accept-waiter").stream().anyMatch(MpListenerIT::inAccept)))
+                    .as("the waiter asleep waiting for a connection").isTrue();
+        } finally {
+            listener.close(); // also when the assertion failed, so that neither the thread nor the socket is left
+            waiter.join(10_000);
+        }
         assertThat(waiter.isAlive()).isFalse();
         assertThat(thrown.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed while accepting");
         assertThatThrownBy(listener::accept).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
@@ -224,11 +227,15 @@ class MpListenerIT {
                     + "c = Client('" + path + "', authkey=" + pyBytes(KEY) + ")\n"
                     + "c.send_bytes(b'from python')\n"
                     + "print(c.recv_bytes().decode(), flush=True)\n");
-            try (Connection c = listener.accept()) {
-                assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
-                c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
+            try {
+                try (Connection c = listener.accept()) {
+                    assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
+                    c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
+                }
+                assertThat(lines(py)).containsExactly("from java");
+            } finally {
+                stop(py);
             }
-            assertThat(lines(py)).containsExactly("from java");
         }
         Process py = python("from multiprocessing.connection import Listener\n"
                 + "l = Listener(('127.0.0.1', 0), authkey=" + pyBytes(KEY) + ")\n"
@@ -236,14 +243,18 @@ class MpListenerIT {
                 + "c = l.accept()\n"
                 + "c.send_bytes(c.recv_bytes()[::-1])\n"
                 + "c.close(); l.close()\n");
-        BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
-        int port = Integer.parseInt(CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS).trim());
-        try (Connection c = Client.connect(new InetSocketAddress("127.0.0.1", port), KEY)) {
-            c.sendBytes("forkj".getBytes(StandardCharsets.UTF_8));
-            assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("jkrof");
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(py.getInputStream(), StandardCharsets.UTF_8));
+            int port = Integer.parseInt(CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS).trim());
+            try (Connection c = Client.connect(new InetSocketAddress("127.0.0.1", port), KEY)) {
+                c.sendBytes("forkj".getBytes(StandardCharsets.UTF_8));
+                assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("jkrof");
+            }
+            assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(py.exitValue()).isZero();
+        } finally {
+            stop(py);
         }
-        assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(py.exitValue()).isZero();
     }
 
     /**
@@ -264,17 +275,19 @@ class MpListenerIT {
         return new ProcessBuilder("python3", "-c", program).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
+    /** Its output, once it has exited with 0. */
     private static List<String> lines(Process py) throws Exception {
-        try {
-            List<String> out = CompletableFuture.supplyAsync(() -> new BufferedReader(new InputStreamReader(py.getInputStream(),
-                    StandardCharsets.UTF_8)).lines().toList()).get(60, TimeUnit.SECONDS);
-            assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(py.exitValue()).as("python3's exit code").isZero();
-            return out;
-        } finally {
-            py.destroyForcibly();
-            py.waitFor();
-        }
+        List<String> out = CompletableFuture.supplyAsync(() -> new BufferedReader(new InputStreamReader(py.getInputStream(),
+                StandardCharsets.UTF_8)).lines().toList()).get(60, TimeUnit.SECONDS);
+        assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(py.exitValue()).as("python3's exit code").isZero();
+        return out;
+    }
+
+    /** Kills and reaps it if it is still there (a failed assertion before its end). */
+    private static void stop(Process py) throws InterruptedException {
+        py.destroyForcibly();
+        py.waitFor();
     }
 
     private static String pyBytes(byte[] b) {

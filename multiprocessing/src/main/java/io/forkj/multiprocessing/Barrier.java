@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.Futex;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -95,7 +96,7 @@ public final class Barrier implements Serializable {
      * @throws InterruptedException   if interrupted while waiting (which breaks it)
      */
     public int await(Duration timeout) throws InterruptedException, BrokenBarrierException {
-        long nanos = SharedLock.timeoutNanos(true, timeout);
+        long nanos = Timeouts.nanos(true, timeout);
         segment.enter("Barrier");
         try {
             return awaitHere(nanos);

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.Futex;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -81,7 +82,7 @@ public final class Condition implements Serializable {
      */
     public boolean await(Duration timeout) throws InterruptedException {
         checkOwned("wait");
-        long nanos = SharedLock.timeoutNanos(true, timeout);
+        long nanos = Timeouts.nanos(true, timeout);
         segment.enter("Condition");
         try {
             return awaitHere(nanos);
@@ -140,7 +141,7 @@ public final class Condition implements Serializable {
      * @return the predicate's last value
      */
     public boolean waitFor(BooleanSupplier predicate, Duration timeout) throws InterruptedException {
-        long nanos = SharedLock.timeoutNanos(true, timeout);
+        long nanos = Timeouts.nanos(true, timeout);
         long start = System.nanoTime();
         boolean result = predicate.getAsBoolean();
         while (!result) {

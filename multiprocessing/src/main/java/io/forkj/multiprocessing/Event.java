@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.Futex;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 import io.forkj.multiprocessing.internal.shm.WarmUp;
@@ -79,7 +80,7 @@ public final class Event implements Serializable {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public boolean await(Duration timeout) throws InterruptedException {
-        long nanos = SharedLock.timeoutNanos(true, timeout);
+        long nanos = Timeouts.nanos(true, timeout);
         segment.enter("Event");
         try {
             return awaitHere(nanos);

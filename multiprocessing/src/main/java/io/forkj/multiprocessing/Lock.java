@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 
@@ -50,7 +51,7 @@ public final class Lock implements SharedLock, Serializable {
 
     @Override
     public boolean acquire(boolean block, Duration timeout) {
-        long nanos = SharedLock.timeoutNanos(block, timeout);
+        long nanos = Timeouts.nanos(block, timeout);
         segment.enter("Lock");
         try {
             return mutex.lock(nanos);

@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -46,7 +47,7 @@ public final class RLock implements SharedLock, Serializable {
 
     @Override
     public boolean acquire(boolean block, Duration timeout) {
-        long nanos = SharedLock.timeoutNanos(block, timeout);
+        long nanos = Timeouts.nanos(block, timeout);
         segment.enter("RLock");
         try {
             return acquireHere(nanos);

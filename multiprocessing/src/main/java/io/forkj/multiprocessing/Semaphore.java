@@ -1,5 +1,6 @@
 package io.forkj.multiprocessing;
 
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.RobustSemaphore;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 
@@ -74,7 +75,7 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
      * @throws OwnerDiedException if a dead holder's permits were returned (the caller took none)
      */
     public boolean acquire(boolean block, Duration timeout) {
-        return semaphore.acquire(SharedLock.timeoutNanos(block, timeout));
+        return semaphore.acquire(Timeouts.nanos(block, timeout));
     }
 
     /**

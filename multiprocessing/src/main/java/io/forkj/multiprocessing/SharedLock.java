@@ -48,24 +48,4 @@ public sealed interface SharedLock permits Lock, RLock {
         @Override
         void close();
     }
-
-    /** Nanoseconds for {@link #acquire(boolean, Duration)}: -1 for ever, 0 no wait. */
-    static long timeoutNanos(boolean block, Duration timeout) {
-        if (!block) {
-            return 0;
-        }
-        if (timeout == null) {
-            return -1;
-        }
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout " + timeout + " must not be negative (Python: ValueError)");
-        }
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return -1;
-        }
-        return Math.max(nanos, 1);
-    }
 }

@@ -5,6 +5,7 @@ import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.manager.ManagerServer;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;
 import io.forkj.multiprocessing.internal.manager.RemoteObject;
+import io.forkj.multiprocessing.internal.manager.SyncProxies;
 import io.forkj.multiprocessing.internal.manager.ServerProcess;
 import io.forkj.multiprocessing.internal.pool.PipeEnd;
 
@@ -39,8 +40,10 @@ import java.util.concurrent.BlockingQueue;
  * }                                                       // server stops
  * }</pre>
  *
- * <p>Proxies implement {@link Map}, {@link List}, {@link BlockingQueue}, {@link Namespace}, {@link ValueProxy} and
- * {@link AcquirerProxy}. Every method call is one round trip to the server and runs there atomically, so many
+ * <p>Proxies implement {@link Map}, {@link List}, {@link BlockingQueue}, {@link JoinableQueueProxy},
+ * {@link Namespace}, {@link ValueProxy}, {@link AcquirerProxy} (Lock, RLock, Semaphore, BoundedSemaphore),
+ * {@link ConditionProxy}, {@link EventProxy} and {@link BarrierProxy}: every type CPython's {@code SyncManager}
+ * registers but {@code Array} and {@code Pool}. Every method call is one round trip to the server and runs there atomically, so many
  * processes can mutate one dict with no lost update for single calls ({@code put}, {@code merge}, {@code compute}
  * with a serializable function); a {@code get} followed by a {@code put} is two calls, as in CPython. Views
  * ({@code keySet()}, {@code iterator()}, {@code subList}, streams) are snapshots copied in one call. An exception
@@ -66,6 +69,10 @@ import java.util.concurrent.BlockingQueue;
  * A FORK child takes no references (it may run no code its parent never ran): it relies on its parent's, which its
  * process object keeps until it is joined, and on the lease for proxies it reads. As everywhere in Java,
  * "collected" means a garbage collection has run: an unreachable proxy keeps its object until then.
+ *
+ * <p>Locks and semaphores know which thread of which process holds them, so what a process holds when it dies
+ * (even by SIGKILL) goes back: at once when its connections close, or within 100 ms of another process waiting.
+ * CPython's server keeps it held for ever and every other process waiting for it blocks for good.
  */
 public final class Manager implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -230,12 +237,7 @@ public final class Manager implements AutoCloseable {
     }
 
     private Map<Long, Integer> referenceCounts() {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the manager is shut down");
-            }
-        }
-        return ManagerClient.referenceCounts(socket, authkey);
+        return ManagerClient.referenceCounts(open(), authkey);
     }
 
     /** Python's {@code manager.dict()}: an empty shared map keeping insertion order. */
@@ -268,9 +270,99 @@ public final class Manager implements AutoCloseable {
         return create(ValueProxy.class, "value", initial);
     }
 
-    /** Python's {@code manager.Lock()}. */
+    /** Python's {@code manager.Lock()}: any thread may release it, as in Python. */
     public AcquirerProxy lock() {
-        return create(AcquirerProxy.class, "lock");
+        return SyncProxies.acquirer(open(), authkey, "lock");
+    }
+
+    /** Python's {@code manager.RLock()}: reentrant; only the thread (of the process) holding it may release it. */
+    public AcquirerProxy rlock() {
+        return SyncProxies.acquirer(open(), authkey, "rlock");
+    }
+
+    /**
+     * Python's {@code manager.Semaphore(value)}.
+     *
+     * @throws IllegalArgumentException if {@code value} is negative (Python's ValueError)
+     */
+    public AcquirerProxy semaphore(int value) {
+        return SyncProxies.acquirer(open(), authkey, "semaphore", nonNegative(value));
+    }
+
+    /** Python's {@code manager.Semaphore()}: {@code semaphore(1)}. */
+    public AcquirerProxy semaphore() {
+        return semaphore(1);
+    }
+
+    /**
+     * Python's {@code manager.BoundedSemaphore(value)}: {@link AcquirerProxy#release()} past {@code value} throws
+     * {@link IllegalStateException} (Python's ValueError).
+     *
+     * @throws IllegalArgumentException if {@code value} is negative
+     */
+    public AcquirerProxy boundedSemaphore(int value) {
+        return SyncProxies.acquirer(open(), authkey, "boundedSemaphore", nonNegative(value));
+    }
+
+    /** Python's {@code manager.BoundedSemaphore()}: {@code boundedSemaphore(1)}. */
+    public AcquirerProxy boundedSemaphore() {
+        return boundedSemaphore(1);
+    }
+
+    private static int nonNegative(int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("semaphore initial value " + value + " must be >= 0 (Python: ValueError)");
+        }
+        return value;
+    }
+
+    /** Python's {@code manager.Condition()}: over a new manager RLock. */
+    public ConditionProxy condition() {
+        return SyncProxies.condition(open(), authkey, null);
+    }
+
+    /**
+     * Python's {@code manager.Condition(lock)}.
+     *
+     * @param lock a {@link #lock()} or {@link #rlock()} of this manager
+     * @throws IllegalArgumentException if {@code lock} is anything else
+     */
+    public ConditionProxy condition(AcquirerProxy lock) {
+        if (lock == null) {
+            throw new IllegalArgumentException("a condition's lock must be a lock() or rlock() of this manager, not null");
+        }
+        return SyncProxies.condition(open(), authkey, lock);
+    }
+
+    /** Python's {@code manager.Event()}: cleared. */
+    public EventProxy event() {
+        return create(EventProxy.class, "event");
+    }
+
+    /**
+     * Python's {@code manager.Barrier(parties)}.
+     *
+     * @throws IllegalArgumentException if {@code parties} is less than 1
+     */
+    public BarrierProxy barrier(int parties) {
+        if (parties < 1) {
+            throw new IllegalArgumentException("a barrier needs at least 1 party, not " + parties + " (Python: ValueError)");
+        }
+        return create(BarrierProxy.class, "barrier", parties);
+    }
+
+    /**
+     * Python's {@code manager.JoinableQueue(maxsize)}.
+     *
+     * @param maxsize the bound; 0 or less for none
+     */
+    public <E> JoinableQueueProxy<E> joinableQueue(int maxsize) {
+        return create(JoinableQueueProxy.class, "joinableQueue", maxsize);
+    }
+
+    /** Python's {@code manager.JoinableQueue()}: unbounded. */
+    public <E> JoinableQueueProxy<E> joinableQueue() {
+        return joinableQueue(0);
     }
 
     /**
@@ -323,12 +415,15 @@ public final class Manager implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private <T> T create(Class<?> face, String kind, Object... args) {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the manager is shut down");
-            }
+        return (T) RemoteObject.create(open(), authkey, face, kind, args);
+    }
+
+    /** The server's address, if the manager is not shut down. */
+    private synchronized Path open() {
+        if (closed) {
+            throw new IllegalStateException("the manager is shut down");
         }
-        return (T) RemoteObject.create(socket, authkey, face, kind, args);
+        return socket;
     }
 
     /**

@@ -1,17 +1,25 @@
 package io.forkj.multiprocessing.internal.manager;
 
-import io.forkj.multiprocessing.AcquirerProxy;
+import io.forkj.multiprocessing.BarrierProxy;
+import io.forkj.multiprocessing.EventProxy;
+import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.SerializableFunction;
 import io.forkj.multiprocessing.ValueProxy;
+import io.forkj.multiprocessing.internal.Timeouts;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** The objects a manager's server holds for {@code Namespace}, {@code Value} and {@code Lock}. */
+/**
+ * The objects a manager's server holds for {@code Namespace}, {@code Value}, {@code Event}, {@code Barrier} and
+ * {@code JoinableQueue}; locks, semaphores and conditions are {@link OwnedCells}.
+ */
 final class Cells {
     private Cells() {
     }
@@ -79,63 +87,253 @@ final class Cells {
         }
     }
 
-    /** A lock whose holder is a server connection: released if that connection ends. */
-    static final class LockCell implements AcquirerProxy {
-        private final Semaphore permit = new Semaphore(1);
-        private volatile Object holder;
+    /**
+     * A server object that is thread-safe itself and may block in a call: the server calls it without taking its
+     * monitor (as for queues), so one caller's wait does not hold up the others.
+     */
+    interface SelfLocking {
+    }
+
+    /** Python's {@code threading.Event}, which CPython's manager holds for {@code manager.Event()}. */
+    static final class EventCell implements EventProxy, SelfLocking {
+        private boolean flag;
 
         @Override
-        public boolean acquire() {
-            permit.acquireUninterruptibly();
-            holder = ManagerServer.currentConnection();
+        public synchronized boolean isSet() {
+            return flag;
+        }
+
+        @Override
+        public synchronized void set() {
+            flag = true;
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void clear() {
+            flag = false;
+        }
+
+        @Override
+        public synchronized boolean await(Duration timeout) throws InterruptedException {
+            long nanos = Timeouts.nanos(true, timeout);
+            long deadline = System.nanoTime() + nanos;
+            while (!flag) {
+                long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
             return true;
         }
 
         @Override
-        public boolean acquire(boolean blocking) {
-            if (blocking) {
-                return acquire();
-            }
-            if (permit.tryAcquire()) {
-                holder = ManagerServer.currentConnection();
-                return true;
-            }
-            return false;
+        public void await() throws InterruptedException {
+            await(null);
         }
 
         @Override
-        public boolean acquire(long timeout, TimeUnit unit) {
-            try {
-                if (permit.tryAcquire(timeout, unit)) {
-                    holder = ManagerServer.currentConnection();
+        public synchronized String toString() {
+            return "Event(" + (flag ? "set" : "unset") + ")";
+        }
+    }
+
+    /** Python's {@code threading.Barrier}, which CPython's manager holds for {@code manager.Barrier(parties)}. */
+    static final class BarrierCell implements BarrierProxy, SelfLocking {
+        private final int parties;
+        /** The current round: waiters of a round see it replaced (passed) or broken. */
+        private Round round = new Round();
+        private int waiting;
+
+        private static final class Round {
+            boolean broken;
+        }
+
+        BarrierCell(int parties) {
+            if (parties <= 0) {
+                throw new IllegalArgumentException("a barrier needs at least 1 party, not " + parties);
+            }
+            this.parties = parties;
+        }
+
+        @Override
+        public int parties() {
+            return parties;
+        }
+
+        @Override
+        public synchronized int nWaiting() {
+            return waiting;
+        }
+
+        @Override
+        public synchronized boolean isBroken() {
+            return round.broken;
+        }
+
+        @Override
+        public int await() throws InterruptedException, BrokenBarrierException {
+            return await(null);
+        }
+
+        @Override
+        public synchronized int await(Duration timeout) throws InterruptedException, BrokenBarrierException {
+            Round mine = round;
+            if (mine.broken) {
+                throw new BrokenBarrierException("the barrier is broken");
+            }
+            int index = waiting++;
+            if (waiting == parties) {
+                waiting = 0;
+                round = new Round();
+                notifyAll();
+                return index;
+            }
+            long nanos = Timeouts.nanos(true, timeout);
+            long deadline = System.nanoTime() + nanos;
+            while (mine == round && !mine.broken) {
+                long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    mine.broken = true;
+                    waiting--;
+                    notifyAll();
+                    throw new BrokenBarrierException("timed out after " + timeout + ": the barrier is broken");
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            if (mine != round && !mine.broken) {
+                return index;
+            }
+            if (mine == round) {
+                waiting--;
+            }
+            throw new BrokenBarrierException("the barrier is broken");
+        }
+
+        @Override
+        public synchronized void abort() {
+            round.broken = true;
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void reset() {
+            round.broken = true;
+            round = new Round();
+            waiting = 0;
+            notifyAll();
+        }
+
+        @Override
+        public synchronized String toString() {
+            return "Barrier(parties=" + parties + ", waiting=" + waiting + (round.broken ? ", broken)" : ")");
+        }
+    }
+
+    /** A queue that counts unfinished tasks: Python's {@code JoinableQueue}, for {@code manager.JoinableQueue()}. */
+    static final class JoinableCell<E> extends LinkedBlockingQueue<E> implements JoinableQueueProxy<E> {
+        private static final long serialVersionUID = 1L;
+        /** Guarded by {@link #tasks}'s monitor. */
+        private final int[] tasks = new int[1];
+
+        JoinableCell(int maxsize) {
+            super(maxsize <= 0 ? Integer.MAX_VALUE : maxsize);
+        }
+
+        /** Counts a task before its item goes in, so that no consumer can mark it done before it counts. */
+        private void adding() {
+            synchronized (tasks) {
+                tasks[0]++;
+            }
+        }
+
+        private void notAdded() {
+            synchronized (tasks) {
+                if (--tasks[0] == 0) {
+                    tasks.notifyAll();
+                }
+            }
+        }
+
+        // every other way in (add, addAll) goes through offer(E)
+        @Override
+        public boolean offer(E e) {
+            synchronized (tasks) {
+                if (super.offer(e)) {
+                    tasks[0]++;
                     return true;
                 }
                 return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
             }
         }
 
         @Override
-        public synchronized void release() {
-            if (holder == null) {
-                throw new IllegalStateException("release unlocked lock");
-            }
-            holder = null;
-            permit.release();
-        }
-
-        synchronized void connectionEnded(Object connection) {
-            if (holder != null && holder == connection) {
-                holder = null;
-                permit.release();
+        public void put(E e) throws InterruptedException {
+            adding();
+            boolean in = false;
+            try {
+                super.put(e);
+                in = true;
+            } finally {
+                if (!in) {
+                    notAdded();
+                }
             }
         }
 
         @Override
-        public String toString() {
-            return holder == null ? "Lock(unlocked)" : "Lock(locked)";
+        public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+            adding();
+            boolean in = false;
+            try {
+                in = super.offer(e, timeout, unit);
+                return in;
+            } finally {
+                if (!in) {
+                    notAdded();
+                }
+            }
+        }
+
+        @Override
+        public void taskDone() {
+            synchronized (tasks) {
+                if (tasks[0] == 0) {
+                    throw new IllegalStateException("task_done() called too many times");
+                }
+                if (--tasks[0] == 0) {
+                    tasks.notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public void join() throws InterruptedException {
+            join(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
+            long nanos = unit.toNanos(timeout);
+            long deadline = System.nanoTime() + nanos;
+            synchronized (tasks) {
+                while (tasks[0] > 0) {
+                    long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(tasks, left);
+                }
+                return true;
+            }
+        }
+
+        @Override
+        public int unfinishedTasks() {
+            synchronized (tasks) {
+                return tasks[0];
+            }
         }
     }
 }

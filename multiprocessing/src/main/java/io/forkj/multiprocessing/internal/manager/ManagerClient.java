@@ -19,6 +19,7 @@ import java.lang.ref.Cleaner;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -220,6 +221,9 @@ public final class ManagerClient {
             byte[] answer = Frames.read(c.in, Serial.MAX_FRAME);
             answered = true;
             return answer;
+        } catch (ClosedByInterruptException e) {
+            throw new UncheckedIOException("a call to the manager at " + socket + " was interrupted (Thread.interrupt),"
+                    + " which closed its connection", e);
         } catch (IOException e) {
             throw new UncheckedIOException("the manager at " + socket + " is gone (its connection failed)", e);
         } finally {
@@ -227,6 +231,21 @@ public final class ManagerClient {
                 c.close();
             }
         }
+    }
+
+    /**
+     * What a proxy method that declares {@link InterruptedException} throws for {@code e}: an InterruptedException
+     * (the interrupt status cleared, as its contract has it) if the call failed because its thread was interrupted,
+     * else {@code e} itself.
+     */
+    static InterruptedException interruptedOr(RuntimeException e) {
+        if (e instanceof UncheckedIOException && e.getCause() instanceof ClosedByInterruptException) {
+            Thread.interrupted();
+            InterruptedException i = new InterruptedException(e.getMessage());
+            i.initCause(e);
+            return i;
+        }
+        throw e;
     }
 
     /** The value of an answer, or the server's exception thrown here. */

@@ -1,7 +1,9 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.Handshake;
-import io.forkj.multiprocessing.AcquirerProxy;
+import io.forkj.multiprocessing.BarrierProxy;
+import io.forkj.multiprocessing.EventProxy;
+import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.ValueProxy;
 import io.forkj.multiprocessing.internal.pool.Serial;
@@ -43,7 +45,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * public interface can be called.
  */
 public final class ManagerServer {
-    private static final ThreadLocal<Object> CONNECTION = new ThreadLocal<>();
+    /**
+     * What the last call on the connection the current thread serves acquired: undone if that connection ends,
+     * since its caller may never have read the answer (see {@link OwnedCells}).
+     */
+    private static final ThreadLocal<List<Acquisition>> LAST_CALL = new ThreadLocal<>();
     private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
     private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
             "boolean", boolean.class, "double", double.class, "float", float.class, "short", short.class,
@@ -56,7 +62,8 @@ public final class ManagerServer {
     public static final String CUSTOM = "custom";
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
             Object.class, BlockingQueue.class, java.util.Queue.class, Namespace.class, ValueProxy.class,
-            AcquirerProxy.class);
+            OwnedCells.OwnedSync.class, OwnedCells.OwnedCondition.class, EventProxy.class, BarrierProxy.class,
+            JoinableQueueProxy.class);
 
     private final byte[] authkey;
     private final ServerSocketChannel listener;
@@ -109,9 +116,16 @@ public final class ManagerServer {
         return socket;
     }
 
-    /** The connection the current server thread serves (for locks). */
-    static Object currentConnection() {
-        return CONNECTION.get();
+    /** One acquisition of a lock or semaphore, by {@code owner}, {@code depth} deep. */
+    private record Acquisition(OwnedCells.SyncCell cell, OwnedCells.Owner owner, int depth) {
+    }
+
+    /** Notes an acquisition made by the current call (see {@link #LAST_CALL}). */
+    static void acquired(OwnedCells.SyncCell cell, OwnedCells.Owner owner, int depth) {
+        List<Acquisition> last = LAST_CALL.get();
+        if (last != null) {
+            last.add(new Acquisition(cell, owner, depth));
+        }
     }
 
     /**
@@ -159,7 +173,8 @@ public final class ManagerServer {
     }
 
     private void serveConnection(SocketChannel peer) {
-        CONNECTION.set(peer);
+        List<Acquisition> lastCall = new ArrayList<>();
+        LAST_CALL.set(lastCall);
         SERVING.set(this);
         Map<Long, Integer> held = new HashMap<>();
         try (peer) {
@@ -177,6 +192,7 @@ public final class ManagerServer {
                 } catch (IOException closed) {
                     return;
                 }
+                lastCall.clear();
                 Messages.Reply reply = handle(frame, held);
                 Frames.writeReply(out, reply.ok, reply.value);
             }
@@ -190,9 +206,13 @@ public final class ManagerServer {
                 }
                 held.clear();
             }
+            for (Acquisition a : lastCall) {
+                a.cell().undo(a.owner(), a.depth());
+            }
             for (Held h : objects.values()) {
-                if (h.value instanceof Cells.LockCell) {
-                    ((Cells.LockCell) h.value).connectionEnded(peer);
+                if (h.value instanceof OwnedCells.SyncCell) {
+                    // the peer's process may have died: what it held goes back now, not at a waiter's next check
+                    ((OwnedCells.SyncCell) h.value).connectionEnded();
                 }
             }
         }
@@ -254,7 +274,7 @@ public final class ManagerServer {
         return new Held(value, exposed);
     }
 
-    private static Object create(String kind, Object[] args) {
+    private Object create(String kind, Object[] args) {
         switch (kind) {
             case "dict": {
                 Map<Object, Object> m = new LinkedHashMap<>();
@@ -275,7 +295,22 @@ public final class ManagerServer {
             case "value":
                 return new Cells.ValueCell<>(args[0]);
             case "lock":
-                return new Cells.LockCell();
+                return new OwnedCells.SyncCell(OwnedCells.Kind.LOCK, 1);
+            case "rlock":
+                return new OwnedCells.SyncCell(OwnedCells.Kind.RLOCK, 1);
+            case "semaphore":
+                return new OwnedCells.SyncCell(OwnedCells.Kind.SEMAPHORE, (Integer) args[0]);
+            case "boundedSemaphore":
+                return new OwnedCells.SyncCell(OwnedCells.Kind.BOUNDED_SEMAPHORE, (Integer) args[0]);
+            case "condition":
+                return new OwnedCells.ConditionCell(args[0] == null
+                        ? new OwnedCells.SyncCell(OwnedCells.Kind.RLOCK, 1) : lockOf(args[0]));
+            case "event":
+                return new Cells.EventCell();
+            case "barrier":
+                return new Cells.BarrierCell((Integer) args[0]);
+            case "joinableQueue":
+                return new Cells.JoinableCell<>((Integer) args[0]);
             case "queue": {
                 int max = (Integer) args[0];
                 return max <= 0 ? new LinkedBlockingQueue<>() : new LinkedBlockingQueue<>(max);
@@ -283,6 +318,18 @@ public final class ManagerServer {
             default:
                 throw new IllegalArgumentException("a manager cannot create a '" + kind + "'");
         }
+    }
+
+    /** The lock behind a proxy of this server's, read in a request: a condition's own lock. */
+    private OwnedCells.SyncCell lockOf(Object proxy) {
+        if (!RemoteObject.isProxyOf(proxy, socket)) {
+            throw new IllegalArgumentException("a condition's lock must come from the same manager, not " + proxy);
+        }
+        Held h = objects.get(RemoteObject.idOf(proxy));
+        if (h == null || !(h.value instanceof OwnedCells.SyncCell)) {
+            throw new IllegalArgumentException("a condition's lock must be a manager Lock or RLock, not " + proxy);
+        }
+        return (OwnedCells.SyncCell) h.value;
     }
 
     /** One more reference to {@code id}, held by {@code holder}; false if the object was dropped already. */
@@ -415,7 +462,7 @@ public final class ManagerServer {
             throw new IllegalArgumentException(call.declaring + "." + call.method + " cannot be called on a managed "
                     + target.getClass().getSimpleName());
         }
-        if (target instanceof BlockingQueue || target instanceof Cells.LockCell) {
+        if (target instanceof BlockingQueue || target instanceof Cells.SelfLocking) {
             return m.invoke(target, call.args);
         }
         synchronized (target) {

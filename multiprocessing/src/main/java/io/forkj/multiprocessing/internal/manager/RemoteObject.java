@@ -53,8 +53,9 @@ public final class RemoteObject implements InvocationHandler, Serializable {
                 handler));
     }
 
-    /** The handler of a manager proxy, or null if {@code o} is not one. */
+    /** The handler of a manager proxy (a lock's too), or null if {@code o} is not one. */
     private static RemoteObject handlerOf(Object o) {
+        o = SyncProxies.unwrap(o);
         if (o == null || !Proxy.isProxyClass(o.getClass())) {
             return null;
         }
@@ -78,13 +79,13 @@ public final class RemoteObject implements InvocationHandler, Serializable {
      * {@code _debug_info()}); asks without taking a reference. For diagnostics and tests.
      */
     public static Map<Long, Integer> referenceCounts(Object proxy) {
-        RemoteObject r = (RemoteObject) Proxy.getInvocationHandler(proxy);
+        RemoteObject r = handlerOf(proxy);
         return ManagerClient.referenceCounts(Path.of(r.socket), r.authkey);
     }
 
     /** The id of the object behind a manager proxy. */
     public static long idOf(Object proxy) {
-        return ((RemoteObject) Proxy.getInvocationHandler(proxy)).id;
+        return handlerOf(proxy).id;
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
@@ -125,6 +126,13 @@ public final class RemoteObject implements InvocationHandler, Serializable {
         try {
             return ManagerClient.call(Path.of(socket), authkey, id, method.getDeclaringClass(), name,
                     method.getParameterTypes(), args);
+        } catch (java.io.UncheckedIOException failed) {
+            for (Class<?> declared : method.getExceptionTypes()) {
+                if (declared == InterruptedException.class) {
+                    throw ManagerClient.interruptedOr(failed);
+                }
+            }
+            throw failed;
         } catch (CompletionException wrapped) {
             // A checked exception the server's method threw: as itself when the interface method declares it.
             Throwable cause = wrapped.getCause();

@@ -1,0 +1,416 @@
+package io.forkj.multiprocessing.internal.manager;
+
+import io.forkj.multiprocessing.internal.Timeouts;
+import io.forkj.multiprocessing.internal.shm.Liveness;
+import io.forkj.multiprocessing.internal.shm.Self;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The locks, semaphores and conditions a manager's server holds. Each acquisition is charged to an {@link Owner}
+ * the caller names (its process and thread: a call may arrive on any of a process's connections), so that
+ * <ul>
+ *   <li>an {@code RLock} knows which thread holds it, as CPython's does (there, the server thread of the caller's
+ *       connection, which is the caller's thread);</li>
+ *   <li>what a process holds when it dies goes back: when any connection ends, and every
+ *       {@value #CHECK_MILLIS} ms while someone waits, each holder is looked up in {@code /proc}
+ *       ({@link Liveness}: gone, a zombie, or a recycled pid). CPython's server keeps a dead process's lock held for
+ *       ever;</li>
+ *   <li>an acquisition whose caller never read the answer (its thread was interrupted, its connection failed) is
+ *       undone when that connection ends ({@link ManagerServer} keeps each connection's last call's acquisitions).</li>
+ * </ul>
+ * A dead semaphore holder's permits are returned only up to {@code initial value - permits held by live
+ * processes}, as for {@link io.forkj.multiprocessing.Semaphore}: a semaphore used as a signal does not grow when
+ * its consumer exits.
+ */
+public final class OwnedCells {
+    /** How often a waiter looks for dead holders. */
+    static final long CHECK_MILLIS = 100;
+    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS);
+
+    private OwnedCells() {
+    }
+
+    /**
+     * Who holds: a thread of a process, named by pid and start time so that a recycled pid is not taken for it.
+     *
+     * @param thread the thread's id; 0 where only the process counts (semaphores)
+     */
+    public record Owner(int pid, long startTime, long thread) implements Serializable {
+        /** The calling thread. */
+        public static Owner current() {
+            return new Owner(Self.pid(), Self.startTime(), Thread.currentThread().getId());
+        }
+
+        Owner process() {
+            return thread == 0 ? this : new Owner(pid, startTime, 0);
+        }
+
+        boolean isDead() {
+            return Liveness.isDead(pid, startTime);
+        }
+    }
+
+    /** The calls a client makes on a lock or semaphore; the public face is {@link SyncProxies}. */
+    public interface OwnedSync {
+        /**
+         * @param timeoutNanos 0: do not block; {@link Timeouts#FOREVER}: no limit
+         * @return whether it was taken
+         */
+        boolean acquire(Owner owner, long timeoutNanos);
+
+        /** @throws IllegalStateException if it is not held (by {@code owner}, for an RLock) */
+        void release(Owner owner);
+    }
+
+    /** The calls a client makes on a condition. */
+    public interface OwnedCondition extends OwnedSync {
+        /** Waits to be signalled; false if the timeout ran out. */
+        boolean await(Owner owner, long timeoutNanos);
+
+        /** Wakes up to {@code n} live waiters. */
+        void signal(Owner owner, int n);
+    }
+
+    /** The kinds of {@link SyncCell}. */
+    enum Kind { LOCK, RLOCK, SEMAPHORE, BOUNDED_SEMAPHORE }
+
+    /** A lock, reentrant lock or (bounded) semaphore. Every field is guarded by the cell's monitor. */
+    static final class SyncCell implements OwnedSync, Cells.SelfLocking {
+        private final Kind kind;
+        private final int initial;
+        private int free;
+        /** Holds per owner: a lock's holder thread, an RLock's depth, a process's semaphore permits. */
+        private final Map<Owner, Integer> held = new LinkedHashMap<>();
+        private long lastCheck = System.nanoTime();
+
+        SyncCell(Kind kind, int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("semaphore initial value " + value + " must be >= 0 (Python: ValueError)");
+            }
+            this.kind = kind;
+            this.initial = value;
+            this.free = value;
+        }
+
+        boolean isLock() {
+            return kind == Kind.LOCK || kind == Kind.RLOCK;
+        }
+
+        private Owner key(Owner owner) {
+            return isLock() ? owner : owner.process();
+        }
+
+        @Override
+        public synchronized boolean acquire(Owner owner, long timeoutNanos) {
+            Owner key = key(owner);
+            if (kind == Kind.RLOCK && held.containsKey(key)) {
+                held.merge(key, 1, Integer::sum);
+                ManagerServer.acquired(this, key, 1);
+                return true;
+            }
+            if (!awaitFree(timeoutNanos)) {
+                return false;
+            }
+            take(key, 1);
+            return true;
+        }
+
+        /** Under the monitor, with a permit free: {@code key} takes it, at depth {@code depth}. */
+        private void take(Owner key, int depth) {
+            free--;
+            held.merge(key, depth, Integer::sum);
+            ManagerServer.acquired(this, key, depth);
+        }
+
+        /** Under the monitor: waits until a permit is free, looking for dead holders on the way. */
+        private boolean awaitFree(long timeoutNanos) {
+            long deadline = System.nanoTime() + timeoutNanos;
+            boolean interrupted = false;
+            try {
+                while (free == 0) {
+                    if (timeoutNanos == 0) {
+                        if (System.nanoTime() - lastCheck >= CHECK_NANOS) {
+                            recoverDead();
+                        }
+                        return free > 0;
+                    }
+                    long slice = CHECK_NANOS;
+                    if (timeoutNanos > 0) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            return false;
+                        }
+                        slice = Math.min(slice, left);
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(this, slice);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                    if (free == 0 && System.nanoTime() - lastCheck >= CHECK_NANOS) {
+                        recoverDead();
+                    }
+                }
+                return true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public synchronized void release(Owner owner) {
+            switch (kind) {
+                case LOCK:
+                    if (free > 0) {
+                        throw new IllegalStateException("release unlocked lock");
+                    }
+                    // CPython's Lock may be released by any thread; the holder is only kept for recovery
+                    held.clear();
+                    free = 1;
+                    break;
+                case RLOCK: {
+                    Integer depth = held.get(owner);
+                    if (depth == null) {
+                        throw new IllegalStateException("cannot release un-acquired lock: thread " + owner.thread()
+                                + " of pid " + owner.pid() + " does not hold it");
+                    }
+                    if (depth == 1) {
+                        held.remove(owner);
+                        free = 1;
+                    } else {
+                        held.put(owner, depth - 1);
+                    }
+                    break;
+                }
+                default: {
+                    if (kind == Kind.BOUNDED_SEMAPHORE && free >= initial) {
+                        throw new IllegalStateException("Semaphore released too many times (bound " + initial + ")");
+                    }
+                    free++;
+                    held.computeIfPresent(owner.process(), (k, n) -> n == 1 ? null : n - 1);
+                }
+            }
+            notifyAll();
+        }
+
+        /** Undoes an acquisition whose caller never read the answer. */
+        synchronized void undo(Owner key, int depth) {
+            Integer n = held.get(key);
+            if (n == null) {
+                return;
+            }
+            int back = Math.min(n, depth);
+            if (n == back) {
+                held.remove(key);
+            } else {
+                held.put(key, n - back);
+            }
+            if (isLock()) {
+                if (!held.containsKey(key)) {
+                    free = 1;
+                }
+            } else {
+                free += back;
+            }
+            notifyAll();
+        }
+
+        /**
+         * Under the monitor: gives back what dead processes hold.
+         *
+         * @return whether anything came back
+         */
+        private boolean recoverDead() {
+            lastCheck = System.nanoTime();
+            int dead = 0;
+            for (Iterator<Map.Entry<Owner, Integer>> it = held.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Owner, Integer> e = it.next();
+                if (e.getKey().isDead()) {
+                    dead += e.getValue();
+                    it.remove();
+                }
+            }
+            if (dead == 0) {
+                return false;
+            }
+            if (isLock()) {
+                free = 1;
+            } else {
+                int live = 0;
+                for (int n : held.values()) {
+                    live += n;
+                }
+                free += Math.max(0, Math.min(dead, initial - free - live));
+            }
+            notifyAll();
+            return true;
+        }
+
+        /** A connection ended: its process may have died. */
+        synchronized void connectionEnded() {
+            if (!held.isEmpty()) {
+                recoverDead();
+            }
+        }
+
+        /** Whether {@code owner} holds this lock. */
+        synchronized boolean isHeldBy(Owner owner) {
+            return held.containsKey(owner);
+        }
+
+        /**
+         * A condition's wait: releases every hold of {@code owner} at once.
+         *
+         * @return the depth to {@link #restore}
+         */
+        synchronized int releaseAll(Owner owner, String why) {
+            Integer depth = held.remove(owner);
+            if (depth == null) {
+                throw new IllegalStateException("cannot " + why + " on un-acquired lock: thread " + owner.thread()
+                        + " of pid " + owner.pid() + " does not hold it");
+            }
+            free = 1;
+            notifyAll();
+            return depth;
+        }
+
+        /** The end of a condition's wait: takes the lock back at {@code depth}, however long that takes. */
+        synchronized void restore(Owner owner, int depth) {
+            if (kind == Kind.RLOCK && held.containsKey(owner)) {
+                held.merge(owner, depth, Integer::sum);
+                ManagerServer.acquired(this, owner, depth);
+                return;
+            }
+            awaitFree(Timeouts.FOREVER);
+            take(owner, depth);
+        }
+
+        @Override
+        public synchronized String toString() {
+            switch (kind) {
+                case LOCK:
+                    return free > 0 ? "Lock(unlocked)" : "Lock(locked)";
+                case RLOCK:
+                    return free > 0 ? "RLock(unlocked)" : "RLock(owner=" + held.keySet().iterator().next() + ")";
+                default:
+                    return (kind == Kind.SEMAPHORE ? "Semaphore" : "BoundedSemaphore") + "(value=" + free + ")";
+            }
+        }
+    }
+
+    /** A condition over a manager lock. Its waiters are guarded by its own monitor, taken apart from the lock's. */
+    static final class ConditionCell implements OwnedCondition, Cells.SelfLocking {
+        private final SyncCell lock;
+        private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+        private static final class Waiter {
+            final Owner owner;
+            boolean signalled;
+
+            Waiter(Owner owner) {
+                this.owner = owner;
+            }
+        }
+
+        ConditionCell(SyncCell lock) {
+            if (!lock.isLock()) {
+                throw new IllegalArgumentException("a condition needs a manager Lock or RLock, not a " + lock);
+            }
+            this.lock = lock;
+        }
+
+        @Override
+        public boolean acquire(Owner owner, long timeoutNanos) {
+            return lock.acquire(owner, timeoutNanos);
+        }
+
+        @Override
+        public void release(Owner owner) {
+            lock.release(owner);
+        }
+
+        @Override
+        public boolean await(Owner owner, long timeoutNanos) {
+            Waiter me = new Waiter(owner);
+            // registered before the lock is let go, so a signal sent as soon as it is free finds this waiter
+            synchronized (this) {
+                waiters.add(me);
+            }
+            int depth;
+            try {
+                depth = lock.releaseAll(owner, "wait");
+            } catch (IllegalStateException notHeld) {
+                synchronized (this) {
+                    waiters.remove(me);
+                }
+                throw notHeld;
+            }
+            boolean signalled;
+            synchronized (this) {
+                long deadline = System.nanoTime() + timeoutNanos;
+                boolean interrupted = false;
+                while (!me.signalled) {
+                    long left = timeoutNanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (left <= 0) {
+                        waiters.remove(me);
+                        break;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, CHECK_NANOS * 10));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                    if (!me.signalled && owner.isDead()) {
+                        // nobody will read the answer: neither the lock nor a server thread is kept for it
+                        waiters.remove(me);
+                        return false;
+                    }
+                }
+                signalled = me.signalled;
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            lock.restore(owner, depth);
+            return signalled;
+        }
+
+        @Override
+        public void signal(Owner owner, int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("cannot notify " + n + " waiters: n must be >= 0");
+            }
+            if (!lock.isHeldBy(owner)) {
+                throw new IllegalStateException("cannot notify on un-acquired lock: thread " + owner.thread() + " of pid "
+                        + owner.pid() + " does not hold it");
+            }
+            synchronized (this) {
+                int woken = 0;
+                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && woken < n; ) {
+                    Waiter w = it.next();
+                    it.remove();
+                    if (!w.owner.isDead()) {
+                        w.signalled = true;
+                        woken++;
+                    }
+                }
+                if (woken > 0) {
+                    notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Condition(" + lock + ")";
+        }
+    }
+}

@@ -1,6 +1,7 @@
 package io.forkj.examples.mp;
 
 import io.forkj.examples.demos.Demo;
+import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.JoinableQueue;
 import io.forkj.multiprocessing.Manager;
 import io.forkj.multiprocessing.MpProcess;
@@ -11,6 +12,8 @@ import io.forkj.multiprocessing.Queue;
 import io.forkj.multiprocessing.SerializableBiFunction;
 import io.forkj.multiprocessing.SerializableCallable;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /** The multiprocessing demos of the seed lessons: queues, pools, executors and managers (issue 15), in tour order. */
 public final class QueueDemos {
     private static final List<Demo> ALL = List.of(new QueueOfThree(), new RequestHandle(), new ProducerConsumer(),
-            new JoinableProducerConsumer(), new PoolApplyAsync(), new Executor(), new ManagerDictList());
+            new JoinableProducerConsumer(), new PoolApplyAsync(), new Executor(), new ManagerDictList(),
+            new ManagerRLockPool());
 
     private QueueDemos() {
     }
@@ -341,6 +345,62 @@ public final class QueueDemos {
                 System.out.println(sorted);
                 System.out.println("count = " + d.get("count"));
                 return d.get("count").equals(10) && sorted.size() == 10 ? 0 : 1;
+            }
+        }
+    }
+
+    /**
+     * Seed 002: "a process lock in a process pool must be the Manager's Lock or RLock" (a multiprocessing.RLock
+     * cannot be passed to a pool's tasks). Ten tasks of a ProcessPoolExecutor each take one ticket from f1.txt.
+     */
+    static final class ManagerRLockPool implements Demo {
+        @Override
+        public String name() {
+            return "mp-manager-rlock";
+        }
+
+        @Override
+        public List<String> explanation() {
+            return List.of("Ten tasks of a ProcessPoolExecutor(4) each take one ticket from f1.txt (10 tickets),"
+                    + " reading and writing it under manager.rlock(), which is passed to every task.",
+                    "Look for 排队抢票了 counting down from 10 to 1 and f1.txt ending at 0: no ticket taken twice.");
+        }
+
+        @Override
+        public int run() throws Exception {
+            Path dir = Files.createTempDirectory("forkj-rlock");
+            Path tickets = dir.resolve("f1.txt");
+            Files.writeString(tickets, "10");
+            String file = tickets.toString();
+            try (Manager manager = new Manager(); ProcessPoolExecutor pool = new ProcessPoolExecutor(4)) {
+                AcquirerProxy lock = manager.rlock();
+                List<CompletableFuture<Integer>> bought = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    bought.add(pool.submit((SerializableCallable<Integer>) () -> {
+                        System.out.println("开始 in worker " + pid());
+                        lock.acquire();
+                        try {
+                            int left = Integer.parseInt(Files.readString(Path.of(file)).strip());
+                            System.out.println("排队抢票了: " + left + " left, worker " + pid());
+                            sleep(50);
+                            Files.writeString(Path.of(file), Integer.toString(left - 1));
+                            return left;
+                        } finally {
+                            lock.release();
+                        }
+                    }));
+                }
+                List<Integer> seen = new ArrayList<>();
+                for (CompletableFuture<Integer> f : bought) {
+                    seen.add(f.get());
+                }
+                seen.sort(null);
+                String left = Files.readString(tickets).strip();
+                System.out.println("tickets seen by the ten tasks: " + seen + "; f1.txt now says " + left);
+                return "0".equals(left) && seen.equals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)) ? 0 : 1;
+            } finally {
+                Files.deleteIfExists(tickets);
+                Files.deleteIfExists(dir);
             }
         }
     }

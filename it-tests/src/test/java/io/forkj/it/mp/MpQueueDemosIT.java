@@ -90,4 +90,11 @@ class MpQueueDemosIT {
         assertThat(out).contains("[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]").contains("count = 10");
         assertThat(all("(\\d)=process \\d+", out)).hasSize(10);
     }
+
+    @Test
+    void poolTasksTakeTicketsUnderTheManagersRLock() throws Exception {
+        String out = demo("mp-manager-rlock");
+        assertThat(all("排队抢票了: (\\d+) left", out)).containsExactly("10", "9", "8", "7", "6", "5", "4", "3", "2", "1");
+        assertThat(out).contains("tickets seen by the ten tasks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]; f1.txt now says 0");
+    }
 }

@@ -5,7 +5,8 @@
 # then, so Pool.map is also timed after 30 untimed maps on both sides (a long-lived pool).
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
 #   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, queue-fanout, queue-threads,
-#                                       queue-producers, pool-map, imap, executor, manager)
+#                                       queue-producers, pool-map, imap, executor, manager,
+#                                       manager-lock)
 #                                       measures that mode's rows alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -104,6 +105,15 @@ def main(mode, n, warm):
                 t = time.perf_counter()
                 for i in range(n): d[i] = i
                 dt = time.perf_counter() - t
+    elif mode == "manager-lock":
+        with mp.Manager() as m:
+            lock = m.Lock()
+            for r in range(2):
+                t = time.perf_counter()
+                for i in range(n):
+                    lock.acquire()
+                    lock.release()
+                dt = time.perf_counter() - t
     print(int(n / dt))
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
@@ -152,6 +162,8 @@ echo "mp: executor..." >&2
 measure executor 10000 "\`ProcessPoolExecutor(2).submit\`, 10,000 tiny tasks" 2
 echo "mp: manager..." >&2
 measure manager 5000 "\`Manager\` dict put round trips from another process" ""
+echo "mp: manager lock..." >&2
+measure manager-lock 2500 "\`Manager\` Lock acquire + release pairs (2 round trips each)" ""
 
 if [ "${QUEUE_SH_ROWS_ONLY:-}" = 1 ]; then
   printf '%s\n' "${rows[@]}"

@@ -1,5 +1,6 @@
 package io.forkj.benchmarks;
 
+import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.Manager;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.Pool;
@@ -107,8 +108,23 @@ public final class MpThroughput {
                     }
                 }
                 break;
+            case "manager-lock":
+                try (Manager manager = new Manager()) {
+                    AcquirerProxy lock = manager.lock();
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        boolean all = true;
+                        for (int i = 0; i < n; i++) {
+                            all &= lock.acquire();
+                            lock.release();
+                        }
+                        report(r, n, t, all);
+                    }
+                }
+                break;
             default:
-                throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, queue-producers, pool-map, imap, executor or manager");
+                throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, queue-producers,"
+                        + " pool-map, imap, executor, manager or manager-lock");
         }
         System.exit(0);
     }

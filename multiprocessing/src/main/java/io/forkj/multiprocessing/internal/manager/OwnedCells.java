@@ -3,8 +3,14 @@ package io.forkj.multiprocessing.internal.manager;
 import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.multiprocessing.internal.shm.Self;
+import io.forkj.posix.internal.libc.BindingState;
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
+import io.forkj.posix.internal.proc.StatLine;
 
-import java.io.Serializable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -41,13 +47,35 @@ public final class OwnedCells {
      *
      * @param thread the thread's id; 0 where only the process counts (semaphores)
      */
-    public record Owner(int pid, long startTime, long thread) implements Serializable {
-        /** The calling thread. */
+    public record Owner(int pid, long startTime, long thread) {
+        /**
+         * The calling thread. A JVM that has not loaded the native binding (a SPAWN child, say) names its process
+         * without loading it: that cost ~300 ms at a child's first lock call. Such a JVM has never forked, so its
+         * process is the one it was when the name was read; a FORK child has the binding and asks {@link Self}.
+         */
         public static Owner current() {
-            return new Owner(Self.pid(), Self.startTime(), Thread.currentThread().getId());
+            long thread = Thread.currentThread().getId();
+            if (BindingState.isLoaded()) {
+                return new Owner(Self.pid(), Self.startTime(), thread);
+            }
+            Owner self = Unbound.SELF;
+            return new Owner(self.pid, self.startTime, thread);
         }
 
-        Owner process() {
+        // written out: a record's generated equals and hashCode bootstrap method handles at their first call,
+        // ~20 ms of a manager server's first lock call
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Owner && ((Owner) o).pid == pid && ((Owner) o).startTime == startTime
+                    && ((Owner) o).thread == thread;
+        }
+
+        @Override
+        public int hashCode() {
+            return (int) (31 * (31L * pid + startTime) + thread);
+        }
+
+                Owner process() {
             return thread == 0 ? this : new Owner(pid, startTime, 0);
         }
 
@@ -56,25 +84,44 @@ public final class OwnedCells {
         }
     }
 
-    /** The calls a client makes on a lock or semaphore; the public face is {@link SyncProxies}. */
+    /** This process, read through java.nio and {@code /proc/self/stat}, for a JVM without the native binding. */
+    private static final class Unbound {
+        static final Owner SELF = read();
+
+        private static Owner read() {
+            try {
+                byte[] stat = Files.readAllBytes(ProcFs.self("stat"));
+                StatLine line = ProcParser.stat(stat, stat.length);
+                return new Owner(line.pid(), line.startTime(), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + ProcFs.self("stat") + " to name this process", e);
+            }
+        }
+    }
+
+    /**
+     * The calls a client makes on a lock or semaphore; the public face is {@link SyncProxies}. The owner goes as
+     * its three numbers, which the manager's wire carries compactly: as a record, a JVM's first call spent ~30 ms
+     * more, in the record's reflection.
+     */
     public interface OwnedSync {
         /**
          * @param timeoutNanos 0: do not block; {@link Timeouts#FOREVER}: no limit
          * @return whether it was taken
          */
-        boolean acquire(Owner owner, long timeoutNanos);
+        boolean acquire(int pid, long startTime, long thread, long timeoutNanos);
 
-        /** @throws IllegalStateException if it is not held (by {@code owner}, for an RLock) */
-        void release(Owner owner);
+        /** @throws IllegalStateException if it is not held (by this owner, for an RLock) */
+        void release(int pid, long startTime, long thread);
     }
 
     /** The calls a client makes on a condition. */
     public interface OwnedCondition extends OwnedSync {
         /** Waits to be signalled; false if the timeout ran out. */
-        boolean await(Owner owner, long timeoutNanos);
+        boolean await(int pid, long startTime, long thread, long timeoutNanos);
 
         /** Wakes up to {@code n} live waiters. */
-        void signal(Owner owner, int n);
+        void signal(int pid, long startTime, long thread, int n);
     }
 
     /** The kinds of {@link SyncCell}. */
@@ -107,7 +154,11 @@ public final class OwnedCells {
         }
 
         @Override
-        public synchronized boolean acquire(Owner owner, long timeoutNanos) {
+        public boolean acquire(int pid, long startTime, long thread, long timeoutNanos) {
+            return acquire(new Owner(pid, startTime, thread), timeoutNanos);
+        }
+
+        synchronized boolean acquire(Owner owner, long timeoutNanos) {
             Owner key = key(owner);
             if (kind == Kind.RLOCK && held.containsKey(key)) {
                 held.merge(key, 1, Integer::sum);
@@ -166,7 +217,11 @@ public final class OwnedCells {
         }
 
         @Override
-        public synchronized void release(Owner owner) {
+        public void release(int pid, long startTime, long thread) {
+            release(new Owner(pid, startTime, thread));
+        }
+
+        synchronized void release(Owner owner) {
             switch (kind) {
                 case LOCK:
                     if (free > 0) {
@@ -328,17 +383,18 @@ public final class OwnedCells {
         }
 
         @Override
-        public boolean acquire(Owner owner, long timeoutNanos) {
-            return lock.acquire(owner, timeoutNanos);
+        public boolean acquire(int pid, long startTime, long thread, long timeoutNanos) {
+            return lock.acquire(pid, startTime, thread, timeoutNanos);
         }
 
         @Override
-        public void release(Owner owner) {
-            lock.release(owner);
+        public void release(int pid, long startTime, long thread) {
+            lock.release(pid, startTime, thread);
         }
 
         @Override
-        public boolean await(Owner owner, long timeoutNanos) {
+        public boolean await(int pid, long startTime, long thread, long timeoutNanos) {
+            Owner owner = new Owner(pid, startTime, thread);
             Waiter me = new Waiter(owner);
             // registered before the lock is let go, so a signal sent as soon as it is free finds this waiter
             synchronized (this) {
@@ -384,7 +440,8 @@ public final class OwnedCells {
         }
 
         @Override
-        public void signal(Owner owner, int n) {
+        public void signal(int pid, long startTime, long thread, int n) {
+            Owner owner = new Owner(pid, startTime, thread);
             if (n < 0) {
                 throw new IllegalArgumentException("cannot notify " + n + " waiters: n must be >= 0");
             }

@@ -56,12 +56,14 @@ public final class SyncProxies {
 
         @Override
         public boolean acquire() {
-            return remote.acquire(Owner.current(), Timeouts.FOREVER);
+            Owner me = Owner.current();
+            return remote.acquire(me.pid(), me.startTime(), me.thread(), Timeouts.FOREVER);
         }
 
         @Override
         public boolean acquire(boolean blocking) {
-            return remote.acquire(Owner.current(), blocking ? Timeouts.FOREVER : 0);
+            Owner me = Owner.current();
+            return remote.acquire(me.pid(), me.startTime(), me.thread(), blocking ? Timeouts.FOREVER : 0);
         }
 
         @Override
@@ -70,12 +72,15 @@ public final class SyncProxies {
                 throw new IllegalArgumentException("timeout " + timeout + " " + unit + " must not be negative"
                         + " (Python: ValueError)");
             }
-            return remote.acquire(Owner.current(), timeout == 0 ? 0 : Math.max(1, unit.toNanos(timeout)));
+            Owner me = Owner.current();
+            return remote.acquire(me.pid(), me.startTime(), me.thread(),
+                    timeout == 0 ? 0 : Math.max(1, unit.toNanos(timeout)));
         }
 
         @Override
         public void release() {
-            remote.release(Owner.current());
+            Owner me = Owner.current();
+            remote.release(me.pid(), me.startTime(), me.thread());
         }
 
         @Override
@@ -110,7 +115,8 @@ public final class SyncProxies {
         public boolean await(Duration timeout) throws InterruptedException {
             long nanos = Timeouts.nanos(true, timeout);
             try {
-                return condition().await(Owner.current(), nanos);
+                Owner me = Owner.current();
+                return condition().await(me.pid(), me.startTime(), me.thread(), nanos);
             } catch (RuntimeException e) {
                 throw ManagerClient.interruptedOr(e);
             }
@@ -143,7 +149,8 @@ public final class SyncProxies {
 
         @Override
         public void signal(int n) {
-            condition().signal(Owner.current(), n);
+            Owner me = Owner.current();
+            condition().signal(me.pid(), me.startTime(), me.thread(), n);
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Manager;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.ValueProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,26 @@ class MpManagerSyncIT {
             lock.release();
             assertThatThrownBy(lock::release).isInstanceOf(IllegalStateException.class).hasMessageContaining("unlocked");
             assertThat(manager.referenceCount(lock)).hasValue(1);
+        }
+    }
+
+    /** A FORK child whose parent never took the lock: its first lock calls run on what the start warmed up. */
+    @Test
+    void aForkChildTakesAnRLockTwiceAndReleasesIt() throws Exception {
+        try (Manager manager = new Manager()) {
+            AcquirerProxy rlock = manager.rlock();
+            MpProcess child = new MpProcess(() -> {
+                if (!rlock.acquire() || !rlock.acquire(false)) {
+                    throw new IllegalStateException("not taken");
+                }
+                rlock.release();
+                rlock.release();
+            }).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(20));
+            child.start();
+            assertThat(child.join(LONG)).isTrue();
+            assertThat(child.exitCode().orElseThrow()).isZero();
+            assertThat(rlock.acquire(false)).as("released twice by the child").isTrue();
+            rlock.release();
         }
     }
 

@@ -109,7 +109,8 @@ public final class ManagerClient {
     }
 
     /**
-     * Before a FORK start, in a process that has proxies: serializes each reference message once. A FORK child
+     * Before a FORK start, in a process that has proxies: serializes each reference message once, and names this
+     * thread as a lock's owner once. A FORK child
      * sends them (a create, a transit when it passes a proxy on) on code its parent may never have run, and
      * serializing a class for the first time builds its descriptor by reflection. ~20 ms in a fresh JVM, which a
      * process without proxies, or one that never forks, never pays.
@@ -124,6 +125,8 @@ public final class ManagerClient {
                         new Messages.Transit(0), new Messages.Info()}) {
                     encode(m);
                 }
+                // a lock call names its owner: the record's class and Self, initialized here and not in the child
+                OwnedCells.Owner.current();
                 warm = true;
             }
         }

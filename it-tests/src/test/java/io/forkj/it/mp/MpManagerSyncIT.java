@@ -154,6 +154,77 @@ class MpManagerSyncIT {
         }
     }
 
+    /**
+     * Six processes count to 1,200 through a non-atomic get-then-set under one manager lock, half of them taking it
+     * twice through an RLock-style nesting on a second lock, while the first holder is SIGKILLed with everyone
+     * queued behind it: no lost update (mutual exclusion held throughout) and nobody stuck.
+     */
+    @Test
+    void contendedLocksKeepMutualExclusionThroughAHoldersDeath() throws Exception {
+        try (Manager manager = new Manager()) {
+            AcquirerProxy lock = manager.lock();
+            AcquirerProxy nested = manager.rlock();
+            ValueProxy<Integer> count = manager.value(0);
+            EventProxy holding = manager.event();
+            BlockingQueue<Integer> started = manager.queue();
+            MpProcess victim = new MpProcess(() -> {
+                lock.acquire();
+                holding.set();
+                Thread.sleep(600_000);
+            });
+            List<MpProcess> workers = new ArrayList<>();
+            victim.start();
+            try {
+                assertThat(holding.await(LONG)).isTrue();
+                for (int i = 0; i < 6; i++) {
+                    boolean twice = i % 2 == 0;
+                    MpProcess w = new MpProcess(() -> {
+                        started.put(1);
+                        for (int k = 0; k < 200; k++) {
+                            lock.acquire();
+                            try {
+                                if (twice) {
+                                    nested.acquire();
+                                    nested.acquire();
+                                }
+                                int seen = count.get();
+                                count.set(seen + 1);
+                                if (twice) {
+                                    nested.release();
+                                    nested.release();
+                                }
+                            } finally {
+                                lock.release();
+                            }
+                        }
+                    });
+                    w.start();
+                    workers.add(w);
+                }
+                for (int i = 0; i < 6; i++) {
+                    assertThat(started.poll(LONG.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+                }
+                assertThat(count.get()).as("nobody passed the dead-to-be holder").isZero();
+                victim.kill();
+                assertThat(victim.join(LONG)).isTrue();
+                for (MpProcess w : workers) {
+                    assertThat(w.join(LONG)).as("%s ends", w).isTrue();
+                    assertThat(w.exitCode().orElseThrow()).as("exit code of %s", w).isZero();
+                }
+                assertThat(count.get()).isEqualTo(1_200);
+                assertThat(lock.acquire(false)).isTrue();
+                assertThat(nested.acquire(false)).isTrue();
+            } finally {
+                victim.kill();
+                victim.join(LONG);
+                for (MpProcess w : workers) {
+                    w.kill();
+                    w.join(LONG);
+                }
+            }
+        }
+    }
+
     @Test
     void aConditionWakesAWaiterInAnotherProcessAndSkipsADeadOne() throws Exception {
         try (Manager manager = new Manager()) {

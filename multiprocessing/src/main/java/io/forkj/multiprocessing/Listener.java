@@ -51,6 +51,7 @@ public final class Listener implements AutoCloseable {
     private static final int SO_REUSEADDR = 2;
     private static final int SHUT_RDWR = 2;
     private static final int F_SETFL = 4;
+    /** The backlog unless one is given: CPython's default is 1, which makes a burst of clients wait in connect. */
     private static final int BACKLOG = 64;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -125,7 +126,7 @@ public final class Listener implements AutoCloseable {
      * @throws IllegalArgumentException for an address that is neither a unix path nor a resolved host and port
      */
     public static Listener listen(SocketAddress address) {
-        return open(Objects.requireNonNull(address, "address"), null);
+        return open(Objects.requireNonNull(address, "address"), null, BACKLOG);
     }
 
     /**
@@ -137,7 +138,25 @@ public final class Listener implements AutoCloseable {
      *                                  resolved host and port
      */
     public static Listener listen(SocketAddress address, byte[] authkey) {
-        return open(Objects.requireNonNull(address, "address"), checkedKey(authkey));
+        return open(Objects.requireNonNull(address, "address"), checkedKey(authkey), BACKLOG);
+    }
+
+    /**
+     * Python's {@code Listener(address, backlog=backlog, authkey=authkey)}: {@code listen(2)}'s backlog, how many
+     * connections may wait to be accepted before a client's {@code connect} waits (the kernel caps it at
+     * {@code net.core.somaxconn}). The other forms use 64.
+     *
+     * @param authkey the key every connection must prove it knows; null for none
+     * @throws PosixException           if the kernel refuses (EADDRINUSE: the path exists or the port is taken)
+     * @throws IllegalArgumentException for a negative backlog, an empty authkey, or an address that is neither a
+     *                                  unix path nor a resolved host and port
+     */
+    public static Listener listen(SocketAddress address, byte[] authkey, int backlog) {
+        if (backlog < 0) {
+            throw new IllegalArgumentException("backlog " + backlog + " must be >= 0 (listen(2)'s queue of"
+                    + " connections waiting to be accepted)");
+        }
+        return open(Objects.requireNonNull(address, "address"), authkey == null ? null : checkedKey(authkey), backlog);
     }
 
     /**
@@ -147,7 +166,7 @@ public final class Listener implements AutoCloseable {
     public static Listener listen(byte[] authkey) {
         Path path = Path.of(System.getProperty("java.io.tmpdir"),
                 "forkj-listener-" + ProcessHandle.current().pid() + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()));
-        return open(UnixDomainSocketAddress.of(path), checkedKey(authkey));
+        return open(UnixDomainSocketAddress.of(path), checkedKey(authkey), BACKLOG);
     }
 
     static byte[] checkedKey(byte[] authkey) {
@@ -158,7 +177,7 @@ public final class Listener implements AutoCloseable {
         return authkey.clone();
     }
 
-    private static Listener open(SocketAddress address, byte[] authkey) {
+    private static Listener open(SocketAddress address, byte[] authkey, int backlog) {
         SocketLibC net = Native.sockets();
         int family = SocketAddresses.family(address);
         byte[] sockaddr = SocketAddresses.encode(address);
@@ -176,8 +195,8 @@ public final class Listener implements AutoCloseable {
             }
             Path unixPath = family == SocketAddresses.AF_UNIX ? ((UnixDomainSocketAddress) address).getPath() : null;
             try {
-                if (net.listen(fd, BACKLOG) != 0) {
-                    throw new PosixException("listen(" + address + ", " + BACKLOG + ")", Native.errno());
+                if (net.listen(fd, backlog) != 0) {
+                    throw new PosixException("listen(" + address + ", " + backlog + ")", Native.errno());
                 }
                 byte[] bound = new byte[SocketAddresses.MAX];
                 int[] length = {bound.length};

@@ -152,6 +152,44 @@ class MpListenerIT {
         assertThatThrownBy(listener::accept).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
     }
 
+    /** The backlog given is the kernel's ({@code ss} shows a listening socket's as its Send-Q); 64 otherwise. */
+    @Test
+    void theBacklogIsWhatTheKernelSays() throws Exception {
+        Path dir = Files.createTempDirectory("forkj-backlog");
+        Path given = dir.resolve("given");
+        Path usual = dir.resolve("usual");
+        try (Listener unix = Listener.listen(UnixDomainSocketAddress.of(given), null, 3);
+             Listener tcp = Listener.listen(new InetSocketAddress("127.0.0.1", 0), KEY, 5);
+             Listener plain = Listener.listen(UnixDomainSocketAddress.of(usual))) {
+            int port = ((InetSocketAddress) tcp.address()).getPort();
+            assertThat(backlog("-xln", given.toString())).isEqualTo(3);
+            assertThat(backlog("-tln", "127.0.0.1:" + port)).isEqualTo(5);
+            assertThat(backlog("-xln", usual.toString())).isEqualTo(64);
+        } finally {
+            Files.deleteIfExists(given);
+            Files.deleteIfExists(usual);
+            Files.delete(dir);
+        }
+        assertThatThrownBy(() -> Listener.listen(new InetSocketAddress("127.0.0.1", 0), KEY, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backlog -1 must be >= 0");
+    }
+
+    /** The backlog {@code ss OPTIONS} shows for the listening socket at {@code local}: the column before it. */
+    private static int backlog(String options, String local) throws Exception {
+        Process ss = new ProcessBuilder("ss", options).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(ss.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        for (String line : out.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            for (int i = 1; i < fields.length; i++) {
+                if (fields[i].equals(local)) {
+                    return Integer.parseInt(fields[i - 1]);
+                }
+            }
+        }
+        throw new AssertionError("ss " + options + " shows no socket at " + local + ":\n" + out);
+    }
+
     @Test
     void badInputIsRefusedNamingTheRule() throws Exception {
         assertThatThrownBy(() -> Listener.listen(new byte[0])).isInstanceOf(IllegalArgumentException.class)

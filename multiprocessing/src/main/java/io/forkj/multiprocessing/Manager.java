@@ -40,10 +40,11 @@ import java.util.concurrent.BlockingQueue;
  * }                                                       // server stops
  * }</pre>
  *
- * <p>Proxies implement {@link Map}, {@link List}, {@link BlockingQueue}, {@link JoinableQueueProxy},
- * {@link Namespace}, {@link ValueProxy}, {@link AcquirerProxy} (Lock, RLock, Semaphore, BoundedSemaphore),
- * {@link ConditionProxy}, {@link EventProxy} and {@link BarrierProxy}: every type CPython's {@code SyncManager}
- * registers but {@code Array} and {@code Pool}. Every method call is one round trip to the server and runs there atomically, so many
+ * <p>Proxies implement {@link Map}, {@link List} ({@link #list()} and the fixed-length {@link #array}),
+ * {@link BlockingQueue}, {@link JoinableQueueProxy}, {@link Namespace}, {@link ValueProxy}, {@link AcquirerProxy}
+ * (Lock, RLock, Semaphore, BoundedSemaphore), {@link ConditionProxy}, {@link EventProxy} and {@link BarrierProxy}:
+ * every type CPython's {@code SyncManager} registers but {@code Pool}. Every method call is one round trip to the
+ * server and runs there atomically, so many
  * processes can mutate one dict with no lost update for single calls ({@code put}, {@code merge}, {@code compute}
  * with a serializable function); a {@code get} followed by a {@code put} is two calls, as in CPython. Views
  * ({@code keySet()}, {@code iterator()}, {@code subList}, streams) are snapshots copied in one call. An exception
@@ -258,6 +259,20 @@ public final class Manager implements AutoCloseable {
     /** Python's {@code manager.list(initial)}. */
     public <E> List<E> list(Collection<? extends E> initial) {
         return create(List.class, "list", new ArrayList<>(initial));
+    }
+
+    /**
+     * Python's {@code manager.Array(typecode, sequence)}: a fixed-length list of one C type held by the server.
+     * {@code get}, {@code set} and {@code size} are Python's {@code a[i]}, {@code a[i] = v} and {@code len(a)}, each
+     * atomic; values are boxed as {@link RawArray#get}'s; views and iteration are snapshots, as for {@link #list()}.
+     * Adding or removing throws {@link UnsupportedOperationException}, as the length is fixed.
+     *
+     * @param sizeOrInitializer as {@link RawArray#RawArray(char, Object)}'s: a size (zero-filled), an array or a list
+     * @throws IllegalArgumentException for an unknown type code, a negative size or a value that does not fit it
+     *                                  (also from {@code set})
+     */
+    public List<Object> array(char typecode, Object sizeOrInitializer) {
+        return create(List.class, "array", typecode, sizeOrInitializer);
     }
 
     /** Python's {@code manager.Namespace()}. */

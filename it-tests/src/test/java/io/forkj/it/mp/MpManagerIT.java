@@ -292,6 +292,33 @@ class MpManagerIT {
         }
     }
 
+    /** Python's {@code manager.Array('i', [1, 2, 3])}: a child changes it; its type and length hold. */
+    @Test
+    void anArrayKeepsItsTypeAndLengthAcrossProcesses() throws Exception {
+        try (Manager manager = new Manager()) {
+            List<Object> a = manager.array('i', List.of(1, 2, 3));
+            List<Object> d = manager.array('d', 2);
+            MpProcess child = new MpProcess(() -> {
+                a.set(0, a.size() * 10);
+                d.set(1, 0.5);
+            });
+            child.start();
+            assertThat(child.join(LONG)).isTrue();
+            assertThat(child.exitCode().orElseThrow()).isZero();
+            assertThat(a).containsExactly(30, 2, 3);
+            assertThat(d).containsExactly(0.0, 0.5);
+            assertThat(a.set(2, -7)).as("the value replaced").isEqualTo(3);
+            assertThat(a.get(2)).isEqualTo(-7);
+            assertThatThrownBy(() -> a.set(1, 1L << 40)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(String.valueOf(1L << 40));
+            assertThatThrownBy(() -> a.add(4)).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> a.get(3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> manager.array('z', 3)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unknown type code 'z'");
+            assertThat(a).hasSize(3);
+        }
+    }
+
     @Test
     void serverExceptionsReachTheCallingChildAndQueuesAndLocksWork() throws Exception {
         try (Manager manager = new Manager()) {

@@ -4,21 +4,24 @@ import io.forkj.multiprocessing.BarrierProxy;
 import io.forkj.multiprocessing.EventProxy;
 import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
+import io.forkj.multiprocessing.RawArray;
 import io.forkj.multiprocessing.SerializableFunction;
 import io.forkj.multiprocessing.ValueProxy;
 import io.forkj.multiprocessing.internal.Timeouts;
 
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.RandomAccess;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The objects a manager's server holds for {@code Namespace}, {@code Value}, {@code Event}, {@code Barrier} and
- * {@code JoinableQueue}; locks, semaphores and conditions are {@link OwnedCells}.
+ * The objects a manager's server holds for {@code Namespace}, {@code Value}, {@code Array}, {@code Event},
+ * {@code Barrier} and {@code JoinableQueue}; locks, semaphores and conditions are {@link OwnedCells}.
  */
 final class Cells {
     private Cells() {
@@ -84,6 +87,36 @@ final class Cells {
         @Override
         public String toString() {
             return "Value(" + value + ")";
+        }
+    }
+
+    /**
+     * Python's {@code array.array}, which CPython's manager holds for {@code manager.Array(typecode, sequence)}: a
+     * fixed-length list of one C type. A {@link RawArray} in the server's memory does the checking (type code,
+     * index, whether a value fits); calls run under this object's monitor, as a list's do.
+     */
+    static final class ArrayCell extends AbstractList<Object> implements RandomAccess {
+        private final RawArray array;
+
+        ArrayCell(char typecode, Object sizeOrInitializer) {
+            this.array = new RawArray(typecode, sizeOrInitializer);
+        }
+
+        @Override
+        public Object get(int index) {
+            return array.get(index);
+        }
+
+        @Override
+        public Object set(int index, Object value) {
+            Object old = array.get(index);
+            array.set(index, value);
+            return old;
+        }
+
+        @Override
+        public int size() {
+            return array.length();
         }
     }
 

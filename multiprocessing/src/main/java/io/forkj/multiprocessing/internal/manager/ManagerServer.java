@@ -305,6 +305,8 @@ public final class ManagerServer {
             case "condition":
                 return new OwnedCells.ConditionCell(args[0] == null
                         ? new OwnedCells.SyncCell(OwnedCells.Kind.RLOCK, 1) : lockOf(args[0]));
+            case "array":
+                return new Cells.ArrayCell((Character) args[0], args[1]);
             case "event":
                 return new Cells.EventCell();
             case "barrier":

@@ -101,7 +101,7 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
-        boolean collection = "dict".equals(kind) || "list".equals(kind);
+        boolean collection = "dict".equals(kind) || "list".equals(kind) || "array".equals(kind);
         if (collection && SNAPSHOT.contains(name)) {
             Object copy = snapshot();
             if ("equals".equals(name)) {

@@ -18,6 +18,7 @@ import java.util.RandomAccess;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The objects a manager's server holds for {@code Namespace}, {@code Value}, {@code Array}, {@code Event},
@@ -91,6 +92,24 @@ final class Cells {
     }
 
     /**
+     * Holding {@code monitor}: waits on it until {@code done} holds or {@code nanos} pass ({@link Timeouts#FOREVER}:
+     * no limit).
+     *
+     * @return whether {@code done} held
+     */
+    private static boolean awaitUntil(Object monitor, BooleanSupplier done, long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        while (!done.getAsBoolean()) {
+            long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(monitor, left);
+        }
+        return true;
+    }
+
+    /**
      * Python's {@code array.array}, which CPython's manager holds for {@code manager.Array(typecode, sequence)}: a
      * fixed-length list of one C type. A {@link RawArray} in the server's memory does the checking (type code,
      * index, whether a value fits); calls run under this object's monitor, as a list's do.
@@ -149,16 +168,7 @@ final class Cells {
 
         @Override
         public synchronized boolean await(Duration timeout) throws InterruptedException {
-            long nanos = Timeouts.nanos(true, timeout);
-            long deadline = System.nanoTime() + nanos;
-            while (!flag) {
-                long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-            return true;
+            return awaitUntil(this, () -> flag, Timeouts.nanos(true, timeout));
         }
 
         @Override
@@ -223,17 +233,11 @@ final class Cells {
                 notifyAll();
                 return index;
             }
-            long nanos = Timeouts.nanos(true, timeout);
-            long deadline = System.nanoTime() + nanos;
-            while (mine == round && !mine.broken) {
-                long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
-                if (left <= 0) {
-                    mine.broken = true;
-                    waiting--;
-                    notifyAll();
-                    throw new BrokenBarrierException("timed out after " + timeout + ": the barrier is broken");
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+            if (!awaitUntil(this, () -> mine != round || mine.broken, Timeouts.nanos(true, timeout))) {
+                mine.broken = true;
+                waiting--;
+                notifyAll();
+                throw new BrokenBarrierException("timed out after " + timeout + ": the barrier is broken");
             }
             if (mine != round && !mine.broken) {
                 return index;
@@ -349,16 +353,9 @@ final class Cells {
         @Override
         public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
             long nanos = unit.toNanos(timeout);
-            long deadline = System.nanoTime() + nanos;
+            long limit = nanos == Long.MAX_VALUE ? Timeouts.FOREVER : Math.max(0, nanos);
             synchronized (tasks) {
-                while (tasks[0] > 0) {
-                    long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(tasks, left);
-                }
-                return true;
+                return awaitUntil(tasks, () -> tasks[0] == 0, limit);
             }
         }
 

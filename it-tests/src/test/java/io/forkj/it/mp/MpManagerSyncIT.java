@@ -386,7 +386,7 @@ class MpManagerSyncIT {
                 }
             });
             waiter.start();
-            assertThat(Kernel.await(LONG, () -> readsAnAnswer(waiter)))
+            assertThat(Kernel.await(LONG, () -> readsAnAnswer(waiter, "acquire")))
                     .as("the waiter sent its acquire and waits for the answer").isTrue();
             waiter.interrupt();
             waiter.join(LONG.toMillis());
@@ -418,14 +418,73 @@ class MpManagerSyncIT {
         }
     }
 
-    /** Whether {@code t} is reading from a socket: its request is sent, and the server has it. */
-    private static boolean readsAnAnswer(Thread t) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().startsWith("sun.nio.ch.") && e.getMethodName().toLowerCase().contains("read")) {
-                return true;
+    /**
+     * A thread interrupted in a condition's await leaves its wait in the server, first in line: the one signal sent
+     * afterwards goes to it, and must be passed on to the live waiter behind it when its answer cannot be delivered.
+     */
+    @Test
+    void aSignalTakenByAnInterruptedWaitIsPassedOn() throws Exception {
+        try (Manager manager = new Manager()) {
+            ConditionProxy c = manager.condition();
+            AtomicReference<Throwable> interrupted = new AtomicReference<>();
+            Thread ghost = new Thread(() -> {
+                c.acquire();
+                try {
+                    c.await();
+                    interrupted.set(new AssertionError("signalled"));
+                } catch (Throwable t) {
+                    interrupted.set(t);
+                }
+            });
+            ghost.start();
+            assertThat(Kernel.await(LONG, () -> readsAnAnswer(ghost, "await"))).isTrue();
+            // the lock is free once the await let it go in the server
+            assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();
+            c.release();
+            ghost.interrupt();
+            ghost.join(LONG.toMillis());
+            assertThat(interrupted.get()).isInstanceOf(InterruptedException.class);
+
+            EventProxy waits = manager.event();
+            BlockingQueue<Boolean> woken = manager.queue();
+            MpProcess live = new MpProcess(() -> {
+                c.acquire();
+                waits.set();
+                woken.put(c.await(LONG));
+                c.release();
+            });
+            live.start();
+            try {
+                assertThat(waits.await(LONG)).isTrue();
+                assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();
+                c.signal(1);
+                c.release();
+                assertThat(woken.poll(LONG.toSeconds(), TimeUnit.SECONDS)).as("the live waiter was signalled").isTrue();
+                assertThat(live.join(LONG)).isTrue();
+            } finally {
+                live.kill();
+                live.join(LONG);
             }
+            assertThat(c.acquire(false)).as("neither wait left the lock held").isTrue();
+            c.release();
         }
-        return false;
+    }
+
+    /**
+     * Whether {@code t}, inside forkj's {@code method}, reads the answer of its request: the request is sent, and
+     * the server has it. A read inside the authentication of a new connection is not that yet.
+     */
+    private static boolean readsAnAnswer(Thread t, String method) {
+        boolean reading = false;
+        boolean inMethod = false;
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().contains("Handshake")) {
+                return false;
+            }
+            reading |= e.getClassName().startsWith("sun.nio.ch.") && e.getMethodName().toLowerCase().contains("read");
+            inMethod |= e.getClassName().startsWith("io.forkj.multiprocessing.") && e.getMethodName().equals(method);
+        }
+        return reading && inMethod;
     }
 
     @Test

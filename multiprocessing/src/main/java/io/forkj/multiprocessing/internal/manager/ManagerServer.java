@@ -46,10 +46,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ManagerServer {
     /**
-     * What the last call on the connection the current thread serves acquired: undone if that connection ends,
-     * since its caller may never have read the answer (see {@link OwnedCells}).
+     * How to undo what the last call on the connection the current thread serves took (a lock, a condition's
+     * signal): run if that connection ends, since its caller may never have read the answer (see
+     * {@link OwnedCells}).
      */
-    private static final ThreadLocal<List<Acquisition>> LAST_CALL = new ThreadLocal<>();
+    private static final ThreadLocal<List<Runnable>> LAST_CALL = new ThreadLocal<>();
     private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
     private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
             "boolean", boolean.class, "double", double.class, "float", float.class, "short", short.class,
@@ -116,15 +117,11 @@ public final class ManagerServer {
         return socket;
     }
 
-    /** One acquisition of a lock or semaphore, by {@code owner}, {@code depth} deep. */
-    private record Acquisition(OwnedCells.SyncCell cell, OwnedCells.Owner owner, int depth) {
-    }
-
-    /** Notes an acquisition made by the current call (see {@link #LAST_CALL}). */
-    static void acquired(OwnedCells.SyncCell cell, OwnedCells.Owner owner, int depth) {
-        List<Acquisition> last = LAST_CALL.get();
+    /** Notes how to undo what the current call took, should its caller never read the answer ({@link #LAST_CALL}). */
+    static void undoIfUnread(Runnable undo) {
+        List<Runnable> last = LAST_CALL.get();
         if (last != null) {
-            last.add(new Acquisition(cell, owner, depth));
+            last.add(undo);
         }
     }
 
@@ -173,7 +170,7 @@ public final class ManagerServer {
     }
 
     private void serveConnection(SocketChannel peer) {
-        List<Acquisition> lastCall = new ArrayList<>();
+        List<Runnable> lastCall = new ArrayList<>();
         LAST_CALL.set(lastCall);
         SERVING.set(this);
         Map<Long, Integer> held = new HashMap<>();
@@ -206,9 +203,7 @@ public final class ManagerServer {
                 }
                 held.clear();
             }
-            for (Acquisition a : lastCall) {
-                a.cell().undo(a.owner(), a.depth());
-            }
+            lastCall.forEach(Runnable::run);
             for (Held h : objects.values()) {
                 if (h.value instanceof OwnedCells.SyncCell) {
                     // the peer's process may have died: what it held goes back now, not at a waiter's next check

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *       ({@link Liveness}: gone, a zombie, or a recycled pid). CPython's server keeps a dead process's lock held for
  *       ever;</li>
  *   <li>an acquisition whose caller never read the answer (its thread was interrupted, its connection failed) is
- *       undone when that connection ends ({@link ManagerServer} keeps each connection's last call's acquisitions).</li>
+ *       undone when that connection ends, and a condition's signal taken by such a wait goes to the next waiter
+ *       ({@link ManagerServer} keeps how to undo each connection's last call).</li>
  * </ul>
  * A dead semaphore holder's permits are returned only up to {@code initial value - permits held by live
  * processes}, as for {@link io.forkj.multiprocessing.Semaphore}: a semaphore used as a signal does not grow when
@@ -162,7 +163,7 @@ public final class OwnedCells {
             Owner key = key(owner);
             if (kind == Kind.RLOCK && held.containsKey(key)) {
                 held.merge(key, 1, Integer::sum);
-                ManagerServer.acquired(this, key, 1);
+                ManagerServer.undoIfUnread(() -> undo(key, 1));
                 return true;
             }
             if (!awaitFree(timeoutNanos)) {
@@ -176,7 +177,7 @@ public final class OwnedCells {
         private void take(Owner key, int depth) {
             free--;
             held.merge(key, depth, Integer::sum);
-            ManagerServer.acquired(this, key, depth);
+            ManagerServer.undoIfUnread(() -> undo(key, depth));
         }
 
         /** Under the monitor: waits until a permit is free, looking for dead holders on the way. */
@@ -341,7 +342,7 @@ public final class OwnedCells {
         synchronized void restore(Owner owner, int depth) {
             if (kind == Kind.RLOCK && held.containsKey(owner)) {
                 held.merge(owner, depth, Integer::sum);
-                ManagerServer.acquired(this, owner, depth);
+                ManagerServer.undoIfUnread(() -> undo(owner, depth));
                 return;
             }
             awaitFree(Timeouts.FOREVER);
@@ -436,6 +437,10 @@ public final class OwnedCells {
                 }
             }
             lock.restore(owner, depth);
+            if (signalled) {
+                // a caller that gave up (an interrupt) or died never sees this signal: the next waiter gets it
+                ManagerServer.undoIfUnread(() -> wake(1));
+            }
             return signalled;
         }
 
@@ -449,19 +454,22 @@ public final class OwnedCells {
                 throw new IllegalStateException("cannot notify on un-acquired lock: thread " + owner.thread() + " of pid "
                         + owner.pid() + " does not hold it");
             }
-            synchronized (this) {
-                int woken = 0;
-                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && woken < n; ) {
-                    Waiter w = it.next();
-                    it.remove();
-                    if (!w.owner.isDead()) {
-                        w.signalled = true;
-                        woken++;
-                    }
+            wake(n);
+        }
+
+        /** Signals up to {@code n} waiters whose process lives. */
+        private synchronized void wake(int n) {
+            int woken = 0;
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && woken < n; ) {
+                Waiter w = it.next();
+                it.remove();
+                if (!w.owner.isDead()) {
+                    w.signalled = true;
+                    woken++;
                 }
-                if (woken > 0) {
-                    notifyAll();
-                }
+            }
+            if (woken > 0) {
+                notifyAll();
             }
         }
 

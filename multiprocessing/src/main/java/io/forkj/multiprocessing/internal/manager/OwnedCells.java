@@ -76,7 +76,7 @@ public final class OwnedCells {
             return (int) (31 * (31L * pid + startTime) + thread);
         }
 
-                Owner process() {
+        Owner process() {
             return thread == 0 ? this : new Owner(pid, startTime, 0);
         }
 

@@ -31,4 +31,13 @@ public interface AcquirerProxy {
      *                               would go past its initial value (Python's RuntimeError / ValueError)
      */
     void release();
+
+    /**
+     * Python's {@code with lock:}: acquires and returns a handle whose {@code close()} releases, for
+     * try-with-resources: {@code try (var held = lock.hold()) { ... }}.
+     */
+    default SharedLock.Held hold() {
+        acquire();
+        return this::release;
+    }
 }

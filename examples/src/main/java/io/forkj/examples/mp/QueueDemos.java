@@ -378,15 +378,12 @@ public final class QueueDemos {
                 for (int i = 0; i < 10; i++) {
                     bought.add(pool.submit((SerializableCallable<Integer>) () -> {
                         System.out.println("开始 in worker " + pid());
-                        lock.acquire();
-                        try {
+                        try (var held = lock.hold()) {                 // with lock:
                             int left = Integer.parseInt(Files.readString(Path.of(file)).strip());
                             System.out.println("排队抢票了: " + left + " left, worker " + pid());
                             sleep(50);
                             Files.writeString(Path.of(file), Integer.toString(left - 1));
                             return left;
-                        } finally {
-                            lock.release();
                         }
                     }));
                 }

@@ -76,7 +76,10 @@ class MpManagerSyncIT {
             assertThat(taker.join(LONG)).isTrue();
 
             AcquirerProxy lock = manager.lock();
-            assertThat(lock.acquire()).isTrue();
+            try (var held = lock.hold()) {
+                assertThat(lock.acquire(false)).as("held inside with-lock").isFalse();
+            }
+            assertThat(lock.acquire()).as("released by the with-lock's end").isTrue();
             assertThat(lock.acquire(false)).as("not reentrant").isFalse();
             Thread releaser = new Thread(lock::release);
             releaser.start();

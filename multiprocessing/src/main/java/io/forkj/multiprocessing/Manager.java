@@ -1,6 +1,7 @@
 package io.forkj.multiprocessing;
 
 import io.forkj.multiprocessing.internal.Handshake;
+import io.forkj.multiprocessing.internal.manager.ManagerAddress;
 import io.forkj.multiprocessing.internal.manager.ManagerClient;
 import io.forkj.multiprocessing.internal.manager.ManagerServer;
 import io.forkj.multiprocessing.internal.manager.ManagerServerMain;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +55,10 @@ import java.util.concurrent.BlockingQueue;
  * interface with {@link #proxy} ({@code BaseManager.register}), and a process given only the {@link #address()} and
  * the {@link #authkey()} joins with {@link #connect} (CPython's remote manager).
  *
- * <p>The server is a fresh JVM listening on a unix socket in a private directory (mode 0700); every connection
- * proves it knows the manager's random 32-byte authkey with CPython's HMAC challenge in both directions, and a peer
- * failing it is dropped. Proxies carry the address and authkey, so they can be passed to child processes as
+ * <p>The server is a fresh JVM listening on a unix socket in a private directory (mode 0700), or at the address
+ * {@link #Manager(SocketAddress, byte[])} gives it (TCP, CPython's {@code BaseManager(address=(host, port))});
+ * every connection proves it knows the manager's authkey (32 random bytes unless given) with CPython's HMAC
+ * challenge in both directions, and a peer failing it is dropped. Proxies carry the address and authkey, so they can be passed to child processes as
  * arguments. The server exits when the manager is closed or this JVM exits, and by itself when the process that
  * started it dies (its control pipe reaches end of file); it then removes its socket and directory, so nothing is
  * left in {@code /tmp} even after a SIGKILL of the owner. It is not a daemon process on purpose: a parent-death
@@ -83,7 +87,10 @@ public final class Manager implements AutoCloseable {
     /** The server process, its control pipe and shutdown hook: null in a view made by {@link #connect}. */
     private final MpProcess server;
     private final OutputStream control;
-    private final Path socket;
+    /** Where the server listens: a unix path (by default in a private directory) or a TCP address. */
+    private final SocketAddress socket;
+    /** The private directory holding the socket, for a manager that chose its own address; else null. */
+    private final Path privateDirectory;
     private final byte[] authkey;
     private final PipeEnd controlPipe;
     private final int serverPid;
@@ -109,10 +116,31 @@ public final class Manager implements AutoCloseable {
      * @throws IllegalStateException if the server ended before it was ready
      */
     public Manager(Duration transitLease) {
+        this(transitLease, null, Handshake.newAuthkey());
+    }
+
+    /**
+     * Python's {@code BaseManager(address=address, authkey=authkey)} then {@code start()}: a server listening at
+     * {@code address}, which processes of any user, and on other machines for a TCP address, reach with
+     * {@link #connect(SocketAddress, byte[])} and the key (CPython's remote manager). Every connection proves it
+     * knows the key before anything is read from it; the calls that follow are Java serialization, so give a long
+     * random key and bind to the addresses you mean ({@code 127.0.0.1}, not every interface, unless other machines
+     * must reach it). {@link #socketAddress()} tells the port the kernel chose for port 0.
+     *
+     * @param address an {@link java.net.InetSocketAddress} (port 0 for any free one) or a
+     *                {@link java.net.UnixDomainSocketAddress} (a path that does not exist yet)
+     * @throws IllegalArgumentException for another kind of address, a host that does not resolve, or an empty key
+     * @throws IllegalStateException    if the server could not listen there (the port is taken, say: see its stderr)
+     */
+    public Manager(SocketAddress address, byte[] authkey) {
+        this(TRANSIT_LEASE, ManagerAddress.checked(address), Listener.checkedKey(authkey));
+    }
+
+    private Manager(Duration transitLease, SocketAddress requested, byte[] authkey) {
         if (transitLease.isNegative() || transitLease.compareTo(MAX_TRANSIT_LEASE) > 0) {
             throw new IllegalArgumentException("transit lease " + transitLease + " is outside 0.." + MAX_TRANSIT_LEASE);
         }
-        this.authkey = Handshake.newAuthkey();
+        this.authkey = authkey;
         PipeEnd[] control;
         PipeEnd[] ready;
         try {
@@ -135,8 +163,10 @@ public final class Manager implements AutoCloseable {
             InputStream readyIn = ready[0].openInput();
             ready[0].close();
             DataOutputStream settings = new DataOutputStream(this.control);
+            settings.writeInt(authkey.length);
             settings.write(authkey);
             settings.writeLong(transitLease.toMillis());
+            settings.writeUTF(requested == null ? "" : ManagerAddress.format(requested));
             settings.flush();
             String line;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(readyIn, StandardCharsets.UTF_8))) {
@@ -149,7 +179,8 @@ public final class Manager implements AutoCloseable {
                 throw new IllegalStateException("the manager's server process " + process.pid()
                         + " ended before it was ready (exit code " + process.exitCode() + "); see its stderr");
             }
-            this.socket = Path.of(line);
+            this.socket = ManagerAddress.parse(line);
+            this.privateDirectory = requested == null ? ManagerAddress.path(socket).getParent() : null;
             this.controlPipe = control[0];
             this.server = process;
             this.serverPid = process.pid();
@@ -166,11 +197,12 @@ public final class Manager implements AutoCloseable {
     }
 
     /** A view of a server another process started: see {@link #connect}. */
-    private Manager(Path socket, byte[] authkey, int serverPid) {
+    private Manager(SocketAddress socket, byte[] authkey, int serverPid) {
         this.server = null;
         this.control = null;
         this.controlPipe = null;
         this.socket = socket;
+        this.privateDirectory = null;
         this.authkey = authkey;
         this.serverPid = serverPid;
     }
@@ -188,9 +220,26 @@ public final class Manager implements AutoCloseable {
      * @throws IOException             if nothing listens at {@code address}
      */
     public static Manager connect(Path address, byte[] authkey) throws IOException {
+        if (address == null) {
+            throw new IllegalArgumentException("connect needs a manager's address and its authkey, not null");
+        }
+        return connect(UnixDomainSocketAddress.of(address), authkey);
+    }
+
+    /**
+     * {@link #connect(Path, byte[])} for any manager address: a TCP one too (CPython's
+     * {@code BaseManager(address=(host, port), authkey=key).connect()}), such as a manager made with
+     * {@link #Manager(SocketAddress, byte[])} on another machine.
+     *
+     * @throws AuthenticationException  if the key is not the manager's
+     * @throws IOException              if nothing listens at {@code address}
+     * @throws IllegalArgumentException for an address that is neither a unix path nor a resolved host and port
+     */
+    public static Manager connect(SocketAddress address, byte[] authkey) throws IOException {
         if (address == null || authkey == null) {
             throw new IllegalArgumentException("connect needs a manager's address and its authkey, not null");
         }
+        ManagerAddress.checked(address);
         byte[] key = authkey.clone();
         checkAuthkey(address, key);
         ServerProcess here = RemoteObject.create(address, key, ServerProcess.class, ManagerServer.CUSTOM,
@@ -203,8 +252,25 @@ public final class Manager implements AutoCloseable {
         return authkey.clone();
     }
 
-    /** The unix socket the server listens on (CPython's {@code manager.address}). */
+    /**
+     * The unix socket the server listens on (CPython's {@code manager.address}).
+     *
+     * @throws IllegalStateException for a manager on TCP: see {@link #socketAddress()}
+     */
     public Path address() {
+        Path path = ManagerAddress.path(socket);
+        if (path == null) {
+            throw new IllegalStateException("the manager listens on TCP at " + socket + ", not a unix path: see"
+                    + " socketAddress()");
+        }
+        return path;
+    }
+
+    /**
+     * Where the server listens, a unix path or a TCP address (with the port the kernel chose for port 0): CPython's
+     * {@code manager.address}, for {@link #connect(SocketAddress, byte[])}.
+     */
+    public SocketAddress socketAddress() {
         return socket;
     }
 
@@ -434,7 +500,7 @@ public final class Manager implements AutoCloseable {
     }
 
     /** The server's address, if the manager is not shut down. */
-    private synchronized Path open() {
+    private synchronized SocketAddress open() {
         if (closed) {
             throw new IllegalStateException("the manager is shut down");
         }
@@ -480,8 +546,13 @@ public final class Manager implements AutoCloseable {
             server.kill();
         }
         try {
-            Files.deleteIfExists(socket);
-            Files.deleteIfExists(socket.getParent());
+            Path path = ManagerAddress.path(socket);
+            if (path != null) {
+                Files.deleteIfExists(path);
+            }
+            if (privateDirectory != null) {
+                Files.deleteIfExists(privateDirectory);
+            }
         } catch (IOException ignored) {
             // removed by the server
         }
@@ -508,6 +579,15 @@ public final class Manager implements AutoCloseable {
      * @throws AuthenticationException if the key is wrong
      */
     public static void checkAuthkey(Path address, byte[] authkey) throws IOException {
+        checkAuthkey(UnixDomainSocketAddress.of(address), authkey);
+    }
+
+    /**
+     * {@link #checkAuthkey(Path, byte[])} for any manager address.
+     *
+     * @throws AuthenticationException if the key is wrong
+     */
+    public static void checkAuthkey(SocketAddress address, byte[] authkey) throws IOException {
         ManagerClient.Conn c = ManagerClient.open(address, authkey, ProcessHandle.current().pid());
         ManagerClient.closeConnection(c);
     }

@@ -225,6 +225,67 @@ class MpManagerIT {
     }
 
     /**
+     * CPython's remote manager over TCP: {@code BaseManager(address=('127.0.0.1', 0), authkey=key)}. The server
+     * listens on the port the kernel chose (ss shows it, owned by the server's pid), a SPAWN child given only the
+     * address and the key joins and shares an object, proxies passed to a child work over TCP, a condition's lock
+     * from the same server is accepted, a wrong key is refused, and the port is closed after the manager.
+     */
+    @Test
+    void aManagerOnTcpServesProcessesGivenItsHostPortAndKey() throws Exception {
+        byte[] key = "forkj-tcp-manager-test-key-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.net.InetSocketAddress bound;
+        try (Manager manager = new Manager(new java.net.InetSocketAddress("127.0.0.1", 0), key)) {
+            bound = (java.net.InetSocketAddress) manager.socketAddress();
+            assertThat(bound.getPort()).isPositive();
+            assertThat(listeningPids(bound.getPort())).as("the TCP listener's owner").containsExactly(manager.pid());
+            assertThatThrownBy(manager::address).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("socketAddress()");
+            Tally mine = manager.proxy(Tally.class, Board::shared);
+            long before = mine.total();
+            String host = bound.getHostString();
+            int port = bound.getPort();
+            Map<String, Integer> d = manager.dict();
+            MpProcess p = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> {
+                Manager view = Manager.connect(new java.net.InetSocketAddress(host, port), key);
+                view.proxy(Tally.class, Board::shared).add(10);
+                d.put("child", 1);
+                view.close();
+            });
+            p.start();
+            assertThat(p.join(LONG)).isTrue();
+            assertThat(p.exitCode().orElseThrow()).isZero();
+            assertThat(mine.total()).isEqualTo(before + 10);
+            assertThat(d).containsEntry("child", 1);
+            var c = manager.condition(manager.rlock());
+            c.acquire();
+            assertThat(c.await(Duration.ofMillis(5))).isFalse();
+            c.release();
+            byte[] wrong = key.clone();
+            wrong[0] ^= 1;
+            assertThatThrownBy(() -> Manager.connect(bound, wrong)).isInstanceOf(AuthenticationException.class);
+            assertThatThrownBy(() -> new Manager(bound, key)).as("the port is taken")
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> new Manager(bound, new byte[0])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("authkey is empty");
+        }
+        assertThat(listeningPids(bound.getPort())).as("nothing listens after close").isEmpty();
+        assertThatThrownBy(() -> Manager.connect(bound, key)).isInstanceOf(java.io.IOException.class);
+    }
+
+    /** The pids that own a TCP socket listening on {@code port}, from the kernel's tables (/proc/net/tcp, fds). */
+    private static List<Integer> listeningPids(int port) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-tlnpH", "sport = :" + port).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ss.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        List<Integer> pids = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pid=(\\d+)").matcher(out);
+        while (m.find()) {
+            pids.add(Integer.parseInt(m.group(1)));
+        }
+        return pids;
+    }
+
+    /**
      * A caller's own object in the server ({@code BaseManager.register}): children of both fresh-JVM start methods
      * add to it through their proxies with no lost update (its methods are {@code synchronized}), one waits inside it
      * until the others are done, exceptions arrive as themselves, and the object lives in the server.

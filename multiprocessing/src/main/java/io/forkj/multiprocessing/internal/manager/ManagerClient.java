@@ -16,8 +16,8 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
@@ -48,11 +48,11 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  */
 public final class ManagerClient {
     /** Idle connections by manager: lock-free, so that a FORK child may take from and add to its copy. */
-    private static final Map<Path, ConcurrentLinkedDeque<Conn>> IDLE = new ConcurrentHashMap<>();
+    private static final Map<SocketAddress, ConcurrentLinkedDeque<Conn>> IDLE = new ConcurrentHashMap<>();
     private static final Set<Conn> ALL = ConcurrentHashMap.newKeySet();
     /** Guards {@link #REFERENCE_CONNECTIONS} and every exchange on them. */
     private static final Object REFERENCE_LOCK = new Object();
-    private static final Map<Path, Conn> REFERENCE_CONNECTIONS = new HashMap<>();
+    private static final Map<SocketAddress, Conn> REFERENCE_CONNECTIONS = new HashMap<>();
     /** Built at class initialization, so a forked child that asks for its pid builds no path. */
     private static final Path SELF = ProcFs.selfLink();
 
@@ -67,7 +67,7 @@ public final class ManagerClient {
      * Creates an object of {@code kind} in the server and returns its id, with one reference held by this process;
      * {@link #track} ties it to the proxy.
      */
-    static long create(Path socket, byte[] authkey, String kind, Object... args) {
+    static long create(SocketAddress socket, byte[] authkey, String kind, Object... args) {
         return (Long) referenceRequest(socket, authkey, new Messages.Create(kind, args));
     }
 
@@ -75,7 +75,7 @@ public final class ManagerClient {
      * Gives the reference this process holds on {@code id} back when {@code proxy} is garbage collected. A FORK
      * child registers nothing (see the class comment).
      */
-    static void track(Object proxy, Path socket, byte[] authkey, long id) {
+    static void track(Object proxy, SocketAddress socket, byte[] authkey, long id) {
         used = true;
         if (!ForkedChild.active()) {
             Releases.CLEANER.register(proxy, new Release(socket, authkey, id));
@@ -87,7 +87,7 @@ public final class ManagerClient {
      * is gone or the manager cannot be reached, nothing is held and the proxy's first call says why. A FORK child
      * takes none (see the class comment).
      */
-    static void hold(Object proxy, Path socket, byte[] authkey, long id) {
+    static void hold(Object proxy, SocketAddress socket, byte[] authkey, long id) {
         used = true;
         if (ForkedChild.active()) {
             return;
@@ -133,7 +133,7 @@ public final class ManagerClient {
     }
 
     /** A proxy to {@code id} is being serialized: starts the object's transit lease. Failures are left to the copy. */
-    static void transit(Path socket, byte[] authkey, long id) {
+    static void transit(SocketAddress socket, byte[] authkey, long id) {
         ManagerServer here = ForkedChild.active() ? null : ManagerServer.servingAt(socket);
         if (here != null) {
             here.transitHere(id);
@@ -148,12 +148,12 @@ public final class ManagerClient {
 
     /** The ids of the objects the server holds and their reference counts (CPython's {@code _debug_info()}). */
     @SuppressWarnings("unchecked")
-    public static Map<Long, Integer> referenceCounts(Path socket, byte[] authkey) {
+    public static Map<Long, Integer> referenceCounts(SocketAddress socket, byte[] authkey) {
         return (Map<Long, Integer>) request(socket, authkey, new Messages.Info());
     }
 
     /** Sends a reference message on this process's reference connection; see the class comment. */
-    private static Object referenceRequest(Path socket, byte[] authkey, Object message) {
+    private static Object referenceRequest(SocketAddress socket, byte[] authkey, Object message) {
         if (ForkedChild.active()) {
             return request(socket, authkey, message);
         }
@@ -170,7 +170,7 @@ public final class ManagerClient {
     }
 
     /** Calls a method on a managed object; an exception thrown in the server is rethrown here as it is. */
-    static Object call(Path socket, byte[] authkey, long id, Class<?> declaring, String method, Class<?>[] types,
+    static Object call(SocketAddress socket, byte[] authkey, long id, Class<?> declaring, String method, Class<?>[] types,
                        Object[] args) {
         byte[] bytes;
         try {
@@ -182,11 +182,11 @@ public final class ManagerClient {
         return send(socket, authkey, checkedSize(bytes));
     }
 
-    private static Object request(Path socket, byte[] authkey, Object message) {
+    private static Object request(SocketAddress socket, byte[] authkey, Object message) {
         return send(socket, authkey, encode(message));
     }
 
-    private static Object send(Path socket, byte[] authkey, byte[] bytes) {
+    private static Object send(SocketAddress socket, byte[] authkey, byte[] bytes) {
         Conn c = borrow(socket, authkey);
         byte[] answer = exchange(c, socket, bytes);
         giveBack(socket, c);
@@ -217,7 +217,7 @@ public final class ManagerClient {
      * Sends one request and reads its answer. On any failure in between, the connection is closed: where its
      * stream stands is not known.
      */
-    private static byte[] exchange(Conn c, Path socket, byte[] bytes) {
+    private static byte[] exchange(Conn c, SocketAddress socket, byte[] bytes) {
         boolean answered = false;
         try {
             Frames.write(c.out, bytes);
@@ -264,7 +264,7 @@ public final class ManagerClient {
      * connections in its copy of the pool and drops them unused and unclosed (closing would take the channel's
      * locks, which a parent thread may have held at the fork; the fds end with the child).
      */
-    private static Conn borrow(Path socket, byte[] authkey) {
+    private static Conn borrow(SocketAddress socket, byte[] authkey) {
         long pid = currentPid();
         ConcurrentLinkedDeque<Conn> idle = IDLE.get(socket);
         if (idle != null) {
@@ -278,13 +278,13 @@ public final class ManagerClient {
         return connect(socket, authkey, pid);
     }
 
-    private static void giveBack(Path socket, Conn c) {
+    private static void giveBack(SocketAddress socket, Conn c) {
         if (c.channel.isOpen()) {
             IDLE.computeIfAbsent(socket, s -> new ConcurrentLinkedDeque<>()).offerFirst(c);
         }
     }
 
-    private static Conn connect(Path socket, byte[] authkey, long pid) {
+    private static Conn connect(SocketAddress socket, byte[] authkey, long pid) {
         try {
             return open(socket, authkey, pid);
         } catch (IOException e) {
@@ -293,14 +293,18 @@ public final class ManagerClient {
     }
 
     /** Opens and authenticates a connection (CPython's {@code Client(address, authkey=...)}). */
-    public static Conn open(Path socket, byte[] authkey, long pid) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    public static Conn open(SocketAddress socket, byte[] authkey, long pid) throws IOException {
+        SocketChannel ch = SocketChannel.open(ManagerAddress.family(socket));
         try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.connect(socket);
+            if (ManagerAddress.isTcp(socket)) {
+                // a call is one small request and one small answer, each flushed whole: nothing for Nagle to merge
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 14));
             Handshake.client(Frames.channel(in, out), authkey);
-            Conn c = new Conn(ch, in, out, pid);
+            Conn c = new Conn(ch, in, out, pid, socket);
             ALL.add(c);
             return c;
         } catch (IOException | RuntimeException e) {
@@ -310,23 +314,16 @@ public final class ManagerClient {
     }
 
     /** Closes this process's connections to {@code socket} (the manager is shutting down). */
-    public static void closeAll(Path socket) {
+    public static void closeAll(SocketAddress socket) {
         synchronized (REFERENCE_LOCK) {
             REFERENCE_CONNECTIONS.remove(socket);
         }
         IDLE.remove(socket);
         for (Conn c : ALL) {
-            if (c.channel.isOpen()) {
-                try {
-                    if (c.channel.getRemoteAddress() instanceof UnixDomainSocketAddress
-                            && ((UnixDomainSocketAddress) c.channel.getRemoteAddress()).getPath().equals(socket)) {
-                        c.close();
-                    }
-                } catch (IOException e) {
-                    c.close();
-                }
-            } else {
+            if (!c.channel.isOpen()) {
                 ALL.remove(c);
+            } else if (c.address.equals(socket)) {
+                c.close();
             }
         }
     }
@@ -364,11 +361,11 @@ public final class ManagerClient {
 
     /** Gives one reference back; holds no reference to the proxy. */
     private static final class Release implements Runnable {
-        private final Path socket;
+        private final SocketAddress socket;
         private final byte[] authkey;
         private final long id;
 
-        Release(Path socket, byte[] authkey, long id) {
+        Release(SocketAddress socket, byte[] authkey, long id) {
             this.socket = socket;
             this.authkey = authkey;
             this.id = id;
@@ -391,12 +388,15 @@ public final class ManagerClient {
         final DataInputStream in;
         final DataOutputStream out;
         final long pid;
+        /** The address it was opened to (a TCP channel's remote address may be spelled otherwise). */
+        final SocketAddress address;
 
-        Conn(SocketChannel channel, DataInputStream in, DataOutputStream out, long pid) {
+        Conn(SocketChannel channel, DataInputStream in, DataOutputStream out, long pid, SocketAddress address) {
             this.channel = channel;
             this.in = in;
             this.out = out;
             this.pid = pid;
+            this.address = address;
         }
 
         void close() {

@@ -15,12 +15,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -68,7 +67,8 @@ public final class ManagerServer {
 
     private final byte[] authkey;
     private final ServerSocketChannel listener;
-    private final Path socket;
+    /** Where it listens: a unix path, or the TCP address with the port the kernel chose. */
+    private final SocketAddress socket;
     private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -96,24 +96,33 @@ public final class ManagerServer {
     }
 
     /**
-     * Listens on a unix socket at {@code socket}, accepting peers that know {@code authkey}. An object no proxy
+     * Listens at {@code socket} (a unix path, or a TCP address whose port may be 0), accepting peers that know
+     * {@code authkey}. An object no proxy
      * refers to any more is dropped, but not before {@code transitLease} has passed since a proxy to it was last
      * serialized: a proxy on its way to another process (in a queue, a pipe, a pool's task) is counted only when it
      * is read.
      */
-    public ManagerServer(Path socket, byte[] authkey, Duration transitLease) throws IOException {
+    public ManagerServer(SocketAddress socket, byte[] authkey, Duration transitLease) throws IOException {
         if (transitLease.isNegative()) {
             throw new IllegalArgumentException("transit lease " + transitLease + " is negative");
         }
         this.leaseNanos = transitLease.toNanos();
         this.authkey = authkey.clone();
-        this.socket = socket;
-        this.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        listener.bind(UnixDomainSocketAddress.of(socket));
+        this.listener = ServerSocketChannel.open(ManagerAddress.family(socket));
+        try {
+            if (ManagerAddress.isTcp(socket)) {
+                listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            }
+            listener.bind(socket);
+            this.socket = listener.getLocalAddress();
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
     }
 
     /** The address clients connect to. */
-    public Path socket() {
+    public SocketAddress socket() {
         return socket;
     }
 
@@ -129,9 +138,9 @@ public final class ManagerServer {
      * The server whose connection the current thread serves, if it listens at {@code socket}: a proxy read there
      * refers to an object of this very server (CPython's server holds such references itself too).
      */
-    static ManagerServer servingAt(Path socket) {
+    static ManagerServer servingAt(SocketAddress socket) {
         ManagerServer s = SERVING.get();
-        return s != null && s.socket.equals(socket) ? s : null;
+        return s != null && ManagerAddress.sameServer(s.socket, socket) ? s : null;
     }
 
     /** Accepts connections until the listener is closed; each is served on its own daemon thread. */
@@ -146,10 +155,28 @@ public final class ManagerServer {
             } catch (IOException closed) {
                 return;
             }
+            if (ManagerAddress.isTcp(socket) && !noDelay(peer)) {
+                continue;
+            }
             connections.add(peer);
             Thread t = new Thread(() -> serveConnection(peer), "forkj-manager-conn");
             t.setDaemon(true);
             t.start();
+        }
+    }
+
+    /** Sets TCP_NODELAY (see {@link ManagerClient#open}); false, with the peer closed, if it is gone already. */
+    private static boolean noDelay(SocketChannel peer) {
+        try {
+            peer.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return true;
+        } catch (IOException gone) {
+            try {
+                peer.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+            return false;
         }
     }
 
@@ -319,7 +346,7 @@ public final class ManagerServer {
 
     /** The lock behind a proxy of this server's, read in a request: a condition's own lock. */
     private OwnedCells.SyncCell lockOf(Object proxy) {
-        if (!RemoteObject.isProxyOf(proxy, socket)) {
+        if (!RemoteObject.isServedAt(proxy, socket)) {
             throw new IllegalArgumentException("a condition's lock must come from the same manager, not " + proxy);
         }
         Held h = objects.get(RemoteObject.idOf(proxy));

@@ -7,7 +7,7 @@ import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.nio.file.Path;
+import java.net.SocketAddress;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -28,12 +28,12 @@ public final class RemoteObject implements InvocationHandler, Serializable {
             "subList", "spliterator", "stream", "parallelStream", "toArray", "forEach", "equals", "hashCode",
             "toString", "containsAll");
 
-    private final String socket;
+    private final SocketAddress socket;
     private final byte[] authkey;
     private final long id;
     private final String kind;
 
-    private RemoteObject(String socket, byte[] authkey, long id, String kind) {
+    private RemoteObject(SocketAddress socket, byte[] authkey, long id, String kind) {
         this.socket = socket;
         this.authkey = authkey;
         this.id = id;
@@ -45,9 +45,9 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     }
 
     /** Creates an object in the server and returns a proxy implementing {@code face}. */
-    public static <T> T create(Path socket, byte[] authkey, Class<T> face, String kind, Object... args) {
+    public static <T> T create(SocketAddress socket, byte[] authkey, Class<T> face, String kind, Object... args) {
         long id = ManagerClient.create(socket, authkey, kind, args);
-        RemoteObject handler = new RemoteObject(socket.toString(), authkey, id, kind);
+        RemoteObject handler = new RemoteObject(socket, authkey, id, kind);
         ManagerClient.track(handler, socket, authkey, id);
         return face.cast(Proxy.newProxyInstance(RemoteObject.class.getClassLoader(), new Class<?>[] {face, Managed.class},
                 handler));
@@ -65,13 +65,19 @@ public final class RemoteObject implements InvocationHandler, Serializable {
 
     /** A copy of the managed collection, made by its server. */
     private Object snapshot() {
-        return ManagerClient.call(Path.of(socket), authkey, id, Object.class, "snapshot", new Class<?>[0], null);
+        return ManagerClient.call(socket, authkey, id, Object.class, "snapshot", new Class<?>[0], null);
     }
 
     /** Whether {@code o} is a proxy of the manager listening at {@code socket}. */
-    public static boolean isProxyOf(Object o, Path socket) {
+    public static boolean isProxyOf(Object o, SocketAddress socket) {
         RemoteObject r = handlerOf(o);
-        return r != null && r.socket.equals(socket.toString());
+        return r != null && r.socket.equals(socket);
+    }
+
+    /** Whether {@code o} is a proxy of the server listening at {@code served}, however its address is spelled. */
+    static boolean isServedAt(Object o, SocketAddress served) {
+        RemoteObject r = handlerOf(o);
+        return r != null && ManagerAddress.sameServer(served, r.socket);
     }
 
     /**
@@ -80,7 +86,7 @@ public final class RemoteObject implements InvocationHandler, Serializable {
      */
     public static Map<Long, Integer> referenceCounts(Object proxy) {
         RemoteObject r = handlerOf(proxy);
-        return ManagerClient.referenceCounts(Path.of(r.socket), r.authkey);
+        return ManagerClient.referenceCounts(r.socket, r.authkey);
     }
 
     /** The id of the object behind a manager proxy. */
@@ -89,13 +95,13 @@ public final class RemoteObject implements InvocationHandler, Serializable {
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
-        ManagerClient.transit(Path.of(socket), authkey, id);
+        ManagerClient.transit(socket, authkey, id);
         out.defaultWriteObject();
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        ManagerClient.hold(this, Path.of(socket), authkey, id);
+        ManagerClient.hold(this, socket, authkey, id);
     }
 
     @Override
@@ -124,7 +130,7 @@ public final class RemoteObject implements InvocationHandler, Serializable {
             return other != null && other.id == id && other.socket.equals(socket);
         }
         try {
-            return ManagerClient.call(Path.of(socket), authkey, id, method.getDeclaringClass(), name,
+            return ManagerClient.call(socket, authkey, id, method.getDeclaringClass(), name,
                     method.getParameterTypes(), args);
         } catch (java.io.UncheckedIOException failed) {
             for (Class<?> declared : method.getExceptionTypes()) {

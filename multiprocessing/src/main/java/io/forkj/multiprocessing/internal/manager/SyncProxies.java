@@ -22,12 +22,12 @@ public final class SyncProxies {
     }
 
     /** Creates a lock or semaphore of {@code kind} in the server. */
-    public static AcquirerProxy acquirer(java.nio.file.Path socket, byte[] authkey, String kind, Object... args) {
+    public static AcquirerProxy acquirer(java.net.SocketAddress socket, byte[] authkey, String kind, Object... args) {
         return new Acquirer(RemoteObject.create(socket, authkey, OwnedSync.class, kind, args));
     }
 
     /** Creates a condition in the server, over {@code lock} (one of this manager's) or a new RLock if null. */
-    public static ConditionProxy condition(java.nio.file.Path socket, byte[] authkey, AcquirerProxy lock) {
+    public static ConditionProxy condition(java.net.SocketAddress socket, byte[] authkey, AcquirerProxy lock) {
         Object remoteLock = null;
         if (lock != null) {
             if (!(lock instanceof Acquirer) || lock instanceof Condition

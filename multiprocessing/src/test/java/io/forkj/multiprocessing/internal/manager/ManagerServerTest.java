@@ -29,7 +29,7 @@ class ManagerServerTest {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("forkj-manager-test");
-        server = new ManagerServer(dir.resolve("listener"), authkey, Duration.ZERO);
+        server = new ManagerServer(java.net.UnixDomainSocketAddress.of(dir.resolve("listener")), authkey, Duration.ZERO);
         Thread t = new Thread(server::serve, "test-manager");
         t.setDaemon(true);
         t.start();

@@ -272,6 +272,28 @@ class MpManagerIT {
         assertThatThrownBy(() -> Manager.connect(bound, key)).isInstanceOf(java.io.IOException.class);
     }
 
+    /** {@code BaseManager(address='/path/to/socket', authkey=key)}: the caller's path, removed after the manager. */
+    @Test
+    void aManagerListensOnAUnixPathItIsGivenAndRemovesIt() throws Exception {
+        Path dir = Files.createTempDirectory("forkj-manager-path");
+        Path socket = dir.resolve("manager.sock");
+        try {
+            try (Manager manager = new Manager(java.net.UnixDomainSocketAddress.of(socket), "key".getBytes())) {
+                assertThat(manager.address()).isEqualTo(socket);
+                assertThat(Files.exists(socket)).isTrue();
+                Manager view = Manager.connect(socket, "key".getBytes());
+                Map<String, Integer> d = view.dict();
+                d.put("via", 1);
+                view.close();
+                assertThat(d).containsEntry("via", 1);
+            }
+            assertThat(Files.exists(socket)).as("the socket file after close").isFalse();
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.delete(dir);
+        }
+    }
+
     /** The pids that own a TCP socket listening on {@code port}, from the kernel's tables (/proc/net/tcp, fds). */
     private static List<Integer> listeningPids(int port) throws Exception {
         Process ss = new ProcessBuilder("ss", "-tlnpH", "sport = :" + port).redirectErrorStream(true).start();

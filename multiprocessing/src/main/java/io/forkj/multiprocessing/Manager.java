@@ -58,11 +58,11 @@ import java.util.concurrent.BlockingQueue;
  * <p>The server is a fresh JVM listening on a unix socket in a private directory (mode 0700), or at the address
  * {@link #Manager(SocketAddress, byte[])} gives it (TCP, CPython's {@code BaseManager(address=(host, port))});
  * every connection proves it knows the manager's authkey (32 random bytes unless given) with CPython's HMAC
- * challenge in both directions, and a peer failing it is dropped. Proxies carry the address and authkey, so they can be passed to child processes as
- * arguments. The server exits when the manager is closed or this JVM exits, and by itself when the process that
- * started it dies (its control pipe reaches end of file); it then removes its socket and directory, so nothing is
- * left in {@code /tmp} even after a SIGKILL of the owner. It is not a daemon process on purpose: a parent-death
- * SIGKILL would leave the socket file behind.
+ * challenge in both directions, and a peer failing it is dropped. Proxies carry the address and authkey, so they
+ * can be passed to child processes as arguments. The server exits when the manager is closed or this JVM exits, and
+ * by itself when the process that started it dies (its control pipe reaches end of file); it then removes its
+ * socket and directory, so nothing is left in {@code /tmp} even after a SIGKILL of the owner. It is not a daemon
+ * process on purpose: a parent-death SIGKILL would leave the socket file behind.
  *
  * <p>The server counts references, as CPython's does: each proxy, in each process, holds one, and an object is
  * dropped when its last proxy is garbage collected ({@link #objectCount()} shows it). Unlike CPython, a process that

@@ -33,7 +33,9 @@ class PrimitivesTest {
                 assertThat((int) Words.INT.getVolatile(other.buffer(), 4)).isEqualTo(42);
                 assertThat(other.address()).isNotEqualTo(segment.address());
             }
-            assertThat(fdLink(dup)).isNull();
+            // closed: the number may already name another file (loop run, 2026-11-29: the JVM's cgroup reader got it
+            // at once), never this memfd again
+            assertThat(fdLink(dup)).isNotEqualTo("/memfd:forkj-test (deleted)");
         }
         assertThatThrownBy(() -> SharedSegment.create("x", -1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");

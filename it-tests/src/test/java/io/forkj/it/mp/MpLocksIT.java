@@ -297,4 +297,43 @@ class MpLocksIT {
         assertThat(Children.exitCodes(children)).containsOnly(0);
         assertThat(indexes.toList()).containsExactlyInAnyOrder(0, 1, 2);
     }
+
+    /**
+     * A FORK child that is the first in its JVM to call the timed methods of every lock kind, shared and managed,
+     * loads no class: a loop run (2026-11-29, a busy machine) found a lock holder dying of NoClassDefFoundError for a
+     * helper class (`Timeouts`) its parent had never loaded, and this test then found the child also spinning a
+     * lambda of the manager's idle-connection pool. Run in a fresh JVM with class loading logged per thread: the
+     * child's one thread has the child's pid as its tid.
+     */
+    @Test
+    void aForkChildIsTheFirstInItsJvmToCallEachTimedMethod() throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin));
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access")).toList());
+        command.addAll(java.util.List.of("-Xlog:class+load=info:stdout:pid,tid", "-cp",
+                System.getProperty("java.class.path"), FirstUseInForkMain.class.getName()));
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out;
+        try {
+            out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(jvm.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(240, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(jvm.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            jvm.destroyForcibly();
+            jvm.waitFor();
+        }
+        java.util.regex.Matcher exit = java.util.regex.Pattern.compile("fork child (\\d+) exit (-?\\d+)").matcher(out);
+        assertThat(exit.find()).as("the FORK child's line in:%n%s", out.lines().filter(l -> !l.startsWith("["))
+                .collect(java.util.stream.Collectors.joining("\n"))).isTrue();
+        String child = exit.group(1);
+        List<String> loadedByChild = out.lines().filter(l -> l.matches("\\[\\d+\\]\\[" + child + "\\] .*")).toList();
+        assertThat(loadedByChild).as("classes the FORK child loaded").isEmpty();
+        assertThat(exit.group(2)).as("the FORK child's exit code").isEqualTo("0");
+    }
 }

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.Handshake;
 import io.forkj.multiprocessing.internal.ForkedChild;
+import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.pool.PoolCore;
 import io.forkj.multiprocessing.internal.pool.Serial;
 import io.forkj.posix.internal.libc.BindingState;
@@ -17,6 +18,7 @@ import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
@@ -109,8 +111,8 @@ public final class ManagerClient {
     }
 
     /**
-     * Before a FORK start, in a process that has proxies: serializes each reference message once, and names this
-     * thread as a lock's owner once. A FORK child
+     * Before a FORK start, in a process that has proxies: serializes each reference message once, names this
+     * thread as a lock's owner, and runs the idle-connection pool's paths once. A FORK child
      * sends them (a create, a transit when it passes a proxy on) on code its parent may never have run, and
      * serializing a class for the first time builds its descriptor by reflection. ~20 ms in a fresh JVM, which a
      * process without proxies, or one that never forks, never pays.
@@ -127,6 +129,13 @@ public final class ManagerClient {
                 }
                 // a lock call names its owner: the record's class and Self, initialized here and not in the child
                 OwnedCells.Owner.current();
+                Timeouts.nanos(true, null);
+                // the pool of idle connections: a parent that only made proxies never gave one back
+                SocketAddress nowhere = UnixDomainSocketAddress.of("/forkj-warm-up");
+                Conn none = new Conn(null, null, null, -1, nowhere);
+                idle(nowhere).offerFirst(none);
+                idle(nowhere).pollFirst();
+                IDLE.remove(nowhere);
                 warm = true;
             }
         }
@@ -280,8 +289,12 @@ public final class ManagerClient {
 
     private static void giveBack(SocketAddress socket, Conn c) {
         if (c.channel.isOpen()) {
-            IDLE.computeIfAbsent(socket, s -> new ConcurrentLinkedDeque<>()).offerFirst(c);
+            idle(socket).offerFirst(c);
         }
+    }
+
+    private static ConcurrentLinkedDeque<Conn> idle(SocketAddress socket) {
+        return IDLE.computeIfAbsent(socket, s -> new ConcurrentLinkedDeque<>());
     }
 
     private static Conn connect(SocketAddress socket, byte[] authkey, long pid) {

@@ -1,6 +1,9 @@
 package io.forkj.multiprocessing.internal.shm;
 
 import io.forkj.multiprocessing.OwnerDiedException;
+import io.forkj.multiprocessing.internal.Timeouts;
+
+import java.time.Duration;
 
 /**
  * Runs every path of the shared-memory primitives once in this JVM (contended waits, wakes, liveness checks,
@@ -94,6 +97,10 @@ public final class WarmUp {
             Liveness.isDead(Self.pid(), Self.startTime());
             Liveness.isDead(NO_SUCH_PID, 0);
             new OwnerDiedException("warm-up", 0, 2).getMessage();
+            // every timed call reads its timeout through this class (loaded by a FORK child, it failed to load)
+            Timeouts.nanos(true, Duration.ofNanos(1));
+            Timeouts.nanos(true, null);
+            Timeouts.nanos(false, null);
         }
     }
 

@@ -40,6 +40,7 @@ public final class FirstUseInForkMain {
             ConditionProxy managedCondition = manager.condition();
             MpProcess p = Multiprocessing.getContext(StartMethod.FORK).process(() -> {
                 boolean all = lock.acquire(true, Duration.ofSeconds(5));
+                lock.release();
                 all &= rlock.acquire(true, Duration.ofSeconds(5));
                 all &= semaphore.acquire(true, Duration.ofSeconds(5));
                 all &= !event.await(Duration.ofMillis(1));
@@ -49,6 +50,12 @@ public final class FirstUseInForkMain {
                 all &= barrier.await(Duration.ofSeconds(5)) == 0;
                 all &= managed.acquire(5, TimeUnit.SECONDS);
                 managed.release();
+                try (var held = managed.hold()) {
+                    all &= held != null;
+                }
+                try (var held = lock.hold()) {
+                    all &= held != null;
+                }
                 managedCondition.acquire();
                 all &= !managedCondition.await(Duration.ofMillis(1));
                 managedCondition.release();

@@ -2,6 +2,7 @@ package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.ConditionProxy;
+import io.forkj.multiprocessing.SharedLock;
 import io.forkj.multiprocessing.internal.Timeouts;
 import io.forkj.multiprocessing.internal.manager.OwnedCells.Owner;
 import io.forkj.multiprocessing.internal.manager.OwnedCells.OwnedCondition;
@@ -49,9 +50,23 @@ public final class SyncProxies {
     private static class Acquirer implements AcquirerProxy, Serializable {
         private static final long serialVersionUID = 1L;
         final OwnedSync remote;
+        /** Made with the proxy, so that a FORK child's {@link #hold()} spins no lambda class; null once read. */
+        private transient SharedLock.Held held;
 
         Acquirer(OwnedSync remote) {
             this.remote = remote;
+            this.held = this::release;
+        }
+
+        @Override
+        public SharedLock.Held hold() {
+            acquire();
+            SharedLock.Held h = held;
+            if (h == null) {
+                h = this::release;
+                held = h;
+            }
+            return h;
         }
 
         @Override

@@ -271,4 +271,42 @@ public final class Kernel {
         return target.startsWith("/sys/") || target.startsWith("/proc/") || target.endsWith(".jar")
                 || target.contains("random") || target.equals("anon_inode:[eventpoll]");
     }
+
+    /**
+     * What {@code command} prints (stdout and stderr together), once it has ended; at most 2 minutes. For the kernel's
+     * own tools ({@code ss}) and for fresh JVMs.
+     */
+    public static String output(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(120, java.util.concurrent.TimeUnit.SECONDS);
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError(command + " did not end");
+            }
+            return out;
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    /**
+     * What {@code main} prints when run in a fresh JVM with this JVM's class path, its {@code --add-opens} and
+     * {@code --enable-native-access} flags, and {@code jvmFlags}.
+     */
+    public static String freshJvm(Class<?> main, String... jvmFlags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access"))
+                .forEach(command::add);
+        command.addAll(List.of(jvmFlags));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        return output(command);
+    }
 }

@@ -20,12 +20,9 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -181,23 +178,7 @@ class MpDroppedObjectsIT {
      */
     @Test
     void aForkChildThatFirstInitializesTheReleaseClassStartsNoThread() throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElseThrow();
-        Process jvm = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), ReleaseInitMain.class.getName())
-                .redirectErrorStream(true).start();
-        String out;
-        try {
-            out = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).get(120, TimeUnit.SECONDS);
-            assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            jvm.destroyForcibly();
-            jvm.waitFor();
-        }
+        String out = Kernel.freshJvm(ReleaseInitMain.class);
         assertThat(out).as("the FORK child's thread count after initializing the class").contains("threads 1");
     }
 

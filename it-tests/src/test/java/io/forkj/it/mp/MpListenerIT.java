@@ -1,6 +1,7 @@
 package io.forkj.it.mp;
 
 import io.forkj.PosixException;
+import io.forkj.it.Kernel;
 import io.forkj.multiprocessing.AuthenticationException;
 import io.forkj.multiprocessing.Client;
 import io.forkj.multiprocessing.Connection;
@@ -176,9 +177,7 @@ class MpListenerIT {
 
     /** The backlog {@code ss OPTIONS} shows for the listening socket at {@code local}: the column before it. */
     private static int backlog(String options, String local) throws Exception {
-        Process ss = new ProcessBuilder("ss", options).redirectErrorStream(true).start();
-        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(ss.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = Kernel.output(List.of("ss", options));
         for (String line : out.split("\n")) {
             String[] fields = line.trim().split("\\s+");
             for (int i = 1; i < fields.length; i++) {

@@ -307,27 +307,7 @@ class MpLocksIT {
      */
     @Test
     void aForkChildIsTheFirstInItsJvmToCallEachTimedMethod() throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElseThrow();
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin));
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access")).toList());
-        command.addAll(java.util.List.of("-Xlog:class+load=info:stdout:pid,tid", "-cp",
-                System.getProperty("java.class.path"), FirstUseInForkMain.class.getName()));
-        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out;
-        try {
-            out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(jvm.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).get(240, java.util.concurrent.TimeUnit.SECONDS);
-            assertThat(jvm.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        } finally {
-            jvm.destroyForcibly();
-            jvm.waitFor();
-        }
+        String out = Kernel.freshJvm(FirstUseInForkMain.class, "-Xlog:class+load=info:stdout:pid,tid");
         java.util.regex.Matcher exit = java.util.regex.Pattern.compile("fork child (\\d+) exit (-?\\d+)").matcher(out);
         assertThat(exit.find()).as("the FORK child's line in:%n%s", out.lines().filter(l -> !l.startsWith("["))
                 .collect(java.util.stream.Collectors.joining("\n"))).isTrue();

@@ -296,9 +296,7 @@ class MpManagerIT {
 
     /** The pids that own a TCP socket listening on {@code port}, from the kernel's tables (/proc/net/tcp, fds). */
     private static List<Integer> listeningPids(int port) throws Exception {
-        Process ss = new ProcessBuilder("ss", "-tlnpH", "sport = :" + port).redirectErrorStream(true).start();
-        String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(ss.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String out = Kernel.output(List.of("ss", "-tlnpH", "sport = :" + port));
         List<Integer> pids = new ArrayList<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("pid=(\\d+)").matcher(out);
         while (m.find()) {

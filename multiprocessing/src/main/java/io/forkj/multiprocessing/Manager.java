@@ -367,7 +367,7 @@ public final class Manager implements AutoCloseable {
      * @throws IllegalArgumentException if {@code value} is negative (Python's ValueError)
      */
     public AcquirerProxy semaphore(int value) {
-        return SyncProxies.acquirer(open(), authkey, "semaphore", nonNegative(value));
+        return SyncProxies.acquirer(open(), authkey, "semaphore", value);
     }
 
     /** Python's {@code manager.Semaphore()}: {@code semaphore(1)}. */
@@ -382,19 +382,12 @@ public final class Manager implements AutoCloseable {
      * @throws IllegalArgumentException if {@code value} is negative
      */
     public AcquirerProxy boundedSemaphore(int value) {
-        return SyncProxies.acquirer(open(), authkey, "boundedSemaphore", nonNegative(value));
+        return SyncProxies.acquirer(open(), authkey, "boundedSemaphore", value);
     }
 
     /** Python's {@code manager.BoundedSemaphore()}: {@code boundedSemaphore(1)}. */
     public AcquirerProxy boundedSemaphore() {
         return boundedSemaphore(1);
-    }
-
-    private static int nonNegative(int value) {
-        if (value < 0) {
-            throw new IllegalArgumentException("semaphore initial value " + value + " must be >= 0 (Python: ValueError)");
-        }
-        return value;
     }
 
     /** Python's {@code manager.Condition()}: over a new manager RLock. */
@@ -426,9 +419,6 @@ public final class Manager implements AutoCloseable {
      * @throws IllegalArgumentException if {@code parties} is less than 1
      */
     public BarrierProxy barrier(int parties) {
-        if (parties < 1) {
-            throw new IllegalArgumentException("a barrier needs at least 1 party, not " + parties + " (Python: ValueError)");
-        }
         return create(BarrierProxy.class, "barrier", parties);
     }
 

@@ -195,7 +195,8 @@ final class Cells {
 
         BarrierCell(int parties) {
             if (parties <= 0) {
-                throw new IllegalArgumentException("a barrier needs at least 1 party, not " + parties);
+                throw new IllegalArgumentException("a barrier needs at least 1 party, not " + parties
+                        + " (Python: ValueError)");
             }
             this.parties = parties;
         }

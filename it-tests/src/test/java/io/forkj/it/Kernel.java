@@ -114,8 +114,13 @@ public final class Kernel {
      * keeps a thread's first 15 characters).
      */
     public static List<Integer> threadsNamed(String name) {
+        return threadsNamed(self(), name);
+    }
+
+    /** The thread ids of process {@code pid}'s threads named {@code name}, as {@link #threadsNamed(String)}. */
+    public static List<Integer> threadsNamed(int pid, String name) {
         List<Integer> result = new ArrayList<>();
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+        try (var tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 if (ProcFs.read(task.resolve("comm")).map(String::trim).filter(name::equals).isPresent()) {
                     result.add(Integer.parseInt(task.getFileName().toString()));

@@ -439,7 +439,10 @@ public final class Manager implements AutoCloseable {
     /**
      * Python's {@code manager.Queue(maxsize)} as a {@link BlockingQueue}: {@code put} blocks when full, {@code take}
      * is {@code get()}, {@code poll(timeout)} is {@code get(timeout=...)}, {@code offer}/{@code poll()} are the
-     * {@code _nowait} forms.
+     * {@code _nowait} forms. Unlike CPython's, no item is lost to a consumer that goes away: a {@code take} whose
+     * thread is interrupted or whose process dies while it waits takes nothing, and an item whose answer the
+     * consumer never read goes back to the head of the queue; {@code drainTo} is refused (it would fill the
+     * server's copy of the collection).
      *
      * @param maxsize the bound; 0 or less for none
      */

@@ -393,7 +393,7 @@ class MpManagerSyncIT {
                 }
             });
             waiter.start();
-            assertThat(Kernel.await(LONG, () -> readsAnAnswer(waiter, "acquire")))
+            assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(waiter, "acquire")))
                     .as("the waiter sent its acquire and waits for the answer").isTrue();
             waiter.interrupt();
             waiter.join(LONG.toMillis());
@@ -444,7 +444,7 @@ class MpManagerSyncIT {
                 }
             });
             ghost.start();
-            assertThat(Kernel.await(LONG, () -> readsAnAnswer(ghost, "await"))).isTrue();
+            assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(ghost, "await"))).isTrue();
             // the lock is free once the await let it go in the server
             assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();
             c.release();
@@ -475,23 +475,6 @@ class MpManagerSyncIT {
             assertThat(c.acquire(false)).as("neither wait left the lock held").isTrue();
             c.release();
         }
-    }
-
-    /**
-     * Whether {@code t}, inside forkj's {@code method}, reads the answer of its request: the request is sent, and
-     * the server has it. A read inside the authentication of a new connection is not that yet.
-     */
-    private static boolean readsAnAnswer(Thread t, String method) {
-        boolean reading = false;
-        boolean inMethod = false;
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().contains("Handshake")) {
-                return false;
-            }
-            reading |= e.getClassName().startsWith("sun.nio.ch.") && e.getMethodName().toLowerCase().contains("read");
-            inMethod |= e.getClassName().startsWith("io.forkj.multiprocessing.") && e.getMethodName().equals(method);
-        }
-        return reading && inMethod;
     }
 
     @Test

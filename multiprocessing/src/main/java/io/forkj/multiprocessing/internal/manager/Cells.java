@@ -2,7 +2,6 @@ package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.BarrierProxy;
 import io.forkj.multiprocessing.EventProxy;
-import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.RawArray;
 import io.forkj.multiprocessing.SerializableFunction;
@@ -16,15 +15,16 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.RandomAccess;
 import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The objects a manager's server holds for {@code Namespace}, {@code Value}, {@code Array}, {@code Event},
- * {@code Barrier} and {@code JoinableQueue}; locks, semaphores and conditions are {@link OwnedCells}.
+ * {@code Barrier}; locks, semaphores and conditions are {@link OwnedCells}, queues {@link QueueCells}.
  */
 final class Cells {
+    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(OwnedCells.CHECK_MILLIS);
+
     private Cells() {
     }
 
@@ -93,18 +93,20 @@ final class Cells {
 
     /**
      * Holding {@code monitor}: waits on it until {@code done} holds or {@code nanos} pass ({@link Timeouts#FOREVER}:
-     * no limit).
+     * no limit), in slices between which it ends the call if its caller is gone.
      *
      * @return whether {@code done} held
+     * @throws ManagerServer.CallerGone if the caller closed its connection meanwhile
      */
-    private static boolean awaitUntil(Object monitor, BooleanSupplier done, long nanos) throws InterruptedException {
+    static boolean awaitUntil(Object monitor, BooleanSupplier done, long nanos) throws InterruptedException {
         long deadline = System.nanoTime() + nanos;
         while (!done.getAsBoolean()) {
-            long left = nanos == Timeouts.FOREVER ? Long.MAX_VALUE : deadline - System.nanoTime();
+            long left = nanos == Timeouts.FOREVER ? CHECK_NANOS : deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            TimeUnit.NANOSECONDS.timedWait(monitor, left);
+            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, CHECK_NANOS));
+            ManagerServer.checkCaller();
         }
         return true;
     }
@@ -234,7 +236,20 @@ final class Cells {
                 notifyAll();
                 return index;
             }
-            if (!awaitUntil(this, () -> mine != round || mine.broken, Timeouts.nanos(true, timeout))) {
+            boolean passed;
+            try {
+                passed = awaitUntil(this, () -> mine != round || mine.broken, Timeouts.nanos(true, timeout));
+            } catch (ManagerServer.CallerGone gone) {
+                // a party interrupted or killed while it waits breaks the barrier, as java.util.concurrent's and
+                // Python's threading.Barrier do for an interrupted thread: the others are told, not left waiting
+                if (mine == round) {
+                    mine.broken = true;
+                    waiting--;
+                    notifyAll();
+                }
+                throw gone;
+            }
+            if (!passed) {
                 mine.broken = true;
                 waiting--;
                 notifyAll();
@@ -266,105 +281,6 @@ final class Cells {
         @Override
         public synchronized String toString() {
             return "Barrier(parties=" + parties + ", waiting=" + waiting + (round.broken ? ", broken)" : ")");
-        }
-    }
-
-    /** A queue that counts unfinished tasks: Python's {@code JoinableQueue}, for {@code manager.JoinableQueue()}. */
-    static final class JoinableCell<E> extends LinkedBlockingQueue<E> implements JoinableQueueProxy<E> {
-        private static final long serialVersionUID = 1L;
-        /** Guarded by {@link #tasks}'s monitor. */
-        private final int[] tasks = new int[1];
-
-        JoinableCell(int maxsize) {
-            super(maxsize <= 0 ? Integer.MAX_VALUE : maxsize);
-        }
-
-        /** Counts a task before its item goes in, so that no consumer can mark it done before it counts. */
-        private void adding() {
-            synchronized (tasks) {
-                tasks[0]++;
-            }
-        }
-
-        private void notAdded() {
-            synchronized (tasks) {
-                if (--tasks[0] == 0) {
-                    tasks.notifyAll();
-                }
-            }
-        }
-
-        // every other way in (add, addAll) goes through offer(E)
-        @Override
-        public boolean offer(E e) {
-            synchronized (tasks) {
-                if (super.offer(e)) {
-                    tasks[0]++;
-                    return true;
-                }
-                return false;
-            }
-        }
-
-        @Override
-        public void put(E e) throws InterruptedException {
-            adding();
-            boolean in = false;
-            try {
-                super.put(e);
-                in = true;
-            } finally {
-                if (!in) {
-                    notAdded();
-                }
-            }
-        }
-
-        @Override
-        public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
-            adding();
-            boolean in = false;
-            try {
-                in = super.offer(e, timeout, unit);
-                return in;
-            } finally {
-                if (!in) {
-                    notAdded();
-                }
-            }
-        }
-
-        @Override
-        public void taskDone() {
-            synchronized (tasks) {
-                if (tasks[0] == 0) {
-                    throw new IllegalStateException("task_done() called too many times");
-                }
-                if (--tasks[0] == 0) {
-                    tasks.notifyAll();
-                }
-            }
-        }
-
-        @Override
-        public void join() throws InterruptedException {
-            join(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public boolean join(long timeout, TimeUnit unit) throws InterruptedException {
-            long nanos = unit.toNanos(timeout);
-            long limit = nanos == Long.MAX_VALUE ? Timeouts.FOREVER : Math.max(0, nanos);
-            synchronized (tasks) {
-                return awaitUntil(tasks, () -> tasks[0] == 0, limit);
-            }
-        }
-
-        @Override
-        public int unfinishedTasks() {
-            synchronized (tasks) {
-                return tasks[0];
-            }
         }
     }
 }

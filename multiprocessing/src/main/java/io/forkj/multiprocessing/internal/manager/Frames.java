@@ -18,11 +18,17 @@ import java.io.UncheckedIOException;
  * hold. A method call, the message sent most, is a compact frame whose arguments are {@link MessageCodec} bodies
  * (small values skip Java serialization; a fresh {@code ObjectOutputStream} and its class descriptors per call
  * cost most of a round trip); the other requests are Java serialization streams. Every answer is a
- * {@link MessageCodec} body followed by one byte, 1 for a value and 0 for an exception.
+ * {@link MessageCodec} body followed by one byte: bit 0 set for a value, clear for an exception; bit 1 set when the
+ * call took something the server gives back if the caller never reads the answer, which the caller then
+ * acknowledges with an empty frame ({@link #ACK}).
  */
 final class Frames {
     /** First byte of a method call frame; every other request starts with Java serialization's 0xAC. */
     static final byte CALL = 1;
+    /** An empty frame: the caller read the answer that asked for it (see the class comment). */
+    static final byte[] ACK = new byte[0];
+    private static final int VALUE = 1;
+    private static final int ACK_WANTED = 2;
 
     private Frames() {
     }
@@ -131,7 +137,7 @@ final class Frames {
      * Writes an answer. A value that cannot be serialized is answered by an {@link IllegalArgumentException} that
      * names it, an exception that cannot by a {@code RemoteException} carrying its text.
      */
-    static void writeReply(DataOutputStream out, boolean ok, Object value) throws IOException {
+    static void writeReply(DataOutputStream out, boolean ok, Object value, boolean ackWanted) throws IOException {
         MessageCodec.Encoded e;
         try {
             e = MessageCodec.encode(value);
@@ -144,8 +150,13 @@ final class Frames {
         }
         out.writeInt(e.bodyLength() + 1);
         out.write(e.bytes(), MessageCodec.HEADER, e.bodyLength());
-        out.writeByte(ok ? 1 : 0);
+        out.writeByte((ok ? VALUE : 0) | (ackWanted ? ACK_WANTED : 0));
         out.flush();
+    }
+
+    /** Whether an answer frame asks its caller for an {@link #ACK}. */
+    static boolean wantsAck(byte[] answer) {
+        return answer.length > 0 && (answer[answer.length - 1] & ACK_WANTED) != 0;
     }
 
     /** An answer frame read whole: its value, or the exception the server threw. */
@@ -154,7 +165,7 @@ final class Frames {
             throw new UnreadableMessageException("a manager answer of " + frame.length
                     + " bytes is too short", new IOException("short answer"));
         }
-        boolean ok = frame[frame.length - 1] == 1;
+        boolean ok = (frame[frame.length - 1] & VALUE) != 0;
         return new Messages.Reply(ok, MessageCodec.decode(frame, frame.length - 1, null));
     }
 }

@@ -231,6 +231,9 @@ public final class ManagerClient {
         try {
             Frames.write(c.out, bytes);
             byte[] answer = Frames.read(c.in, Serial.MAX_FRAME);
+            if (Frames.wantsAck(answer)) {
+                Frames.write(c.out, Frames.ACK);
+            }
             answered = true;
             return answer;
         } catch (ClosedByInterruptException e) {

@@ -17,6 +17,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -33,7 +34,6 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,11 +46,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ManagerServer {
     /**
      * How to undo what the last call on the connection the current thread serves took (a lock, a condition's
-     * signal): run if that connection ends, since its caller may never have read the answer (see
-     * {@link OwnedCells}).
+     * signal, a queue's item): run if that connection ends before the caller acknowledged reading the answer
+     * ({@link Frames#ACK}; see {@link OwnedCells}).
      */
     private static final ThreadLocal<List<Runnable>> LAST_CALL = new ThreadLocal<>();
     private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
+    /** The connection the current thread serves, for {@link #callerGone()}. */
+    private static final ThreadLocal<SocketChannel> CALLER = new ThreadLocal<>();
+    /** A one-byte buffer per serving thread, for {@link #callerGone()}. */
+    private static final ThreadLocal<ByteBuffer> PEEK = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1));
     private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
             "boolean", boolean.class, "double", double.class, "float", float.class, "short", short.class,
             "byte", byte.class, "char", char.class);
@@ -135,6 +139,49 @@ public final class ManagerServer {
     }
 
     /**
+     * Whether the caller of the call the current thread runs has closed its connection (its thread was interrupted,
+     * its process died): the answer will never be read. Blocking calls ask this while they wait, and give up
+     * without taking anything, so an abandoned wait neither keeps a server thread nor takes an item, a lock or a
+     * signal for nobody. A caller sends nothing while its call runs, so anything readable means the end.
+     */
+    /**
+     * Throws {@link CallerGone} if {@link #callerGone()}: for a blocking call's wait, between slices of at most
+     * {@link OwnedCells#CHECK_MILLIS} ms.
+     */
+    static void checkCaller() {
+        if (callerGone()) {
+            throw new CallerGone();
+        }
+    }
+
+    /** A blocking call's caller went away while it waited: the call ends, having taken nothing. */
+    static final class CallerGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CallerGone() {
+            super("the caller closed its connection", null, false, false);
+        }
+    }
+
+    static boolean callerGone() {
+        SocketChannel peer = CALLER.get();
+        if (peer == null) {
+            return false;
+        }
+        ByteBuffer one = PEEK.get().clear();
+        try {
+            peer.configureBlocking(false);
+            try {
+                return peer.read(one) != 0;
+            } finally {
+                peer.configureBlocking(true);
+            }
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /**
      * The server whose connection the current thread serves, if it listens at {@code socket}: a proxy read there
      * refers to an object of this very server (CPython's server holds such references itself too).
      */
@@ -200,6 +247,7 @@ public final class ManagerServer {
         List<Runnable> lastCall = new ArrayList<>();
         LAST_CALL.set(lastCall);
         SERVING.set(this);
+        CALLER.set(peer);
         Map<Long, Integer> held = new HashMap<>();
         try (peer) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(peer), 1 << 14));
@@ -216,9 +264,13 @@ public final class ManagerServer {
                 } catch (IOException closed) {
                     return;
                 }
+                // the caller has read the answer to its last call: an empty frame acknowledges one that asked
                 lastCall.clear();
+                if (frame.length == 0) {
+                    continue;
+                }
                 Messages.Reply reply = handle(frame, held);
-                Frames.writeReply(out, reply.ok, reply.value);
+                Frames.writeReply(out, reply.ok, reply.value, !lastCall.isEmpty());
             }
         } catch (IOException gone) {
             // the peer went away
@@ -334,11 +386,9 @@ public final class ManagerServer {
             case "barrier":
                 return new Cells.BarrierCell((Integer) args[0]);
             case "joinableQueue":
-                return new Cells.JoinableCell<>((Integer) args[0]);
-            case "queue": {
-                int max = (Integer) args[0];
-                return max <= 0 ? new LinkedBlockingQueue<>() : new LinkedBlockingQueue<>(max);
-            }
+                return new QueueCells.JoinableCell<>((Integer) args[0]);
+            case "queue":
+                return new QueueCells.QueueCell<>((Integer) args[0]);
             default:
                 throw new IllegalArgumentException("a manager cannot create a '" + kind + "'");
         }

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  *       ever;</li>
  *   <li>an acquisition whose caller never read the answer (its thread was interrupted, its connection failed) is
  *       undone when that connection ends, and a condition's signal taken by such a wait goes to the next waiter
- *       ({@link ManagerServer} keeps how to undo each connection's last call).</li>
+ *       ({@link ManagerServer} keeps how to undo each connection's last call until its caller acknowledges the
+ *       answer); a wait whose caller is gone ends without taking anything ({@link ManagerServer#checkCaller}).</li>
  * </ul>
  * A dead semaphore holder's permits are returned only up to {@code initial value - permits held by live
  * processes}, as for {@link io.forkj.multiprocessing.Semaphore}: a semaphore used as a signal does not grow when
@@ -180,7 +181,11 @@ public final class OwnedCells {
             ManagerServer.undoIfUnread(() -> undo(key, depth));
         }
 
-        /** Under the monitor: waits until a permit is free, looking for dead holders on the way. */
+        /**
+         * Under the monitor: waits until a permit is free, looking for dead holders on the way.
+         *
+         * @throws ManagerServer.CallerGone if the caller closed its connection meanwhile: nothing is taken for it
+         */
         private boolean awaitFree(long timeoutNanos) {
             long deadline = System.nanoTime() + timeoutNanos;
             boolean interrupted = false;
@@ -205,6 +210,7 @@ public final class OwnedCells {
                     } catch (InterruptedException e) {
                         interrupted = true;
                     }
+                    ManagerServer.checkCaller();
                     if (free == 0 && System.nanoTime() - lastCheck >= CHECK_NANOS) {
                         recoverDead();
                     }
@@ -338,7 +344,11 @@ public final class OwnedCells {
             return depth;
         }
 
-        /** The end of a condition's wait: takes the lock back at {@code depth}, however long that takes. */
+        /**
+         * The end of a condition's wait: takes the lock back at {@code depth}, however long that takes.
+         *
+         * @throws ManagerServer.CallerGone if the caller closed its connection meanwhile: nothing is taken for it
+         */
         synchronized void restore(Owner owner, int depth) {
             if (kind == Kind.RLOCK && held.containsKey(owner)) {
                 held.merge(owner, depth, Integer::sum);
@@ -421,14 +431,15 @@ public final class OwnedCells {
                         break;
                     }
                     try {
-                        TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, CHECK_NANOS * 10));
+                        TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, CHECK_NANOS));
                     } catch (InterruptedException e) {
                         interrupted = true;
                     }
-                    if (!me.signalled && owner.isDead()) {
-                        // nobody will read the answer: neither the lock nor a server thread is kept for it
+                    // nobody will read the answer: neither the lock nor a server thread nor a signal is kept for it
+                    // (a dead process's connection may stay open in a FORK child that inherited it)
+                    if (!me.signalled && (ManagerServer.callerGone() || owner.isDead())) {
                         waiters.remove(me);
-                        return false;
+                        throw new ManagerServer.CallerGone();
                     }
                 }
                 signalled = me.signalled;
@@ -436,7 +447,14 @@ public final class OwnedCells {
                     Thread.currentThread().interrupt();
                 }
             }
-            lock.restore(owner, depth);
+            try {
+                lock.restore(owner, depth);
+            } catch (ManagerServer.CallerGone gone) {
+                if (signalled) {
+                    wake(1);
+                }
+                throw gone;
+            }
             if (signalled) {
                 // a caller that gave up (an interrupt) or died never sees this signal: the next waiter gets it
                 ManagerServer.undoIfUnread(() -> wake(1));

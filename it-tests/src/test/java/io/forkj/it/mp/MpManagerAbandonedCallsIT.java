@@ -1,0 +1,272 @@
+package io.forkj.it.mp;
+
+import io.forkj.Posix;
+import io.forkj.Signal;
+import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.AcquirerProxy;
+import io.forkj.multiprocessing.BarrierProxy;
+import io.forkj.multiprocessing.ConditionProxy;
+import io.forkj.multiprocessing.EventProxy;
+import io.forkj.multiprocessing.JoinableQueueProxy;
+import io.forkj.multiprocessing.Manager;
+import io.forkj.multiprocessing.MpProcess;
+import io.forkj.multiprocessing.Multiprocessing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Manager calls whose caller goes away while the server waits for them (its thread interrupted, its process
+ * killed): the server gives up the wait, takes nothing for nobody and keeps no thread for it. CPython's server
+ * thread stays in the wait and, for a queue's {@code get}, takes the next item and loses it.
+ */
+@Timeout(300)
+class MpManagerAbandonedCallsIT {
+    private static final Posix POSIX = Posix.get();
+    private static final Duration LONG = Duration.ofSeconds(120);
+    /** Long enough for any hand-over here (they take milliseconds), short enough that a lost item fails fast. */
+    private static final long SHORT_SECONDS = 30;
+
+    @AfterAll
+    static void stopStandby() {
+        Multiprocessing.shutdownStandby();
+    }
+
+    @Test
+    void anItemPutAfterItsWaitingConsumerWasKilledGoesToTheNextConsumer() throws Exception {
+        try (Manager manager = new Manager()) {
+            BlockingQueue<String> queue = manager.queue();
+            EventProxy waiting = manager.event();
+            MpProcess consumer = waitingConsumer(queue, waiting);
+            consumer.start();
+            try {
+                assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
+            } finally {
+                consumer.kill();
+                consumer.join(LONG);
+            }
+            assertThat(consumer.exitCode().orElseThrow()).as("SIGKILLed").isEqualTo(-9);
+            queue.put("precious");
+            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
+                    .isEqualTo("precious");
+        }
+    }
+
+    /**
+     * The server has taken the item for a consumer and written it to the consumer's connection, but the consumer
+     * never read it (stopped, then killed): the item goes back to the head of the queue when the connection ends.
+     */
+    @Test
+    void anItemTakenForAConsumerThatNeverReadItGoesBack() throws Exception {
+        try (Manager manager = new Manager()) {
+            BlockingQueue<String> queue = manager.queue();
+            EventProxy waiting = manager.event();
+            MpProcess consumer = waitingConsumer(queue, waiting);
+            consumer.start();
+            try {
+                assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
+                POSIX.kill(consumer.pid(), Signal.SIGSTOP);
+                assertThat(Kernel.await(LONG, () -> Kernel.state(consumer.pid()).orElse('?') == 'T')).isTrue();
+                queue.put("precious");
+                assertThat(Kernel.await(LONG, queue::isEmpty)).as("the server took it for the stopped consumer")
+                        .isTrue();
+            } finally {
+                consumer.kill();
+                consumer.join(LONG);
+            }
+            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the unread item came back")
+                    .isEqualTo("precious");
+        }
+    }
+
+    /** A consumer that read its item and then exits: the item is its own, and is not given back. */
+    @Test
+    void anItemAConsumerReadStaysTakenWhenItExits() throws Exception {
+        try (Manager manager = new Manager()) {
+            BlockingQueue<String> queue = manager.queue();
+            queue.put("once");
+            MpProcess consumer = new MpProcess(() -> {
+                if (!"once".equals(queue.take())) {
+                    throw new IllegalStateException("not the item put");
+                }
+            });
+            consumer.start();
+            assertThat(consumer.join(LONG)).isTrue();
+            assertThat(consumer.exitCode().orElseThrow()).isZero();
+            assertThat(queue.poll(2, TimeUnit.SECONDS)).as("the item read came back: delivered twice").isNull();
+        }
+    }
+
+    @Test
+    void anInterruptedTakeTakesNothingAndAnInterruptedPutPutsNothing() throws Exception {
+        try (Manager manager = new Manager()) {
+            BlockingQueue<String> queue = manager.queue(1);
+            Thread taker = interruptedIn("take", () -> queue.take());
+            assertThat(outcomeOf(taker)).isInstanceOf(InterruptedException.class);
+            queue.put("first");
+            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item the interrupted take did not get")
+                    .isEqualTo("first");
+
+            queue.put("fills");
+            Thread putter = interruptedIn("put", () -> {
+                queue.put("late");
+                return null;
+            });
+            assertThat(outcomeOf(putter)).isInstanceOf(InterruptedException.class);
+            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).isEqualTo("fills");
+            assertThat(queue.poll(1, TimeUnit.SECONDS)).as("the interrupted put put nothing").isNull();
+        }
+    }
+
+    @Test
+    void abandonedWaitsKeepNoServerThreadAndTakeNothing() throws Exception {
+        try (Manager manager = new Manager()) {
+            AcquirerProxy lock = manager.lock();
+            ConditionProxy condition = manager.condition();
+            EventProxy event = manager.event();
+            BlockingQueue<String> queue = manager.queue();
+            JoinableQueueProxy<String> tasks = manager.joinableQueue();
+            AcquirerProxy semaphore = manager.semaphore(0);
+            tasks.put("unfinished");
+            lock.acquire();
+            List<Thread> waiters = new ArrayList<>();
+            waiters.add(waiter("acquire", () -> lock.acquire()));
+            waiters.add(waiter("acquire", () -> semaphore.acquire()));
+            waiters.add(waiter("await", () -> {
+                condition.acquire();
+                condition.await();
+                return null;
+            }));
+            waiters.add(waiter("await", () -> {
+                event.await();
+                return null;
+            }));
+            waiters.add(waiter("take", () -> queue.take()));
+            waiters.add(waiter("join", () -> {
+                tasks.join();
+                return null;
+            }));
+            String[] methods = {"acquire", "acquire", "await", "await", "take", "join"};
+            for (int i = 0; i < waiters.size(); i++) {
+                Thread t = waiters.get(i);
+                String m = methods[i];
+                assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(t, m))).as(m + " sent").isTrue();
+            }
+            int serverThreads = connectionThreads(manager);
+            for (Thread t : waiters) {
+                t.interrupt();
+                t.join(LONG.toMillis());
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(Kernel.await(LONG, () -> connectionThreads(manager) <= serverThreads - waiters.size()))
+                    .as("the server threads of the %d abandoned calls ended (%d before)", waiters.size(), serverThreads)
+                    .isTrue();
+
+            lock.release();
+            assertThat(lock.acquire(false)).as("the abandoned acquire took nothing").isTrue();
+            lock.release();
+            semaphore.release();
+            assertThat(semaphore.acquire(false)).as("nor did the semaphore's").isTrue();
+            assertThat(condition.acquire(false)).as("the abandoned await left the condition's lock free").isTrue();
+            condition.release();
+            queue.put("kept");
+            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).isEqualTo("kept");
+        }
+    }
+
+    @Test
+    void aPartyInterruptedAtABarrierBreaksItForTheOthers() throws Exception {
+        try (Manager manager = new Manager()) {
+            BarrierProxy barrier = manager.barrier(3);
+            AtomicReference<Throwable> other = new AtomicReference<>();
+            Thread stays = new Thread(() -> {
+                try {
+                    barrier.await();
+                    other.set(new AssertionError("passed a barrier of 3 with 2"));
+                } catch (Throwable t) {
+                    other.set(t);
+                }
+            });
+            stays.start();
+            assertThat(Kernel.await(LONG, () -> barrier.nWaiting() == 1)).isTrue();
+            Thread leaves = interruptedIn("await", () -> barrier.await());
+            assertThat(outcomeOf(leaves)).isInstanceOf(InterruptedException.class);
+            stays.join(TimeUnit.SECONDS.toMillis(SHORT_SECONDS));
+            assertThat(stays.isAlive()).as("the other party is not left waiting").isFalse();
+            assertThat(other.get()).isInstanceOf(BrokenBarrierException.class);
+            assertThat(barrier.isBroken()).isTrue();
+        }
+    }
+
+    /** A process that takes from {@code queue} and sets {@code waiting} once its take waits in the server. */
+    private static MpProcess waitingConsumer(BlockingQueue<String> queue, EventProxy waiting) {
+        return new MpProcess(() -> {
+            Thread main = Thread.currentThread();
+            Thread watch = new Thread(() -> {
+                try {
+                    while (!ManagerCalls.readsAnAnswer(main, "take")) {
+                        Thread.sleep(1);
+                    }
+                    waiting.set();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            watch.setDaemon(true);
+            watch.start();
+            queue.take();
+            throw new IllegalStateException("took an item before any was put");
+        });
+    }
+
+    /** A blocking call whose outcome (a value or what it threw) a thread keeps. */
+    private interface Call {
+        Object run() throws Exception;
+    }
+
+    private final java.util.Map<Thread, AtomicReference<Object>> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Starts a thread making {@code call}, which is expected to block in the server's {@code method}. */
+    private Thread waiter(String method, Call call) {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                outcome.set(call.run());
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        }, "waits-in-" + method);
+        outcomes.put(t, outcome);
+        t.start();
+        return t;
+    }
+
+    /** A thread interrupted once its {@code call} waits in the server's {@code method}; joined. */
+    private Thread interruptedIn(String method, Call call) throws InterruptedException {
+        Thread t = waiter(method, call);
+        assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(t, method))).as(method + " sent").isTrue();
+        t.interrupt();
+        t.join(LONG.toMillis());
+        assertThat(t.isAlive()).isFalse();
+        return t;
+    }
+
+    private Object outcomeOf(Thread t) {
+        return outcomes.get(t).get();
+    }
+
+    /** The manager server's threads that serve a connection. */
+    private static int connectionThreads(Manager manager) {
+        return Kernel.threadsNamed(manager.pid(), "forkj-manager-c").size();
+    }
+}

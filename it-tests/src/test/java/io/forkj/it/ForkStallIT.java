@@ -6,6 +6,7 @@ import io.forkj.posix.Child;
 import io.forkj.posix.Fork;
 import io.forkj.posix.ForkOptions;
 import io.forkj.posix.ForkStallException;
+import io.forkj.posix.internal.fork.AllocationBudget;
 import io.forkj.posix.internal.fork.JvmLocks;
 import io.forkj.posix.internal.fork.StartRetries;
 import io.forkj.posix.internal.libc.LinuxLibC;
@@ -17,6 +18,10 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import org.junit.jupiter.api.Test;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +168,80 @@ class ForkStallIT {
     }
 
     /** The locks a child checks are found in libjvm.so's symbol table, which the JDKs this project uses keep. */
+    /** G1 sizes eden up as a program allocates: garbage until a collection leaves 128 MiB of budget. */
+    private static void growEden() {
+        long growing = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Fork.allocationBudget() < (128 << 20) && System.nanoTime() - growing < 0) {
+            sink = new byte[65_536];
+        }
+        assumeTrue(Fork.allocationBudget() >= (128 << 20), "an eden of 128 MiB");
+    }
+
+    /**
+     * The budget is what can be allocated before a collection: read just before G1 collects, it is about nothing.
+     * JDK 17's G1 reports 5% more eden than it fills (GCLockerEdenExpansionPercent); read as committed minus used,
+     * the budget said 40 to 72 MiB at that moment, and a FORK start that trusted it skipped its collection and
+     * stalled in the child.
+     */
+    @Test
+    void theBudgetIsAboutNothingWhenACollectionComes() {
+        growEden();
+        List<Long> lastReadings = new ArrayList<>();
+        for (int collection = 0; collection < 5; collection++) {
+            long collections = collections();
+            long last = Fork.allocationBudget();
+            while (collections() == collections) {
+                last = Fork.allocationBudget();
+                for (int i = 0; i < 4; i++) {
+                    sink = new byte[65_536];
+                }
+            }
+            lastReadings.add(last);
+        }
+        assertThat(lastReadings).as("the last budget read before each of 5 collections")
+                .allSatisfy(budget -> assertThat(budget).isLessThan(AllocationBudget.START_BUDGET));
+    }
+
+    private static long collections() {
+        long sum = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            sum += collector.getCollectionCount();
+        }
+        return sum;
+    }
+
+    /**
+     * Eden nearly full at the fork (here this thread filled it; in life another thread allocates while the fork is
+     * prepared, after the parent read its budget): the child says so before its body, the parent forks again after
+     * a collection, and a body that needs more than was left runs to its end instead of stalling in it.
+     */
+    @Test
+    void aChildWhoseEdenIsNearlyFullStartsAgainAfterACollection() throws Exception {
+        // the first fork of a JVM warms its child path up, allocating: done before eden is filled
+        assertThat(Fork.run(OPTIONS, ctx -> { }).waitFor()).isInstanceOf(WaitStatus.Exited.class);
+        growEden();
+        long region = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("G1HeapRegionSize").getValue());
+        // more than the ~3 regions a full eden leaves, a fraction of what a young collection gives
+        int arrays = (int) (8 * region / 65_536);
+        long before = StartRetries.count(StartRetries.Cause.SHORT_BUDGET);
+        // the budget falls region by region to ~0 before G1 collects: it passes below the child's threshold
+        long filling = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Fork.allocationBudget() >= AllocationBudget.START_BUDGET && System.nanoTime() - filling < 0) {
+            sink = new byte[65_536];
+        }
+        assertThat(Fork.allocationBudget()).as("eden filled to below the budget a child starts with")
+                .isLessThan(AllocationBudget.START_BUDGET);
+        Child child = Fork.run(OPTIONS, ctx -> {
+            for (int i = 0; i < arrays; i++) {
+                sink = new byte[65_536];
+            }
+        });
+        assertThat(child.waitFor()).isEqualTo(new WaitStatus.Exited(child.pid(), 0));
+        assertThat(StartRetries.count(StartRetries.Cause.SHORT_BUDGET) - before)
+                .as("the child forked into a full eden exited before its body").isPositive();
+    }
+
     @Test
     void theVmLocksOfThisJdkAreFound() {
         assumeTrue(JvmLocks.symbolsAvailable(), "libjvm.so of " + System.getProperty("java.home") + " has no .symtab");

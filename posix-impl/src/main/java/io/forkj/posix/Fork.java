@@ -57,11 +57,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>opens redirect files, and forks. The child resets the chosen signals to {@code SIG_DFL} and unblocks
  *       them, {@code dup2}s the redirects, writes one byte on a close-on-exec pipe to say its body starts, runs
  *       the body and always ends in {@code _exit}: 0 when the body returns, 70 with "class: message" on fd 2
- *       when it throws. No shutdown hook or finalizer runs;</li>
+ *       when it throws. No shutdown hook or finalizer runs. Before its start byte the child checks HotSpot's locks
+ *       (one held at the fork) and its own copy of eden: with less than 8 MiB free, or half of what a collection
+ *       would give on a small heap, its body would soon need a collection nobody can run (another thread of the
+ *       parent may have allocated eden full between the parent's budget reading and the fork), so it exits and
+ *       the parent brings on a young collection by allocating (at most 500 ms, then {@code System.gc()}), and
+ *       forks again;</li>
  *   <li>returns once the child has said its body starts (or has ended). A child that stalls before that, in
  *       the fork itself or its set-up, is killed, reaped and replaced by a new fork: nothing has run in it, so the
  *       caller never sees it ({@link #retriedStarts()} counts them). Up to 5 attempts in all, or 50 when the cause
- *       passes by itself: a JVM lock another thread held at the fork, or a safepoint that began while
+ *       passes by itself: a JVM lock another thread held at the fork, an eden nearly full, or a safepoint that began while
  *       {@code fork()} copied the JVM (HotSpot's safepoint counter, read before and after the fork, moved). A
  *       child that returns from {@code fork()} into Java during a safepoint parks at the safepoint barrier for
  *       ever, before its first instruction of forkj code. Each fork first waits for a safepoint under way to end,
@@ -100,6 +105,11 @@ public final class Fork {
     static final int LOCK_HELD_ATTEMPTS = 50;
     private static final int START_PROBE_MILLIS = 10;
     private static final String LOCK_HELD_EVIDENCE = "the JVM lock ";
+    private static final String SHORT_BUDGET_EVIDENCE = "the child found eden nearly full (another thread allocated"
+            + " while the fork was prepared): its body would soon have needed a collection, which a forked child"
+            + " cannot run; it exited before its body";
+    /** How long a retry after {@link StartRetries.Cause#SHORT_BUDGET} brings on a collection before running one. */
+    private static final long ROOM_WAIT_NANOS = Duration.ofMillis(500).toNanos();
     /**
      * Forks take it shared while {@code fork()} copies the address space; {@code gcBeforeFork}'s collection takes
      * it exclusive. So forkj's own collections never run while another thread's guarded fork copies the JVM, where
@@ -165,8 +175,9 @@ public final class Fork {
      * nothing in the child can run (the child then blocks forever, and its deadline ends it).
      *
      * <p>Computed from the memory-pool beans ({@code java.lang.management.MemoryPoolMXBean}): the free space of
-     * the young generation's eden pool (committed minus used), under G1 less two heap regions, which is what a
-     * child completed in measurements. It changes with every allocation in the parent and is largest right
+     * the young generation's eden pool (committed minus used); under G1 less two heap regions and, on JDKs with
+     * {@code GCLockerEdenExpansionPercent} (17), less that share of committed, which G1 reports but collects
+     * before using. It changes with every allocation in the parent and is largest right
      * after a collection: {@link ForkOptions#gcBeforeFork(boolean)} empties eden before the fork, and
      * {@code -Xmn} (a larger, fixed young generation) raises the ceiling. Collectors without an eden pool
      * (ZGC, Shenandoah, Epsilon) report 0: forkj promises nothing there.
@@ -212,7 +223,9 @@ public final class Fork {
                             + " stalled with no cause seen in the parent, " + transientStarts
                             + " found a JVM lock held or copied a safepoint");
                 }
-                if (passing) {
+                if (result.cause == StartRetries.Cause.SHORT_BUDGET) {
+                    AllocationBudget.awaitRoom(ROOM_WAIT_NANOS, GC_GATE.writeLock());
+                } else if (passing) {
                     // Whoever holds it in the parent releases it within microseconds once it gets a core again, and
                     // a safepoint ends; the next attempt also waits for that (JvmLocks.awaitNoSafepoint).
                     LockSupport.parkNanos(100_000L * transientStarts);
@@ -311,7 +324,8 @@ public final class Fork {
             StartRetries.Cause cause = null;
             if (stalled != null) {
                 wchan = child.discardStalledStart();
-                cause = stalled.startsWith(LOCK_HELD_EVIDENCE) ? StartRetries.Cause.LOCK_HELD : StartRetries.Cause.STALLED;
+                cause = stalled.startsWith(LOCK_HELD_EVIDENCE) ? StartRetries.Cause.LOCK_HELD
+                        : stalled.equals(SHORT_BUDGET_EVIDENCE) ? StartRetries.Cause.SHORT_BUDGET : StartRetries.Cause.STALLED;
                 if (cause == StartRetries.Cause.STALLED && JvmLocks.mayHaveCopiedSafepoint(safepointsBefore, safepointsAfter)) {
                     cause = StartRetries.Cause.SAFEPOINT;
                     stalled = "a safepoint was under way while the JVM was forking (safepoint counter " + safepointsBefore
@@ -363,6 +377,9 @@ public final class Fork {
     private static String startByte(int startedFd, byte[] one, JvmLocks locks) {
         if (Native.libc().read(startedFd, one, 1) == 1 && (one[0] & 0xff) >= ForkedChild.LOCK_HELD_BASE) {
             int lock = (one[0] & 0xff) - ForkedChild.LOCK_HELD_BASE;
+            if (lock == ForkedChild.SHORT_BUDGET) {
+                return SHORT_BUDGET_EVIDENCE;
+            }
             return LOCK_HELD_EVIDENCE + locks.name(lock) + " was held by another thread at the fork, "
                     + "so the child would have blocked on it for ever; it exited before its body";
         }

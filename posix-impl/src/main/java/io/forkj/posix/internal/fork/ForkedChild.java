@@ -27,6 +27,11 @@ public final class ForkedChild {
      * the body did not start" rather than "the body starts" (1).
      */
     public static final int LOCK_HELD_BASE = 2;
+    /**
+     * The lock index a child reports (as byte {@link #LOCK_HELD_BASE} + it, the last byte value) when no lock was
+     * held but its eden was too full to start ({@link AllocationBudget#shortInChild()}).
+     */
+    public static final int SHORT_BUDGET = 255 - LOCK_HELD_BASE;
     private static final int SIG_DFL = 0;
     private static final int SIG_UNBLOCK = 1;
 
@@ -39,6 +44,8 @@ public final class ForkedChild {
     private final Pointer stallBeforeStart;
     private final JvmLocks locks;
     private final long exitCall;
+    /** 1 if the child checks its eden before its body (with this JVM's real locks), 0 for the stand-ins. */
+    private final int checksBudget;
     private static final long FUTEX_WAIT_PRIVATE = 128;
     private static final int STARTED = 1;
     /** A pid {@link #afterFork} takes for the parent's, when the parent rehearses. */
@@ -95,6 +102,7 @@ public final class ForkedChild {
                         int startedFd, JvmLocks locks, Pointer stallBeforeStart, long exitCall) {
         this.exitCall = exitCall;
         this.locks = locks;
+        this.checksBudget = locks == JvmLocks.ofThisJvm() ? 1 : 0;
         this.stallBeforeStart = stallBeforeStart;
         this.context = context;
         this.resetSignals = resetSignals;
@@ -116,7 +124,7 @@ public final class ForkedChild {
      * found held (gdb and {@code jhsdb jstack} on stalled children, docs/DESIGN.md).
      */
     public void afterFork(int pid, ChildBody body) {
-        int held = startedFd >= 0 ? locks.firstHeld() : -1;
+        int held = startedFd >= 0 ? firstObstacle() : -1;
         int inChild = ((pid | -pid) >>> 31) ^ 1; // 1 in the child; no branch, so the child runs the parent's code
         int heldInChild = inChild & ((held >>> 31) ^ 1);
         if ((inChild ^ 1 | heldInChild) != 0) {
@@ -133,6 +141,16 @@ public final class ForkedChild {
         } finally {
             LIBC.syscall(exitCall, code, 0, 0, 0); // _exit(2): the same system call, through a binding the parent runs
         }
+    }
+
+    /**
+     * The first JVM lock held, else {@link #SHORT_BUDGET} if eden is too full for the body, else -1; the budget's
+     * part without a branch on its outcome.
+     */
+    private int firstObstacle() {
+        int lock = locks.firstHeld();
+        int noLock = lock >>> 31;
+        return lock + noLock * checksBudget * AllocationBudget.shortInChild() * (SHORT_BUDGET + 1);
     }
 
     /** What the parent runs of {@link #afterFork} before a fork: the check and the held path's calls, to no effect. */

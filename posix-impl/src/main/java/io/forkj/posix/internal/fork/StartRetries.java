@@ -16,7 +16,12 @@ public final class StartRetries {
         /** The child stalled and HotSpot's safepoint counter moved across the fork. */
         SAFEPOINT,
         /** The child stalled with no cause seen in the parent. */
-        STALLED
+        STALLED,
+        /**
+         * The child found its eden too full to start its body without a collection, which it cannot run
+         * ({@link AllocationBudget#shortInChild()}), and said so on its start pipe.
+         */
+        SHORT_BUDGET
     }
 
     private static final AtomicLongArray COUNTS = new AtomicLongArray(Cause.values().length);

@@ -22,8 +22,9 @@ public interface ConditionProxy extends AcquirerProxy {
      * @param timeout how long to wait at most; null for no limit
      * @return false if the timeout ran out
      * @throws IllegalStateException if this thread does not hold the lock (Python's RuntimeError)
-     * @throws InterruptedException  if this thread is interrupted while it waits: unlike
-     *                               {@link java.util.concurrent.locks.Condition}, it then does not hold the lock
+     * @throws InterruptedException  if this thread is interrupted while it waits; as with
+     *                               {@link java.util.concurrent.locks.Condition}, the lock is held again, as before,
+     *                               when it is thrown (CPython's proxy leaves its connection broken instead)
      */
     boolean await(Duration timeout) throws InterruptedException;
 

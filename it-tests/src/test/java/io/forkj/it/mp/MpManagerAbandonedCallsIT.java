@@ -144,7 +144,12 @@ class MpManagerAbandonedCallsIT {
             waiters.add(waiter("acquire", () -> semaphore.acquire()));
             waiters.add(waiter("await", () -> {
                 condition.acquire();
-                condition.await();
+                try {
+                    condition.await();
+                } finally {
+                    // held again after the interrupt, as java.util.concurrent's await
+                    condition.release();
+                }
                 return null;
             }));
             waiters.add(waiter("await", () -> {
@@ -162,6 +167,8 @@ class MpManagerAbandonedCallsIT {
                 String m = methods[i];
                 assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(t, m))).as(m + " sent").isTrue();
             }
+            // one idle connection, for the interrupted await's taking its lock back and letting it go
+            event.isSet();
             int serverThreads = connectionThreads(manager);
             for (Thread t : waiters) {
                 t.interrupt();

@@ -1,5 +1,7 @@
 package io.forkj.it.mp;
 
+import io.forkj.Posix;
+import io.forkj.Signal;
 import io.forkj.it.Kernel;
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.BarrierProxy;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -35,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(300)
 class MpManagerSyncIT {
     private static final Duration LONG = Duration.ofSeconds(120);
+    private static final Posix POSIX = Posix.get();
 
     @AfterAll
     static void stopStandby() {
@@ -426,15 +430,20 @@ class MpManagerSyncIT {
     }
 
     /**
-     * A thread interrupted in a condition's await leaves its wait in the server, first in line: the one signal sent
-     * afterwards goes to it, and must be passed on to the live waiter behind it when its answer cannot be delivered.
+     * A thread interrupted in a condition's await, which holds its RLock twice: the server ends the wait, and the
+     * thread holds the lock again, twice, when the InterruptedException reaches it (java.util.concurrent's rule;
+     * CPython's proxy leaves its connection broken). Nobody else can take the lock meanwhile.
      */
     @Test
-    void aSignalTakenByAnInterruptedWaitIsPassedOn() throws Exception {
+    void anInterruptedAwaitHoldsTheLockAgainAtItsDepth() throws Exception {
         try (Manager manager = new Manager()) {
             ConditionProxy c = manager.condition();
             AtomicReference<Throwable> interrupted = new AtomicReference<>();
-            Thread ghost = new Thread(() -> {
+            AtomicReference<Throwable> thirdRelease = new AtomicReference<>();
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch checked = new CountDownLatch(1);
+            Thread waiter = new Thread(() -> {
+                c.acquire();
                 c.acquire();
                 try {
                     c.await();
@@ -442,39 +451,107 @@ class MpManagerSyncIT {
                 } catch (Throwable t) {
                     interrupted.set(t);
                 }
+                holding.countDown();
+                try {
+                    checked.await();
+                    c.release();
+                    c.release();
+                    c.release();
+                } catch (Throwable t) {
+                    thirdRelease.set(t);
+                }
             });
-            ghost.start();
-            assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(ghost, "await"))).isTrue();
-            // the lock is free once the await let it go in the server
-            assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();
+            waiter.start();
+            assertThat(Kernel.await(LONG, () -> ManagerCalls.readsAnAnswer(waiter, "await"))).isTrue();
+            assertThat(c.acquire(60, TimeUnit.SECONDS)).as("the wait let the lock go").isTrue();
             c.release();
-            ghost.interrupt();
-            ghost.join(LONG.toMillis());
+            waiter.interrupt();
+            assertThat(holding.await(LONG.toSeconds(), TimeUnit.SECONDS)).isTrue();
             assertThat(interrupted.get()).isInstanceOf(InterruptedException.class);
+            assertThat(c.acquire(false)).as("the interrupted waiter holds the lock again").isFalse();
+            checked.countDown();
+            waiter.join(LONG.toMillis());
+            assertThat(thirdRelease.get()).as("it held it twice: two releases, the third refused")
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(c.acquire(false)).isTrue();
+            c.release();
+        }
+    }
 
-            EventProxy waits = manager.event();
+    /**
+     * The signal goes to a waiter whose process is stopped: the server takes the lock back for it and writes the
+     * answer, which it never reads; it is then killed. What the answer took is undone: the lock is released and the
+     * signal passed to the live waiter behind it, which would otherwise wait out its 120 s.
+     */
+    @Test
+    void aSignalDeliveredToAWaiterThatNeverReadsItIsPassedOn() throws Exception {
+        try (Manager manager = new Manager()) {
+            ConditionProxy c = manager.condition();
+            EventProxy stoppedWaits = manager.event();
+            EventProxy liveWaits = manager.event();
             BlockingQueue<Boolean> woken = manager.queue();
+            MpProcess stopped = new MpProcess(() -> {
+                c.acquire();
+                setWhenAwaiting(stoppedWaits);
+                c.await();
+            });
             MpProcess live = new MpProcess(() -> {
                 c.acquire();
-                waits.set();
+                setWhenAwaiting(liveWaits);
                 woken.put(c.await(LONG));
                 c.release();
             });
-            live.start();
+            stopped.start();
             try {
-                assertThat(waits.await(LONG)).isTrue();
+                assertThat(stoppedWaits.await(LONG)).isTrue();
+                POSIX.kill(stopped.pid(), Signal.SIGSTOP);
+                assertThat(Kernel.await(LONG, () -> Kernel.state(stopped.pid()).orElse('?') == 'T')).isTrue();
+                live.start();
+                assertThat(liveWaits.await(LONG)).isTrue();
                 assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();
                 c.signal(1);
                 c.release();
+                assertThat(Kernel.await(LONG, () -> heldByAnother(c))).as("the lock was taken back for the stopped one")
+                        .isTrue();
+                stopped.kill();
+                stopped.join(LONG);
                 assertThat(woken.poll(LONG.toSeconds(), TimeUnit.SECONDS)).as("the live waiter was signalled").isTrue();
                 assertThat(live.join(LONG)).isTrue();
             } finally {
+                stopped.kill();
+                stopped.join(LONG);
                 live.kill();
                 live.join(LONG);
             }
             assertThat(c.acquire(false)).as("neither wait left the lock held").isTrue();
             c.release();
         }
+    }
+
+    /** Whether another thread holds {@code lock} now (taken and let go at once if not). */
+    private static boolean heldByAnother(AcquirerProxy lock) {
+        if (lock.acquire(false)) {
+            lock.release();
+            return false;
+        }
+        return true;
+    }
+
+    /** In a child: sets {@code event} once this thread's next call, an await, waits in the server. */
+    private static void setWhenAwaiting(EventProxy event) {
+        Thread main = Thread.currentThread();
+        Thread watch = new Thread(() -> {
+            try {
+                while (!ManagerCalls.readsAnAnswer(main, "await")) {
+                    Thread.sleep(1);
+                }
+                event.set();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        watch.setDaemon(true);
+        watch.start();
     }
 
     @Test

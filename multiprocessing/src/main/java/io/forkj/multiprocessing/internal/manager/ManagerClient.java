@@ -228,8 +228,10 @@ public final class ManagerClient {
      */
     private static byte[] exchange(Conn c, SocketAddress socket, byte[] bytes) {
         boolean answered = false;
+        boolean sent = false;
         try {
             Frames.write(c.out, bytes);
+            sent = true;
             byte[] answer = Frames.read(c.in, Serial.MAX_FRAME);
             if (Frames.wantsAck(answer)) {
                 Frames.write(c.out, Frames.ACK);
@@ -237,8 +239,8 @@ public final class ManagerClient {
             answered = true;
             return answer;
         } catch (ClosedByInterruptException e) {
-            throw new UncheckedIOException("a call to the manager at " + socket + " was interrupted (Thread.interrupt),"
-                    + " which closed its connection", e);
+            throw new InterruptedCall("a call to the manager at " + socket + " was interrupted (Thread.interrupt),"
+                    + " which closed its connection", e, sent);
         } catch (IOException e) {
             throw new UncheckedIOException("the manager at " + socket + " is gone (its connection failed)", e);
         } finally {
@@ -246,6 +248,23 @@ public final class ManagerClient {
                 c.close();
             }
         }
+    }
+
+    /** A call ended by an interrupt of its thread, which closed its channel. */
+    static final class InterruptedCall extends UncheckedIOException {
+        private static final long serialVersionUID = 1L;
+        /** Whether the whole request had been written: the server then runs the call, for nobody. */
+        final boolean sent;
+
+        InterruptedCall(String message, ClosedByInterruptException cause, boolean sent) {
+            super(message, cause);
+            this.sent = sent;
+        }
+    }
+
+    /** Whether {@code e} is a call its thread's interrupt ended after the server had the whole request. */
+    static boolean interruptedAfterSending(Throwable e) {
+        return e instanceof InterruptedCall && ((InterruptedCall) e).sent;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -124,6 +125,12 @@ public final class OwnedCells {
 
         /** Wakes up to {@code n} live waiters. */
         void signal(int pid, long startTime, long thread, int n);
+
+        /**
+         * After this owner's {@link #await} was abandoned (its thread interrupted once the server had the call):
+         * waits until the server has ended that wait, then takes the lock back at the depth the wait let go of.
+         */
+        void reclaim(int pid, long startTime, long thread);
     }
 
     /** The kinds of {@link SyncCell}. */
@@ -376,6 +383,8 @@ public final class OwnedCells {
     static final class ConditionCell implements OwnedCondition, Cells.SelfLocking {
         private final SyncCell lock;
         private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        /** The depth each owner's abandoned wait let go of, until the owner {@link #reclaim}s it. */
+        private final Map<Owner, Integer> abandoned = new HashMap<>();
 
         private static final class Waiter {
             final Owner owner;
@@ -439,6 +448,7 @@ public final class OwnedCells {
                     // (a dead process's connection may stay open in a FORK child that inherited it)
                     if (!me.signalled && (ManagerServer.callerGone() || owner.isDead())) {
                         waiters.remove(me);
+                        abandon(owner, depth);
                         throw new ManagerServer.CallerGone();
                     }
                 }
@@ -453,12 +463,17 @@ public final class OwnedCells {
                 if (signalled) {
                     wake(1);
                 }
+                abandon(owner, depth);
                 throw gone;
             }
-            if (signalled) {
-                // a caller that gave up (an interrupt) or died never sees this signal: the next waiter gets it
-                ManagerServer.undoIfUnread(() -> wake(1));
-            }
+            // a caller that gave up (an interrupt) or died never sees the answer: the lock restored goes (the
+            // restore's own undo, run first), the signal goes to the next waiter, and the owner may reclaim
+            ManagerServer.undoIfUnread(() -> {
+                if (signalled) {
+                    wake(1);
+                }
+                abandon(owner, depth);
+            });
             return signalled;
         }
 
@@ -473,6 +488,37 @@ public final class OwnedCells {
                         + owner.pid() + " does not hold it");
             }
             wake(n);
+        }
+
+        @Override
+        public void reclaim(int pid, long startTime, long thread) {
+            Owner owner = new Owner(pid, startTime, thread);
+            int depth;
+            synchronized (this) {
+                try {
+                    Cells.awaitUntil(this, () -> abandoned.containsKey(owner), Timeouts.FOREVER);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ManagerServer.CallerGone();
+                }
+                depth = abandoned.remove(owner);
+            }
+            try {
+                lock.restore(owner, depth);
+            } catch (ManagerServer.CallerGone gone) {
+                abandon(owner, depth);
+                throw gone;
+            }
+            ManagerServer.undoIfUnread(() -> abandon(owner, depth));
+        }
+
+        /** Notes the depth an ended wait of {@code owner} let go of, for its {@link #reclaim}. */
+        private synchronized void abandon(Owner owner, int depth) {
+            abandoned.keySet().removeIf(Owner::isDead);
+            if (!owner.isDead()) {
+                abandoned.put(owner, depth);
+                notifyAll();
+            }
         }
 
         /** Signals up to {@code n} waiters whose process lives. */

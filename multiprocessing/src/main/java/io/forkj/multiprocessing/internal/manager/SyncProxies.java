@@ -129,11 +129,30 @@ public final class SyncProxies {
         @Override
         public boolean await(Duration timeout) throws InterruptedException {
             long nanos = Timeouts.nanos(true, timeout);
+            Owner me = Owner.current();
             try {
-                Owner me = Owner.current();
                 return condition().await(me.pid(), me.startTime(), me.thread(), nanos);
             } catch (RuntimeException e) {
-                throw ManagerClient.interruptedOr(e);
+                InterruptedException interrupted = ManagerClient.interruptedOr(e);
+                if (ManagerClient.interruptedAfterSending(e)) {
+                    // the server let the lock go for the wait: held again before the interrupt is thrown, as
+                    // java.util.concurrent's await does
+                    reclaim(me);
+                }
+                throw interrupted;
+            }
+        }
+
+        /** Takes the lock back after an abandoned wait, however often this thread is interrupted meanwhile. */
+        private void reclaim(Owner me) {
+            while (true) {
+                try {
+                    condition().reclaim(me.pid(), me.startTime(), me.thread());
+                    return;
+                } catch (RuntimeException e) {
+                    ManagerClient.interruptedOr(e);
+                    // interrupted again: that reclaim, if the server had it, is abandoned and undone in turn
+                }
             }
         }
 

@@ -423,7 +423,10 @@ public final class Manager implements AutoCloseable {
     }
 
     /**
-     * Python's {@code manager.JoinableQueue(maxsize)}.
+     * Python's {@code manager.JoinableQueue(maxsize)}, a {@link #queue(int)} that counts unfinished tasks. Unlike
+     * CPython's, a consumer process that dies between taking an item and {@code taskDone} does not leave
+     * {@code join} waiting for ever: its items go back to the head of the queue for another consumer (a process's
+     * {@code taskDone} marks its oldest item taken as done).
      *
      * @param maxsize the bound; 0 or less for none
      */

@@ -107,6 +107,48 @@ class MpManagerAbandonedCallsIT {
         }
     }
 
+    /**
+     * A consumer killed between {@code take} and {@code taskDone}: its item goes back to the queue, another consumer
+     * does the task, and {@code join} returns (CPython's waits for ever). A consumer that marked its task done and
+     * exited leaves nothing behind.
+     */
+    @Test
+    void aTaskWhoseConsumerDiedBeforeMarkingItDoneIsDoneByAnother() throws Exception {
+        try (Manager manager = new Manager()) {
+            JoinableQueueProxy<String> tasks = manager.joinableQueue();
+            tasks.put("done once");
+            MpProcess finisher = new MpProcess(() -> {
+                tasks.take();
+                tasks.taskDone();
+            });
+            finisher.start();
+            assertThat(finisher.join(LONG)).isTrue();
+            assertThat(finisher.exitCode().orElseThrow()).isZero();
+            assertThat(tasks.join(SHORT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+            tasks.put("unfinished");
+            EventProxy took = manager.event();
+            MpProcess dies = new MpProcess(() -> {
+                tasks.take();
+                took.set();
+                Thread.sleep(Long.MAX_VALUE);
+            });
+            dies.start();
+            try {
+                assertThat(took.await(LONG)).isTrue();
+                assertThat(tasks.isEmpty()).isTrue();
+            } finally {
+                dies.kill();
+                dies.join(LONG);
+            }
+            assertThat(tasks.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the dead consumer's task came back")
+                    .isEqualTo("unfinished");
+            tasks.taskDone();
+            assertThat(tasks.join(SHORT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(tasks.poll(1, TimeUnit.SECONDS)).as("the finished task did not come back").isNull();
+        }
+    }
+
     @Test
     void anInterruptedTakeTakesNothingAndAnInterruptedPutPutsNothing() throws Exception {
         try (Manager manager = new Manager()) {

@@ -12,6 +12,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * Length-prefixed frames on a manager connection (CPython's {@code Connection.send_bytes} framing), and what they
@@ -25,6 +26,12 @@ import java.io.UncheckedIOException;
 final class Frames {
     /** First byte of a method call frame; every other request starts with Java serialization's 0xAC. */
     static final byte CALL = 1;
+    /**
+     * First byte of the frame a client sends once, right after authenticating a connection: its process (pid and
+     * start time), which the server charges what that connection's calls take from a joinable queue to. Not
+     * answered.
+     */
+    static final byte HELLO = 2;
     /** An empty frame: the caller read the answer that asked for it (see the class comment). */
     static final byte[] ACK = new byte[0];
     private static final int VALUE = 1;
@@ -66,6 +73,20 @@ final class Frames {
                 return read(in, max);
             }
         };
+    }
+
+    /** The {@link #HELLO} frame of process {@code pid} started at {@code startTime}. */
+    static byte[] hello(int pid, long startTime) {
+        return ByteBuffer.allocate(13).put(HELLO).putInt(pid).putLong(startTime).array();
+    }
+
+    /** The process a {@link #HELLO} frame names. */
+    static OwnedCells.Owner readHello(byte[] frame) throws IOException {
+        if (frame.length != 13) {
+            throw new IOException("manager connection: a hello of " + frame.length + " bytes, not 13");
+        }
+        ByteBuffer b = ByteBuffer.wrap(frame, 1, 12);
+        return new OwnedCells.Owner(b.getInt(), b.getLong(), 0);
     }
 
     /** A request other than a call: a Java serialization stream. */

@@ -339,6 +339,8 @@ public final class ManagerClient {
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 14));
             Handshake.client(Frames.channel(in, out), authkey);
+            OwnedCells.Owner me = OwnedCells.Owner.current();
+            Frames.write(out, Frames.hello(me.pid(), me.startTime()));
             Conn c = new Conn(ch, in, out, pid, socket);
             ALL.add(c);
             return c;

@@ -53,6 +53,8 @@ public final class ManagerServer {
     private static final ThreadLocal<ManagerServer> SERVING = new ThreadLocal<>();
     /** The connection the current thread serves, for {@link #callerGone()}. */
     private static final ThreadLocal<SocketChannel> CALLER = new ThreadLocal<>();
+    /** The process at the other end of the connection the current thread serves, once it said ({@link Frames#HELLO}). */
+    private static final ThreadLocal<OwnedCells.Owner> CALLER_PROCESS = new ThreadLocal<>();
     /** A one-byte buffer per serving thread, for {@link #callerGone()}. */
     private static final ThreadLocal<ByteBuffer> PEEK = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1));
     private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
@@ -136,6 +138,11 @@ public final class ManagerServer {
         if (last != null) {
             last.add(undo);
         }
+    }
+
+    /** The process whose call the current thread runs, or null if its connection did not say. */
+    static OwnedCells.Owner callerProcess() {
+        return CALLER_PROCESS.get();
     }
 
     /**
@@ -269,6 +276,10 @@ public final class ManagerServer {
                 if (frame.length == 0) {
                     continue;
                 }
+                if (frame[0] == Frames.HELLO) {
+                    CALLER_PROCESS.set(Frames.readHello(frame));
+                    continue;
+                }
                 Messages.Reply reply = handle(frame, held);
                 Frames.writeReply(out, reply.ok, reply.value, !lastCall.isEmpty());
             }
@@ -287,6 +298,8 @@ public final class ManagerServer {
                 if (h.value instanceof OwnedCells.SyncCell) {
                     // the peer's process may have died: what it held goes back now, not at a waiter's next check
                     ((OwnedCells.SyncCell) h.value).connectionEnded();
+                } else if (h.value instanceof QueueCells.JoinableCell) {
+                    ((QueueCells.JoinableCell<?>) h.value).recoverDead();
                 }
             }
         }

@@ -7,7 +7,9 @@ import java.util.AbstractQueue;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -165,7 +167,26 @@ class QueueCells {
             }
             TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, CHECK_NANOS));
             ManagerServer.checkCaller();
+            waited();
             return true;
+        }
+
+        /** Under the monitor, after each slice of a wait: for a subclass's periodic look. */
+        void waited() {
+        }
+
+        /** Under the monitor: {@code e} was taken by the current call. */
+        void taken(E e) {
+        }
+
+        /** Under the monitor: {@code e}, taken by a call whose caller never read it, is back in the queue. */
+        void givenBack(E e) {
+        }
+
+        /** Under the monitor: puts {@code e} first again (even past the bound), as if never taken. */
+        void putBackFirst(E e) {
+            items.addFirst(e);
+            notifyAll();
         }
 
         /** Under the monitor. */
@@ -180,6 +201,7 @@ class QueueCells {
         private E removeFirst() {
             E e = items.removeFirst();
             notifyAll();
+            taken(e);
             ManagerServer.undoIfUnread(() -> giveBack(e));
             return e;
         }
@@ -198,15 +220,67 @@ class QueueCells {
 
         /** Undoes a take whose caller never read the answer: the item is first again, even in a full queue. */
         private synchronized void giveBack(E e) {
-            items.addFirst(e);
-            notifyAll();
+            givenBack(e);
+            putBackFirst(e);
         }
     }
 
-    /** A queue that counts unfinished tasks: Python's {@code JoinableQueue}, for {@code manager.JoinableQueue()}. */
+    /**
+     * A queue that counts unfinished tasks: Python's {@code JoinableQueue}, for {@code manager.JoinableQueue()}. It
+     * also keeps each item a process took until that process marks one done, and puts a dead process's items back
+     * first in the queue, for another consumer: CPython's {@code join()} waits for ever for the task of a consumer
+     * killed between {@code get} and {@code task_done}. {@code taskDone} does not name its item: a process's oldest
+     * item taken counts as done, which is exact for a consumer that takes one item at a time.
+     */
     static final class JoinableCell<E> extends QueueCell<E> implements JoinableQueueProxy<E> {
+        /** Items each process took and has not marked done, oldest first. */
+        private final Map<OwnedCells.Owner, ArrayDeque<E>> outstanding = new LinkedHashMap<>();
+        private long lastCheck = System.nanoTime();
+
         JoinableCell(int maxsize) {
             super(maxsize);
+        }
+
+        @Override
+        void taken(E e) {
+            OwnedCells.Owner process = ManagerServer.callerProcess();
+            if (process != null) {
+                outstanding.computeIfAbsent(process, p -> new ArrayDeque<>()).addLast(e);
+            }
+        }
+
+        @Override
+        void givenBack(E e) {
+            OwnedCells.Owner process = ManagerServer.callerProcess();
+            ArrayDeque<E> mine = process == null ? null : outstanding.get(process);
+            if (mine != null && mine.removeLastOccurrence(e) && mine.isEmpty()) {
+                outstanding.remove(process);
+            }
+        }
+
+        @Override
+        void waited() {
+            if (System.nanoTime() - lastCheck >= CHECK_NANOS) {
+                recoverDeadLocked();
+            }
+        }
+
+        /** Puts the items of processes that died before marking them done back first in the queue. */
+        synchronized void recoverDead() {
+            recoverDeadLocked();
+        }
+
+        private void recoverDeadLocked() {
+            lastCheck = System.nanoTime();
+            for (Iterator<Map.Entry<OwnedCells.Owner, ArrayDeque<E>>> it = outstanding.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<OwnedCells.Owner, ArrayDeque<E>> entry = it.next();
+                if (entry.getKey().isDead()) {
+                    for (Iterator<E> items = entry.getValue().descendingIterator(); items.hasNext(); ) {
+                        putBackFirst(items.next());
+                    }
+                    it.remove();
+                }
+            }
         }
 
         @Override
@@ -214,9 +288,24 @@ class QueueCells {
             if (unfinished == 0) {
                 throw new IllegalStateException("task_done() called too many times");
             }
+            OwnedCells.Owner process = ManagerServer.callerProcess();
+            ArrayDeque<E> mine = process == null ? null : outstanding.get(process);
+            if (mine != null) {
+                E done = mine.pollFirst();
+                if (mine.isEmpty()) {
+                    outstanding.remove(process);
+                }
+                // should the caller never read this answer, the item is its again: it may not have been done
+                ManagerServer.undoIfUnread(() -> undoTaskDone(process, done));
+            }
             if (--unfinished == 0) {
                 notifyAll();
             }
+        }
+
+        private synchronized void undoTaskDone(OwnedCells.Owner process, E done) {
+            outstanding.computeIfAbsent(process, p -> new ArrayDeque<>()).addFirst(done);
+            unfinished++;
         }
 
         @Override
@@ -228,7 +317,10 @@ class QueueCells {
         public synchronized boolean join(long timeout, TimeUnit unit) throws InterruptedException {
             long nanos = unit.toNanos(timeout);
             long limit = nanos == Long.MAX_VALUE ? Timeouts.FOREVER : Math.max(0, nanos);
-            return Cells.awaitUntil(this, () -> unfinished == 0, limit);
+            return Cells.awaitUntil(this, () -> {
+                waited();
+                return unfinished == 0;
+            }, limit);
         }
 
         @Override

@@ -1,8 +1,30 @@
 package io.forkj.it.mp;
 
+import io.forkj.multiprocessing.EventProxy;
+
 /** What a thread calling a manager is doing, read from its stack. */
 final class ManagerCalls {
     private ManagerCalls() {
+    }
+
+    /**
+     * In a child process: sets {@code event} once the calling thread's next call of {@code method} waits in the
+     * server, watched from a daemon thread.
+     */
+    static void setWhenWaiting(EventProxy event, String method) {
+        Thread caller = Thread.currentThread();
+        Thread watch = new Thread(() -> {
+            try {
+                while (!readsAnAnswer(caller, method)) {
+                    Thread.sleep(1);
+                }
+                event.set();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        watch.setDaemon(true);
+        watch.start();
     }
 
     /**

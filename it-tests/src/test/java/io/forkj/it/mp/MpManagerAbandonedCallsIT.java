@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -237,22 +239,13 @@ class MpManagerAbandonedCallsIT {
     void aPartyInterruptedAtABarrierBreaksItForTheOthers() throws Exception {
         try (Manager manager = new Manager()) {
             BarrierProxy barrier = manager.barrier(3);
-            AtomicReference<Throwable> other = new AtomicReference<>();
-            Thread stays = new Thread(() -> {
-                try {
-                    barrier.await();
-                    other.set(new AssertionError("passed a barrier of 3 with 2"));
-                } catch (Throwable t) {
-                    other.set(t);
-                }
-            });
-            stays.start();
+            Thread stays = waiter("await", () -> barrier.await());
             assertThat(Kernel.await(LONG, () -> barrier.nWaiting() == 1)).isTrue();
             Thread leaves = interruptedIn("await", () -> barrier.await());
             assertThat(outcomeOf(leaves)).isInstanceOf(InterruptedException.class);
             stays.join(TimeUnit.SECONDS.toMillis(SHORT_SECONDS));
             assertThat(stays.isAlive()).as("the other party is not left waiting").isFalse();
-            assertThat(other.get()).isInstanceOf(BrokenBarrierException.class);
+            assertThat(outcomeOf(stays)).as("not passed with 2 of 3").isInstanceOf(BrokenBarrierException.class);
             assertThat(barrier.isBroken()).isTrue();
         }
     }
@@ -260,19 +253,7 @@ class MpManagerAbandonedCallsIT {
     /** A process that takes from {@code queue} and sets {@code waiting} once its take waits in the server. */
     private static MpProcess waitingConsumer(BlockingQueue<String> queue, EventProxy waiting) {
         return new MpProcess(() -> {
-            Thread main = Thread.currentThread();
-            Thread watch = new Thread(() -> {
-                try {
-                    while (!ManagerCalls.readsAnAnswer(main, "take")) {
-                        Thread.sleep(1);
-                    }
-                    waiting.set();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            watch.setDaemon(true);
-            watch.start();
+            ManagerCalls.setWhenWaiting(waiting, "take");
             queue.take();
             throw new IllegalStateException("took an item before any was put");
         });
@@ -283,7 +264,7 @@ class MpManagerAbandonedCallsIT {
         Object run() throws Exception;
     }
 
-    private final java.util.Map<Thread, AtomicReference<Object>> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Thread, AtomicReference<Object>> outcomes = new ConcurrentHashMap<>();
 
     /** Starts a thread making {@code call}, which is expected to block in the server's {@code method}. */
     private Thread waiter(String method, Call call) {

@@ -492,12 +492,12 @@ class MpManagerSyncIT {
             BlockingQueue<Boolean> woken = manager.queue();
             MpProcess stopped = new MpProcess(() -> {
                 c.acquire();
-                setWhenAwaiting(stoppedWaits);
+                ManagerCalls.setWhenWaiting(stoppedWaits, "await");
                 c.await();
             });
             MpProcess live = new MpProcess(() -> {
                 c.acquire();
-                setWhenAwaiting(liveWaits);
+                ManagerCalls.setWhenWaiting(liveWaits, "await");
                 woken.put(c.await(LONG));
                 c.release();
             });
@@ -535,23 +535,6 @@ class MpManagerSyncIT {
             return false;
         }
         return true;
-    }
-
-    /** In a child: sets {@code event} once this thread's next call, an await, waits in the server. */
-    private static void setWhenAwaiting(EventProxy event) {
-        Thread main = Thread.currentThread();
-        Thread watch = new Thread(() -> {
-            try {
-                while (!ManagerCalls.readsAnAnswer(main, "await")) {
-                    Thread.sleep(1);
-                }
-                event.set();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        watch.setDaemon(true);
-        watch.start();
     }
 
     @Test

@@ -107,10 +107,6 @@ class MpManagerSyncIT {
                 rlock.release();
                 rlock.release();
             }).startMethod(StartMethod.FORK).forkDeadline(Duration.ofSeconds(20));
-            // A FORK child has no collector: in this long-lived test JVM a child once stalled in a condition-variable
-            // futex 26 ms after its fork (loop run, a0fe98f), the shape of a collection it needed. This test is about
-            // the lock calls, so the child starts with an empty young generation (ForkOptions.gcBeforeFork's remedy).
-            System.gc();
             child.start();
             assertThat(child.join(LONG)).isTrue();
             assertThat(child.exitCode().orElseThrow()).isZero();

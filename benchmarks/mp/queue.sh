@@ -6,7 +6,7 @@
 # Prints Markdown table rows (benchmarks/run.sh adds them to its table), or a full table when run alone.
 #   benchmarks/mp/queue.sh [JAR]        ROUNDS=5 by default; ONLY=MODE (queue, queue-fanout, queue-threads,
 #                                       queue-producers, pool-map, imap, executor, manager,
-#                                       manager-lock)
+#                                       manager-lock, manager-queue)
 #                                       measures that mode's rows alone
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -114,6 +114,17 @@ def main(mode, n, warm):
                     lock.acquire()
                     lock.release()
                 dt = time.perf_counter() - t
+    elif mode == "manager-queue":
+        with mp.Manager() as m:
+            q = m.Queue()
+            for r in range(2):
+                t = time.perf_counter()
+                s = 0
+                for i in range(n):
+                    q.put(i)
+                    s += q.get()
+                dt = time.perf_counter() - t
+                assert s == n * (n - 1) // 2
     print(int(n / dt))
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
@@ -164,6 +175,8 @@ echo "mp: manager..." >&2
 measure manager 5000 "\`Manager\` dict put round trips from another process" ""
 echo "mp: manager lock..." >&2
 measure manager-lock 2500 "\`Manager\` Lock acquire + release pairs (2 round trips each)" ""
+echo "mp: manager queue..." >&2
+measure manager-queue 2500 "\`Manager\` Queue put + get pairs (2 round trips each)" ""
 
 if [ "${QUEUE_SH_ROWS_ONLY:-}" = 1 ]; then
   printf '%s\n' "${rows[@]}"

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -122,9 +123,23 @@ public final class MpThroughput {
                     }
                 }
                 break;
+            case "manager-queue":
+                try (Manager manager = new Manager()) {
+                    BlockingQueue<Integer> q = manager.queue();
+                    for (int r = -WARMUP; r < rounds; r++) {
+                        long t = System.nanoTime();
+                        long sum = 0;
+                        for (int i = 0; i < n; i++) {
+                            q.put(i);
+                            sum += q.take();
+                        }
+                        report(r, n, t, sum == (long) n * (n - 1) / 2);
+                    }
+                }
+                break;
             default:
                 throw new IllegalArgumentException("mode " + mode + ": queue, queue-fanout, queue-threads, queue-producers,"
-                        + " pool-map, imap, executor, manager or manager-lock");
+                        + " pool-map, imap, executor, manager, manager-lock or manager-queue");
         }
         System.exit(0);
     }

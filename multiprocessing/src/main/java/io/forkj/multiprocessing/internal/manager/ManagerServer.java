@@ -146,12 +146,6 @@ public final class ManagerServer {
     }
 
     /**
-     * Whether the caller of the call the current thread runs has closed its connection (its thread was interrupted,
-     * its process died): the answer will never be read. Blocking calls ask this while they wait, and give up
-     * without taking anything, so an abandoned wait neither keeps a server thread nor takes an item, a lock or a
-     * signal for nobody. A caller sends nothing while its call runs, so anything readable means the end.
-     */
-    /**
      * Throws {@link CallerGone} if {@link #callerGone()}: for a blocking call's wait, between slices of at most
      * {@link OwnedCells#CHECK_MILLIS} ms.
      */
@@ -170,6 +164,12 @@ public final class ManagerServer {
         }
     }
 
+    /**
+     * Whether the caller of the call the current thread runs has closed its connection (its thread was interrupted,
+     * its process died): the answer will never be read. Blocking calls ask this while they wait, and give up
+     * without taking anything, so an abandoned wait neither keeps a server thread nor takes an item, a lock or a
+     * signal for nobody. A caller sends nothing while its call runs, so anything readable means the end.
+     */
     static boolean callerGone() {
         SocketChannel peer = CALLER.get();
         if (peer == null) {

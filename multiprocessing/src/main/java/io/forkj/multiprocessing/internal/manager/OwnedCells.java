@@ -427,6 +427,8 @@ public final class OwnedCells {
                 synchronized (this) {
                     waiters.remove(me);
                 }
+                // a caller interrupted before it read this refusal reclaims: it finds that nothing was let go of
+                ManagerServer.undoIfUnread(() -> abandon(owner, 0));
                 throw notHeld;
             }
             boolean signalled;
@@ -502,6 +504,9 @@ public final class OwnedCells {
                     throw new ManagerServer.CallerGone();
                 }
                 depth = abandoned.remove(owner);
+            }
+            if (depth == 0) {
+                return;
             }
             try {
                 lock.restore(owner, depth);

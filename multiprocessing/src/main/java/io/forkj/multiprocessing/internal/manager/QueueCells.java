@@ -179,8 +179,13 @@ class QueueCells {
         void taken(E e) {
         }
 
-        /** Under the monitor: {@code e}, taken by a call whose caller never read it, is back in the queue. */
-        void givenBack(E e) {
+        /**
+         * Under the monitor: {@code e}, taken by a call whose caller never read it, is to go back to the queue.
+         *
+         * @return false if it is back already
+         */
+        boolean givenBack(E e) {
+            return true;
         }
 
         /** Under the monitor: puts {@code e} first again (even past the bound), as if never taken. */
@@ -220,8 +225,9 @@ class QueueCells {
 
         /** Undoes a take whose caller never read the answer: the item is first again, even in a full queue. */
         private synchronized void giveBack(E e) {
-            givenBack(e);
-            putBackFirst(e);
+            if (givenBack(e)) {
+                putBackFirst(e);
+            }
         }
     }
 
@@ -250,12 +256,18 @@ class QueueCells {
         }
 
         @Override
-        void givenBack(E e) {
+        boolean givenBack(E e) {
             OwnedCells.Owner process = ManagerServer.callerProcess();
-            ArrayDeque<E> mine = process == null ? null : outstanding.get(process);
-            if (mine != null && mine.removeLastOccurrence(e) && mine.isEmpty()) {
+            if (process == null) {
+                return true;
+            }
+            // a waiter's look may have found the process dead and put its items back before its connection ended
+            ArrayDeque<E> mine = outstanding.get(process);
+            boolean outstandingStill = mine != null && mine.removeLastOccurrence(e);
+            if (mine != null && mine.isEmpty()) {
                 outstanding.remove(process);
             }
+            return outstandingStill;
         }
 
         @Override

@@ -23,8 +23,6 @@ import java.util.function.BooleanSupplier;
  * {@code Barrier}; locks, semaphores and conditions are {@link OwnedCells}, queues {@link QueueCells}.
  */
 final class Cells {
-    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(OwnedCells.CHECK_MILLIS);
-
     private Cells() {
     }
 
@@ -101,11 +99,11 @@ final class Cells {
     static boolean awaitUntil(Object monitor, BooleanSupplier done, long nanos) throws InterruptedException {
         long deadline = System.nanoTime() + nanos;
         while (!done.getAsBoolean()) {
-            long left = nanos == Timeouts.FOREVER ? CHECK_NANOS : deadline - System.nanoTime();
+            long left = nanos == Timeouts.FOREVER ? OwnedCells.CHECK_NANOS : deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, CHECK_NANOS));
+            TimeUnit.NANOSECONDS.timedWait(monitor, Math.min(left, OwnedCells.CHECK_NANOS));
             ManagerServer.checkCaller();
         }
         return true;
@@ -146,6 +144,14 @@ final class Cells {
      * monitor (as for queues), so one caller's wait does not hold up the others.
      */
     interface SelfLocking {
+    }
+
+    /**
+     * A server object that gives back what a dead process held or took: the server tells it when any connection
+     * ends (the peer's process may have died).
+     */
+    interface ConnectionWatcher {
+        void connectionEnded();
     }
 
     /** Python's {@code threading.Event}, which CPython's manager holds for {@code manager.Event()}. */

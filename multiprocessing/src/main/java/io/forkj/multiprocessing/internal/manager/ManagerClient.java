@@ -273,7 +273,7 @@ public final class ManagerClient {
      * else {@code e} itself.
      */
     static InterruptedException interruptedOr(RuntimeException e) {
-        if (e instanceof UncheckedIOException && e.getCause() instanceof ClosedByInterruptException) {
+        if (e instanceof InterruptedCall) {
             Thread.interrupted();
             InterruptedException i = new InterruptedException(e.getMessage());
             i.initCause(e);

@@ -295,11 +295,9 @@ public final class ManagerServer {
             }
             lastCall.forEach(Runnable::run);
             for (Held h : objects.values()) {
-                if (h.value instanceof OwnedCells.SyncCell) {
+                if (h.value instanceof Cells.ConnectionWatcher) {
                     // the peer's process may have died: what it held goes back now, not at a waiter's next check
-                    ((OwnedCells.SyncCell) h.value).connectionEnded();
-                } else if (h.value instanceof QueueCells.JoinableCell) {
-                    ((QueueCells.JoinableCell<?>) h.value).recoverDead();
+                    ((Cells.ConnectionWatcher) h.value).connectionEnded();
                 }
             }
         }

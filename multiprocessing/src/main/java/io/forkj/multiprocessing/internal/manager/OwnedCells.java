@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class OwnedCells {
     /** How often a waiter looks for dead holders. */
     static final long CHECK_MILLIS = 100;
-    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS);
+    static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(CHECK_MILLIS);
 
     private OwnedCells() {
     }
@@ -137,7 +137,7 @@ public final class OwnedCells {
     enum Kind { LOCK, RLOCK, SEMAPHORE, BOUNDED_SEMAPHORE }
 
     /** A lock, reentrant lock or (bounded) semaphore. Every field is guarded by the cell's monitor. */
-    static final class SyncCell implements OwnedSync, Cells.SelfLocking {
+    static final class SyncCell implements OwnedSync, Cells.SelfLocking, Cells.ConnectionWatcher {
         private final Kind kind;
         private final int initial;
         private int free;
@@ -323,8 +323,8 @@ public final class OwnedCells {
             return true;
         }
 
-        /** A connection ended: its process may have died. */
-        synchronized void connectionEnded() {
+        @Override
+        public synchronized void connectionEnded() {
             if (!held.isEmpty()) {
                 recoverDead();
             }

@@ -25,8 +25,6 @@ import java.util.concurrent.TimeUnit;
  * leaves the item to the next consumer.
  */
 class QueueCells {
-    private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(OwnedCells.CHECK_MILLIS);
-
     private QueueCells() {
     }
 
@@ -134,11 +132,11 @@ class QueueCells {
         /** Puts {@code e} last once there is room, waiting at most {@code nanos} ({@link Timeouts#FOREVER}: no limit). */
         private synchronized boolean insertWithin(E e, long nanos) throws InterruptedException {
             Objects.requireNonNull(e, "a queue holds no null");
-            long deadline = System.nanoTime() + nanos;
-            while (items.size() >= capacity) {
-                if (!waitSlice(nanos, deadline)) {
-                    return false;
-                }
+            if (!Cells.awaitUntil(this, () -> {
+                waited();
+                return items.size() < capacity;
+            }, nanos)) {
+                return false;
             }
             insert(e);
             return true;
@@ -146,32 +144,16 @@ class QueueCells {
 
         /** Takes the first item once there is one, waiting at most {@code nanos}; null if none came. */
         private synchronized E removeWithin(long nanos) throws InterruptedException {
-            long deadline = System.nanoTime() + nanos;
-            while (items.isEmpty()) {
-                if (!waitSlice(nanos, deadline)) {
-                    return null;
-                }
+            if (!Cells.awaitUntil(this, () -> {
+                waited();
+                return !items.isEmpty();
+            }, nanos)) {
+                return null;
             }
             return removeFirst();
         }
 
-        /**
-         * Under the monitor: waits one slice, then ends the call if its caller is gone.
-         *
-         * @return false if the time is up
-         */
-        private boolean waitSlice(long nanos, long deadline) throws InterruptedException {
-            long left = nanos == Timeouts.FOREVER ? CHECK_NANOS : deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, CHECK_NANOS));
-            ManagerServer.checkCaller();
-            waited();
-            return true;
-        }
-
-        /** Under the monitor, after each slice of a wait: for a subclass's periodic look. */
+        /** Under the monitor, at each look of a wait ({@link Cells#awaitUntil}): for a subclass's periodic look. */
         void waited() {
         }
 
@@ -238,7 +220,7 @@ class QueueCells {
      * killed between {@code get} and {@code task_done}. {@code taskDone} does not name its item: a process's oldest
      * item taken counts as done, which is exact for a consumer that takes one item at a time.
      */
-    static final class JoinableCell<E> extends QueueCell<E> implements JoinableQueueProxy<E> {
+    static final class JoinableCell<E> extends QueueCell<E> implements JoinableQueueProxy<E>, Cells.ConnectionWatcher {
         /** Items each process took and has not marked done, oldest first. */
         private final Map<OwnedCells.Owner, ArrayDeque<E>> outstanding = new LinkedHashMap<>();
         private long lastCheck = System.nanoTime();
@@ -272,17 +254,19 @@ class QueueCells {
 
         @Override
         void waited() {
-            if (System.nanoTime() - lastCheck >= CHECK_NANOS) {
-                recoverDeadLocked();
+            if (System.nanoTime() - lastCheck >= OwnedCells.CHECK_NANOS) {
+                recoverDead();
             }
         }
 
         /** Puts the items of processes that died before marking them done back first in the queue. */
-        synchronized void recoverDead() {
-            recoverDeadLocked();
+        @Override
+        public synchronized void connectionEnded() {
+            recoverDead();
         }
 
-        private void recoverDeadLocked() {
+        /** Under the monitor: see {@link #connectionEnded()}. */
+        private void recoverDead() {
             lastCheck = System.nanoTime();
             for (Iterator<Map.Entry<OwnedCells.Owner, ArrayDeque<E>>> it = outstanding.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<OwnedCells.Owner, ArrayDeque<E>> entry = it.next();

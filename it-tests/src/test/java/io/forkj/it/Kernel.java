@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The kernel's own view of processes, read straight from /proc for the tests to check the library against.
  * Deliberately independent of the library's /proc reader.
@@ -171,6 +173,12 @@ public final class Kernel {
                 return condition.getAsBoolean();
             }
         }
+    }
+
+    /** Waits (10 s at most) until /proc shows {@code pid} in state {@code letter}; fails the test if it does not. */
+    public static void awaitState(int pid, char letter) {
+        assertThat(await(Duration.ofSeconds(10), () -> state(pid).orElse('?') == letter))
+                .as("pid %d reaches state %s (now %s)", pid, letter, state(pid)).isTrue();
     }
 
     /**

@@ -35,7 +35,7 @@ class LifecycleIT {
         List<Lifecycle.Transition> heard = new CopyOnWriteArrayList<>();
         Lifecycle life = null;
         try {
-            Procs.awaitState(pid, 'S');
+            Kernel.awaitState(pid, 'S');
             life = Lifecycle.track(Procs.identity(pid), true, Duration.ofMillis(2))
                     .addListener((l, t) -> heard.add(t));
             assertThat(life.await(o -> letter(o, 'S'), DEADLINE)).isTrue();
@@ -72,7 +72,7 @@ class LifecycleIT {
         try (Procs procs = new Procs()) {
             Process busy = procs.start("sh", "-c", "while :; do :; done");
             int pid = (int) busy.pid();
-            Procs.awaitState(pid, 'R');
+            Kernel.awaitState(pid, 'R');
             try (Lifecycle life = Lifecycle.track(Procs.identity(pid), false)) {
                 assertThat(life.await(o -> o.state() == FiveState.RUNNING, DEADLINE)).isTrue();
                 busy.destroyForcibly();

@@ -55,7 +55,7 @@ class ProcessTableIT {
     @Test
     void busyProcessIsRunnableAndRunning() {
         int pid = pid(procs.start("sh", "-c", "while :; do :; done"));
-        Procs.awaitState(pid, 'R');
+        Kernel.awaitState(pid, 'R');
         ProcessInfo p = Procs.row(pid);
         assertThat(p.state()).isEqualTo('R');
         assertThat(p.kernelState()).isEqualTo(KernelState.RUNNABLE);
@@ -73,9 +73,9 @@ class ProcessTableIT {
         int sleeper = pid(procs.start("sleep", "30"));
         int stopped = pid(procs.start("sleep", "30"));
         Posix.get().kill(stopped, Signal.SIGSTOP);
-        Procs.awaitState(busy, 'R');
-        Procs.awaitState(sleeper, 'S');
-        Procs.awaitState(stopped, 'T');
+        Kernel.awaitState(busy, 'R');
+        Kernel.awaitState(sleeper, 'S');
+        Kernel.awaitState(stopped, 'T');
         Process gone = procs.start("sleep", "30");
         ProcessInfo goneRow = Procs.row(pid(gone));
         gone.destroyForcibly();
@@ -91,7 +91,7 @@ class ProcessTableIT {
     @Test
     void sleepingProcessIsBlocked() {
         int pid = pid(procs.start("sleep", "30"));
-        Procs.awaitState(pid, 'S');
+        Kernel.awaitState(pid, 'S');
         ProcessInfo p = Procs.row(pid);
         assertThat(p.kernelState()).isEqualTo(KernelState.SLEEPING);
         assertThat(ProcessTable.threeState(p)).contains(ThreeState.BLOCKED);
@@ -111,7 +111,7 @@ class ProcessTableIT {
     void stoppedProcessIsBlockedAndSuspended() {
         int pid = pid(procs.start("sleep", "30"));
         Posix.get().kill(pid, Signal.SIGSTOP);
-        Procs.awaitState(pid, 'T');
+        Kernel.awaitState(pid, 'T');
         ProcessInfo p = Procs.row(pid);
         assertThat(p.kernelState()).isEqualTo(KernelState.STOPPED);
         assertThat(p.kernelState().isStopped()).isTrue();
@@ -128,7 +128,7 @@ class ProcessTableIT {
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.children(parentPid).size() == 1)).isTrue();
         int zombie = Kernel.children(parentPid).get(0);
         procs.adopt(zombie);
-        Procs.awaitState(zombie, 'Z');
+        Kernel.awaitState(zombie, 'Z');
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Procs.row(parentPid).comm().equals("sleep"))).isTrue();
 
         ProcessTable table = ProcessTable.snapshot();
@@ -152,7 +152,7 @@ class ProcessTableIT {
         int orphan = Integer.parseInt(Procs.firstLine(sh).trim());
         procs.adopt(orphan);
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.ppid(orphan).orElse(0) == Kernel.self())).isTrue();
-        Procs.awaitState(orphan, 'S');
+        Kernel.awaitState(orphan, 'S');
 
         ProcessTable table = ProcessTable.snapshot();
         ProcessInfo p = table.get(orphan).orElseThrow();
@@ -194,7 +194,7 @@ class ProcessTableIT {
         Files.copy(Path.of("/bin/sleep"), exe);
         exe.toFile().setExecutable(true);
         int pid = pid(procs.start(exe.toString(), "30"));
-        Procs.awaitState(pid, 'S');
+        Kernel.awaitState(pid, 'S');
         assertThat(Kernel.await(Duration.ofSeconds(10), () -> Procs.row(pid).comm().equals("a) (b"))).isTrue();
         ProcessInfo p = Procs.row(pid);
         assertThat(p.kernelState()).isEqualTo(KernelState.SLEEPING);
@@ -209,7 +209,7 @@ class ProcessTableIT {
         int favoured = pid(procs.start("nice", "-n", "-5", "sleep", "30"));
         for (int pid : new int[] {niced, leader, favoured}) {
             assertThat(Kernel.await(Duration.ofSeconds(10), () -> Procs.row(pid).comm().equals("sleep"))).isTrue();
-            Procs.awaitState(pid, 'S');
+            Kernel.awaitState(pid, 'S');
             assertThat(Procs.row(pid).stat()).as("pid %d", pid).isEqualTo(Procs.psStat(pid));
         }
         assertThat(Procs.row(niced).stat()).isEqualTo("SN");

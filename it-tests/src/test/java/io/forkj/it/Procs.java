@@ -78,12 +78,6 @@ final class Procs implements AutoCloseable {
         }
     }
 
-    /** Waits (10 s at most) until /proc shows {@code pid} in state {@code letter}. */
-    static void awaitState(int pid, char letter) {
-        assertThat(Kernel.await(Duration.ofSeconds(10), () -> Kernel.state(pid).orElse('?') == letter))
-                .as("pid %d reaches state %s (now %s)", pid, letter, Kernel.state(pid)).isTrue();
-    }
-
     /** The process as a fresh snapshot shows it. */
     /** Whether this JVM runs niced (as under {@code nice mvn verify}): its children inherit it, and ps shows N. */
     static boolean jvmNiced() {

@@ -78,7 +78,7 @@ class MpManagerAbandonedCallsIT {
             try {
                 assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
                 POSIX.kill(consumer.pid(), Signal.SIGSTOP);
-                assertThat(Kernel.await(LONG, () -> Kernel.state(consumer.pid()).orElse('?') == 'T')).isTrue();
+                Kernel.awaitState(consumer.pid(), 'T');
                 queue.put("precious");
                 assertThat(Kernel.await(LONG, queue::isEmpty)).as("the server took it for the stopped consumer")
                         .isTrue();

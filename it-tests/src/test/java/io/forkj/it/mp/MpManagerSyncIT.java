@@ -501,7 +501,7 @@ class MpManagerSyncIT {
             try {
                 assertThat(stoppedWaits.await(LONG)).isTrue();
                 POSIX.kill(stopped.pid(), Signal.SIGSTOP);
-                assertThat(Kernel.await(LONG, () -> Kernel.state(stopped.pid()).orElse('?') == 'T')).isTrue();
+                Kernel.awaitState(stopped.pid(), 'T');
                 live.start();
                 assertThat(liveWaits.await(LONG)).isTrue();
                 assertThat(c.acquire(60, TimeUnit.SECONDS)).isTrue();

@@ -11,6 +11,12 @@ import java.util.concurrent.TimeUnit;
  * {@code put} adds one; a consumer calls {@link #taskDone()} when it has handled an item it got; {@link #join()}
  * waits until the count is back to zero. The count lives in the queue's shared memory with the items.
  *
+ * <p>Unlike CPython's, {@code join()} does not wait for ever for a consumer that died: the queue keeps, per process
+ * (up to 128 at once), how many items it got and has not marked done; {@code join()} looks those processes up in
+ * {@code /proc} when it starts and every second while it waits, and writes off the items of one that ended, throwing
+ * {@link TasksLostException}. {@code taskDone()} counts against the calling process's items, or, when it holds none
+ * (an item handed over from another process), against another process's.
+ *
  * @param <E> the item type
  */
 public class JoinableQueue<E> extends Queue<E> {
@@ -44,17 +50,26 @@ public class JoinableQueue<E> extends Queue<E> {
         ring.taskDone();
     }
 
-    /** Python's {@code q.join()}: waits until every item put has been marked done. */
+    /**
+     * Python's {@code q.join()}: waits until every item put has been marked done.
+     *
+     * @throws TasksLostException if a process that got items ended without marking them done: they were taken off
+     *                            the count (call {@code join()} again to wait for the rest)
+     */
     public void join() {
         ring.join(-1);
     }
 
-    /** Waits at most {@code timeout} for every item to be marked done; false if time ran out. */
+    /**
+     * Waits at most {@code timeout} for every item to be marked done; false if time ran out.
+     *
+     * @throws TasksLostException as {@link #join()}
+     */
     public boolean join(long timeout, TimeUnit unit) {
         return ring.join(Math.max(1, unit.toNanos(timeout)));
     }
 
-    /** Items put and not yet marked done (approximate). */
+    /** Items put and not yet marked done (approximate; a dead consumer's count until a {@code join} writes them off). */
     public int unfinishedTasks() {
         return ring.unfinished();
     }

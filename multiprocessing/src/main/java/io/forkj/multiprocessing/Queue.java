@@ -101,7 +101,7 @@ public class Queue<E> implements Serializable, AutoCloseable {
     @SuppressWarnings("unchecked")
     public E get(boolean block, long timeout, TimeUnit unit) {
         long nanos = !block ? 0 : timeout < 0 ? -1 : Math.max(1, unit.toNanos(timeout));
-        byte[] record = ring.get(nanos);
+        byte[] record = ring.get(nanos, countsTasks());
         if (record == null) {
             throw new Empty(block ? "no item within " + timeout + " " + unit.name().toLowerCase() : "queue is empty");
         }

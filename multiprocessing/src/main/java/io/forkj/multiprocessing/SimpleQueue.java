@@ -35,7 +35,7 @@ public final class SimpleQueue<E> implements Serializable, AutoCloseable {
     /** Python's {@code get()}: waits for an item. */
     @SuppressWarnings("unchecked")
     public E get() {
-        return (E) Items.decode(ring.get(-1));
+        return (E) Items.decode(ring.get(-1, false));
     }
 
     /** Python's {@code empty()} (approximate). */

@@ -7,6 +7,7 @@ import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.Queue;
 import io.forkj.multiprocessing.SimpleQueue;
 import io.forkj.multiprocessing.StartMethod;
+import io.forkj.multiprocessing.TasksLostException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -297,6 +298,145 @@ class MpQueueIT {
             for (Thread t : joiners) {
                 t.join(TimeUnit.SECONDS.toMillis(20));
             }
+        }
+    }
+
+    /**
+     * A consumer SIGKILLed between {@code get} and {@code task_done()}: CPython's {@code join()} waits for ever. Here
+     * the join finds the dead taker, takes its item off the count and says so, once; the next join waits for the
+     * item still out (this thread's) and returns when it is done.
+     */
+    @Test
+    void aJoinWritesOffTheTaskOfAConsumerKilledBeforeMarkingItDone() throws Exception {
+        JoinableQueue<String> q = new JoinableQueue<>();
+        Queue<String> got = new Queue<>();
+        try {
+            q.put("lost with its consumer");
+            MpProcess consumer = start(StartMethod.SPAWN, () -> {
+                got.put(q.get());
+                Thread.sleep(Long.MAX_VALUE);
+            });
+            assertThat(got.get(true, 60, TimeUnit.SECONDS)).isEqualTo("lost with its consumer");
+            q.put("done here");
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("done here");
+            assertThat(q.join(200, TimeUnit.MILLISECONDS)).as("join while the consumer lives").isFalse();
+            consumer.kill();
+            assertThat(consumer.join(LONG)).isTrue();
+            assertThatThrownBy(() -> q.join(10, TimeUnit.SECONDS))
+                    .isInstanceOfSatisfying(TasksLostException.class, lost -> {
+                        assertThat(lost.tasks()).isEqualTo(1);
+                        assertThat(lost.deadPid()).isEqualTo((int) consumer.pid());
+                    })
+                    .hasMessageContaining("pid " + consumer.pid());
+            assertThat(q.unfinishedTasks()).as("this thread's item is still out").isEqualTo(1);
+            assertThat(q.join(200, TimeUnit.MILLISECONDS)).as("join before this thread's task_done").isFalse();
+            q.taskDone();
+            assertThat(q.join(10, TimeUnit.SECONDS)).as("join after it").isTrue();
+        } finally {
+            q.close();
+            got.close();
+        }
+    }
+
+    /**
+     * A consumer that dies inside {@code get}, holding the mutex, after taking the item and before counting it as
+     * its own: the repair counts it (the get's journal shows the head moved), and the join writes it off.
+     */
+    @Test
+    void aConsumerDyingBetweenTakingAndCountingHasTheItemWrittenOff() throws Exception {
+        JoinableQueue<String> q = new JoinableQueue<>();
+        try {
+            q.put("taken");
+            q.put("left");
+            MpProcess consumer = start(StartMethod.SPAWN, () -> {
+                java.lang.reflect.Field die = Class.forName("io.forkj.multiprocessing.internal.queue.Ring")
+                        .getDeclaredField("dieAfterTaking");
+                die.setAccessible(true);
+                die.setBoolean(null, true);
+                q.get();
+            });
+            assertThat(consumer.join(LONG)).as("%s ends", consumer).isTrue();
+            assertThat(consumer.exitCode().orElseThrow()).as("the consumer ended at the death point").isEqualTo(97);
+            assertThatThrownBy(() -> q.join(10, TimeUnit.SECONDS))
+                    .isInstanceOfSatisfying(TasksLostException.class, lost -> assertThat(lost.tasks()).isEqualTo(1));
+            assertThat(q.qsize()).as("items after the repair").isEqualTo(1);
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("left");
+            q.taskDone();
+            assertThat(q.join(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            q.close();
+        }
+    }
+
+    /**
+     * A FORK consumer that gets two items, marks one done and returns: the other is written off by a join that was
+     * already waiting when it ended (found at the end of its one-second slice).
+     */
+    @Test
+    void aForkConsumerThatEndsWithAnUnfinishedTaskHasItWrittenOffByAWaitingJoin() throws Exception {
+        JoinableQueue<Integer> q = new JoinableQueue<>();
+        Queue<Integer> go = new Queue<>();
+        try {
+            q.put(1);
+            q.put(2);
+            MpProcess consumer = start(StartMethod.FORK, () -> {
+                q.get();
+                q.get();
+                q.taskDone();
+                go.get();
+            });
+            assertThat(Kernel.await(Duration.ofSeconds(60), () -> q.qsize() == 0 && q.unfinishedTasks() == 1))
+                    .as("the consumer got both and marked one done").isTrue();
+            java.util.concurrent.atomic.AtomicReference<Throwable> joined = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread joiner = new Thread(() -> {
+                try {
+                    q.join();
+                } catch (Throwable t) {
+                    joined.set(t);
+                }
+            }, "task-joiner");
+            joiner.start();
+            assertThat(Kernel.await(Duration.ofSeconds(10),
+                    () -> Kernel.threadsNamed("task-joiner").stream().anyMatch(Kernel::inFutex))).as("joiner asleep").isTrue();
+            go.put(0);
+            finish(consumer);
+            joiner.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(joiner.isAlive()).as("the join returned").isFalse();
+            assertThat(joined.get()).isInstanceOfSatisfying(TasksLostException.class, lost -> {
+                assertThat(lost.tasks()).isEqualTo(1);
+                assertThat(lost.deadPid()).isEqualTo((int) consumer.pid());
+            });
+            assertThat(q.unfinishedTasks()).isZero();
+            assertThat(q.join(10, TimeUnit.SECONDS)).as("the loss is told once").isTrue();
+        } finally {
+            q.close();
+            go.close();
+        }
+    }
+
+    /**
+     * An item got by one process and marked done by another that holds none (handed over): the getter's ending
+     * writes nothing off, since the done mark counted against the getter's items. Without that, its item would be
+     * written off as well, and the join would throw and return while this thread's item is still out.
+     */
+    @Test
+    void aTaskHandedOverAndMarkedDoneElsewhereIsNotWrittenOffWhenItsGetterEnds() throws Exception {
+        JoinableQueue<String> q = new JoinableQueue<>();
+        Queue<String> handover = new Queue<>();
+        try {
+            q.put("handed over");
+            MpProcess getter = start(StartMethod.SPAWN, () -> handover.put(q.get()));
+            assertThat(handover.get(true, 60, TimeUnit.SECONDS)).isEqualTo("handed over");
+            q.taskDone();
+            finish(getter);
+            q.put("still out");
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("still out");
+            assertThat(q.join(1_500, TimeUnit.MILLISECONDS)).as("join while this thread's item is out").isFalse();
+            q.taskDone();
+            assertThat(q.join(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            q.close();
+            handover.close();
         }
     }
 

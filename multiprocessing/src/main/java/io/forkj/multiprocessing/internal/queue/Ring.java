@@ -1,8 +1,11 @@
 package io.forkj.multiprocessing.internal.queue;
 
 import io.forkj.multiprocessing.OwnerDiedException;
+import io.forkj.multiprocessing.TasksLostException;
+import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.multiprocessing.internal.shm.Futex;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
+import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 import io.forkj.multiprocessing.internal.shm.Words;
 import io.forkj.posix.internal.libc.Native;
@@ -46,18 +49,34 @@ public final class Ring {
     /** A task-counting put's journal: the unfinished-task count before it, and the tail it publishes at. */
     private static final int JOURNAL_UNFINISHED = 100;
     private static final int JOURNAL_TAIL = 104;
+    /** A taker-changing call's journal: the taker slot it changes, that slot's count before it, the head before it. */
+    private static final int JOURNAL_SLOT = 112;
+    private static final int JOURNAL_HELD = 116;
+    private static final int JOURNAL_HEAD = 120;
     private static final int PUT_SEQ = 128;
     private static final int GET_WAITERS = 132;
     private static final int GET_SEQ = 192;
     private static final int PUT_WAITERS = 196;
     private static final int JOIN_SEQ = 256;
     private static final int JOIN_WAITERS = 260;
-    private static final int DATA = 384;
+    /**
+     * The takers' table of a JoinableQueue: one slot per process that got items, {@code [int pid][int held]
+     * [long start time]}, held counting the items it got and has not yet marked done.
+     */
+    private static final int TAKERS = 384;
+    private static final int TAKER = 16;
+    /** Processes whose unfinished items a JoinableQueue tracks at once; a process past them is not tracked. */
+    public static final int TAKER_SLOTS = 128;
+    private static final int DATA = TAKERS + TAKER * TAKER_SLOTS;
     private static final long SLICE_NANOS = 1_000_000_000L;
     private static final int SPINS = 200;
     /** {@link #DIRTY}'s values: the count may be off; the count may be off and a task-counting put is journaled. */
     private static final int DIRTY_COUNT = 1;
     private static final int DIRTY_TASK_PUT = 2;
+    /** A tracked get, a task_done and a dead taker's write-off, each journaled, rolled forward (or back) by the repair. */
+    private static final int DIRTY_TASK_GET = 3;
+    private static final int DIRTY_TASK_DONE = 4;
+    private static final int DIRTY_WRITE_OFF = 5;
     /**
      * For tests only: when true, a put ends its process ({@code _exit}) right after publishing its record, holding
      * the mutex, before the item count and the task count: the narrowest window a death can leave. A test sets it
@@ -66,6 +85,8 @@ public final class Ring {
     private static boolean dieAfterPublishing;
     /** For tests only, as {@link #dieAfterPublishing}: a {@code task_done()} ends its process between its two stores. */
     private static boolean dieInTaskDone;
+    /** For tests only, as {@link #dieAfterPublishing}: a tracked get ends its process after moving the head. */
+    private static boolean dieAfterTaking;
 
     /** The default ring size: 1 MiB (pages are allocated as they are first touched). */
     public static final int DEFAULT_CAPACITY = 1 << 20;
@@ -81,6 +102,8 @@ public final class Ring {
     private final int capacity;
     private final int maxsize;
     private final long base;
+    /** This process's guess of its taker slot, checked against its pid and start time before use. */
+    private int takerGuess = -1;
 
     private Ring(SharedSegment segment) {
         used = true;
@@ -250,18 +273,20 @@ public final class Ring {
      * Takes the oldest record.
      *
      * @param timeoutNanos 0: do not wait; negative: wait as long as it takes
+     * @param trackTask    count the item as this process's until its {@code task_done()} (JoinableQueue), so a
+     *                     {@link #join} can write it off if this process ends first
      * @return the record, or null if none came in time
      */
-    public byte[] get(long timeoutNanos) {
+    public byte[] get(long timeoutNanos, boolean trackTask) {
         segment.enter("Queue");
         try {
-            return getHere(timeoutNanos);
+            return getHere(timeoutNanos, trackTask);
         } finally {
             segment.leave();
         }
     }
 
-    private byte[] getHere(long timeoutNanos) {
+    private byte[] getHere(long timeoutNanos, boolean trackTask) {
         long deadline = System.nanoTime() + timeoutNanos;
         int spins = 0;
         while (true) {
@@ -272,10 +297,25 @@ public final class Ring {
                 int at = (int) (head % capacity);
                 int length = buf.getInt(DATA + at);
                 byte[] record = new byte[length];
-                buf.putInt(DIRTY, DIRTY_COUNT);
+                int taker = trackTask ? takerSlot(true) : -1;
+                if (taker >= 0) {
+                    buf.putInt(JOURNAL_SLOT, taker);
+                    buf.putInt(JOURNAL_HELD, buf.getInt(TAKERS + taker * TAKER + 4));
+                    buf.putLong(JOURNAL_HEAD, head);
+                    buf.putInt(DIRTY, DIRTY_TASK_GET);
+                } else {
+                    buf.putInt(DIRTY, DIRTY_COUNT);
+                }
                 copyOut(head + 4, record);
                 buf.putLong(HEAD, head + 4 + ((length + 3) & ~3));
+                if (dieAfterTaking) {
+                    Native.libc()._exit(97);
+                }
                 Words.INT.setVolatile(buf, COUNT, count - 1);
+                if (taker >= 0) {
+                    int heldAt = TAKERS + taker * TAKER + 4;
+                    Words.INT.setVolatile(buf, heldAt, buf.getInt(heldAt) + 1);
+                }
                 buf.putInt(DIRTY, 0);
                 Words.INT.setVolatile(buf, GET_SEQ, buf.getInt(GET_SEQ) + 1);
                 int waiters = (int) Words.INT.getVolatile(buf, PUT_WAITERS);
@@ -328,10 +368,25 @@ public final class Ring {
             mutex.unlock();
             throw new IllegalStateException("task_done() called too many times (Python: ValueError)");
         }
+        int taker = takerSlot(false);
+        if (taker < 0 || buf.getInt(TAKERS + taker * TAKER + 4) == 0) {
+            // An item got by another process (handed over, or from before this process's slot): one of that
+            // process's, so the sum of the slots never exceeds the items really out.
+            taker = anyTaker();
+        }
+        buf.putInt(JOURNAL_UNFINISHED, left);
+        buf.putInt(JOURNAL_SLOT, taker);
+        buf.putInt(JOURNAL_HELD, taker < 0 ? 0 : buf.getInt(TAKERS + taker * TAKER + 4));
+        buf.putInt(DIRTY, DIRTY_TASK_DONE);
+        if (taker >= 0) {
+            int at = TAKERS + taker * TAKER + 4;
+            Words.INT.setVolatile(buf, at, buf.getInt(at) - 1);
+        }
         buf.putInt(UNFINISHED, left - 1);
         if (dieInTaskDone) {
             Native.libc()._exit(98);
         }
+        buf.putInt(DIRTY, 0);
         int waiters = 0;
         if (left == 1) {
             Words.INT.setVolatile(buf, JOIN_SEQ, buf.getInt(JOIN_SEQ) + 1);
@@ -343,7 +398,14 @@ public final class Ring {
         }
     }
 
-    /** JoinableQueue's {@code join()}: waits until every put item is task-done; false if the timeout passed first. */
+    /**
+     * JoinableQueue's {@code join()}: waits until every put item is task-done; false if the timeout passed first.
+     * At its start and every second while it waits it looks up the processes that hold items they got and did not
+     * mark done, and writes off the items of those that ended.
+     *
+     * @throws TasksLostException when it wrote off the items of a process that ended (the count no longer holds
+     *                            them; the others' are still waited for by a join called again)
+     */
     public boolean join(long timeoutNanos) {
         segment.enter("Queue");
         try {
@@ -356,6 +418,7 @@ public final class Ring {
     private boolean joinHere(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         while (true) {
+            writeOffEndedTakers();
             lock();
             if (buf.getInt(UNFINISHED) == 0) {
                 mutex.unlock();
@@ -365,6 +428,108 @@ public final class Ring {
                 return false;
             }
         }
+    }
+
+    /**
+     * Writes off the unfinished items of every taker that ended (its {@code /proc} entry gone, a zombie, or another
+     * process under its pid): their records left the ring with them, so no {@code task_done()} will ever come.
+     * The processes are looked up without the mutex, so a queue in use waits for no {@code /proc} read.
+     */
+    private void writeOffEndedTakers() {
+        int lost = 0;
+        int firstPid = 0;
+        int lastPid = 0;
+        int takers = 0;
+        for (int i = 0; i < TAKER_SLOTS; i++) {
+            int at = TAKERS + i * TAKER;
+            int pid = (int) Words.INT.getVolatile(buf, at);
+            if (pid == 0 || (int) Words.INT.getVolatile(buf, at + 4) == 0) {
+                continue;
+            }
+            long start = (long) Words.LONG.getVolatile(buf, at + 8);
+            if (!Liveness.isDead(pid, start)) {
+                continue;
+            }
+            lock();
+            int held = buf.getInt(at + 4);
+            int waiters = 0;
+            if (buf.getInt(at) == pid && buf.getLong(at + 8) == start && held > 0) {
+                int left = buf.getInt(UNFINISHED);
+                buf.putInt(JOURNAL_UNFINISHED, left);
+                buf.putInt(JOURNAL_SLOT, i);
+                buf.putInt(JOURNAL_HELD, held);
+                buf.putInt(DIRTY, DIRTY_WRITE_OFF);
+                writeOff(i, left, held);
+                buf.putInt(DIRTY, 0);
+                lost += Math.min(held, left);
+                takers++;
+                firstPid = firstPid == 0 ? pid : firstPid;
+                lastPid = pid;
+                if (left <= held) {
+                    Words.INT.setVolatile(buf, JOIN_SEQ, buf.getInt(JOIN_SEQ) + 1);
+                    waiters = (int) Words.INT.getVolatile(buf, JOIN_WAITERS);
+                }
+            }
+            mutex.unlock();
+            if (waiters > 0) {
+                Futex.wake(base + JOIN_SEQ, Integer.MAX_VALUE);
+            }
+        }
+        if (lost > 0) {
+            throw new TasksLostException(lost, takers, firstPid, lastPid);
+        }
+    }
+
+    /** With the mutex held: takes {@code held} off the unfinished count {@code left} and frees taker slot {@code slot}. */
+    private void writeOff(int slot, int left, int held) {
+        int at = TAKERS + slot * TAKER;
+        buf.putInt(UNFINISHED, Math.max(0, left - held));
+        Words.INT.setVolatile(buf, at + 4, 0);
+        Words.LONG.setVolatile(buf, at + 8, 0L);
+        Words.INT.setVolatile(buf, at, 0);
+    }
+
+    /**
+     * With the mutex held: this process's taker slot, or with {@code claim} a slot holding nothing (free, or left
+     * by a process whose items are all done) made this process's; -1 if it has none (and, claiming, all
+     * {@link #TAKER_SLOTS} hold items).
+     */
+    private int takerSlot(boolean claim) {
+        int me = Self.pid();
+        long start = Self.startTime();
+        int guess = takerGuess;
+        if (guess >= 0 && buf.getInt(TAKERS + guess * TAKER) == me && buf.getLong(TAKERS + guess * TAKER + 8) == start) {
+            return guess;
+        }
+        int free = -1;
+        for (int i = 0; i < TAKER_SLOTS; i++) {
+            int at = TAKERS + i * TAKER;
+            if (buf.getInt(at) == me && buf.getLong(at + 8) == start) {
+                takerGuess = i;
+                return i;
+            }
+            if (free < 0 && buf.getInt(at + 4) == 0) {
+                free = i;
+            }
+        }
+        if (!claim || free < 0) {
+            return -1;
+        }
+        int at = TAKERS + free * TAKER;
+        Words.LONG.setVolatile(buf, at + 8, start);
+        Words.INT.setVolatile(buf, at, me);
+        takerGuess = free;
+        return free;
+    }
+
+    /** With the mutex held: the first taker slot holding an item, or -1. */
+    private int anyTaker() {
+        for (int i = 0; i < TAKER_SLOTS; i++) {
+            if (buf.getInt(TAKERS + i * TAKER + 4) > 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -426,12 +591,12 @@ public final class Ring {
             Object[] kinds = {null, 7, 7L, 7.5, true, false, "seven", "s\u00e9\u20ac\uD83D\uDE00", new byte[] {7}};
             for (Object item : kinds) {
                 Items.put(ring, item, -1, false);
-                Items.decode(ring.get(-1));
+                Items.decode(ring.get(-1, false));
             }
             Integer item = 7;
             for (int round = 0; round < WARM_UP_ROUNDS; round++) {
                 Items.put(ring, item, -1, true);
-                Items.decode(ring.get(-1));
+                Items.decode(ring.get(-1, true));
                 ring.taskDone();
                 ring.count();
                 ring.unfinished();
@@ -441,15 +606,15 @@ public final class Ring {
             Items.put(ring, 2, 0, false);
             Items.put(ring, 3, 0, false);
             Items.put(ring, 3, 1_000_000L, false);
-            ring.get(0);
-            ring.get(0);
-            ring.get(0);
-            ring.get(1_000_000L);
+            ring.get(0, false);
+            ring.get(0, false);
+            ring.get(0, false);
+            ring.get(1_000_000L, false);
             // Somebody waits: a put or get wakes them.
             Words.INT.getAndAdd(ring.buf, GET_WAITERS, 1);
             Words.INT.getAndAdd(ring.buf, PUT_WAITERS, 1);
             Items.put(ring, 4, -1, true);
-            ring.get(-1);
+            ring.get(-1, false);
             Words.INT.getAndAdd(ring.buf, GET_WAITERS, -1);
             Words.INT.getAndAdd(ring.buf, PUT_WAITERS, -1);
             // Task accounting: join waits, a task is done, join returns; one task_done too many.
@@ -466,11 +631,37 @@ public final class Ring {
             // A holder that died mid-change left the ring dirty: the next lock repairs it.
             Items.put(ring, 5, -1, false);
             ring.buf.putInt(DIRTY, DIRTY_COUNT);
-            ring.get(-1);
+            ring.get(-1, false);
             Items.put(ring, 6, -1, true);
             ring.buf.putInt(DIRTY, DIRTY_TASK_PUT);
-            ring.get(-1);
+            ring.get(-1, false);
             ring.taskDone();
+            // Takers: a tracked get and its task_done dying half-way (repaired), a task_done for an item another
+            // process got, and a join that writes off the items of a taker that ended.
+            Items.put(ring, 7, -1, true);
+            ring.get(-1, true);
+            ring.buf.putInt(DIRTY, DIRTY_TASK_GET);
+            ring.taskDone();
+            ring.buf.putInt(DIRTY, DIRTY_TASK_DONE);
+            Items.put(ring, 8, -1, true);
+            ring.get(-1, false);
+            Items.put(ring, 9, -1, true);
+            ring.get(-1, true);
+            int mine = ring.takerGuess;
+            int at = TAKERS + mine * TAKER;
+            Words.INT.setVolatile(ring.buf, at, RobustMutex.PID_MASK);
+            ring.takerGuess = -1;
+            ring.taskDone();
+            Words.INT.setVolatile(ring.buf, at, RobustMutex.PID_MASK);
+            Words.INT.setVolatile(ring.buf, at + 4, 1);
+            try {
+                ring.join(-1);
+            } catch (TasksLostException expected) {
+                expected.getMessage();
+            }
+            ring.buf.putInt(JOURNAL_SLOT, mine);
+            ring.buf.putInt(DIRTY, DIRTY_WRITE_OFF);
+            ring.join(-1);
         } finally {
             ring.segment.close();
         }
@@ -494,7 +685,8 @@ public final class Ring {
 
     /**
      * Rebuilds the count after a holder died mid-change (every complete record between head and tail counts), and
-     * the unfinished-task count from the journal of a task-counting put that died.
+     * finishes (or undoes) a journaled change of the task counts: a task-counting put, a tracked get, a
+     * {@code task_done()}, a write-off.
      */
     private void repair(int dirty) {
         long head = buf.getLong(HEAD);
@@ -512,9 +704,29 @@ public final class Ring {
             at = next;
         }
         Words.INT.setVolatile(buf, COUNT, count);
-        if (dirty == DIRTY_TASK_PUT) {
-            boolean published = buf.getLong(TAIL) > buf.getLong(JOURNAL_TAIL);
-            buf.putInt(UNFINISHED, buf.getInt(JOURNAL_UNFINISHED) + (published ? 1 : 0));
+        int slot = buf.getInt(JOURNAL_SLOT);
+        int held = buf.getInt(JOURNAL_HELD);
+        int heldAt = TAKERS + slot * TAKER + 4;
+        switch (dirty) {
+            case DIRTY_TASK_PUT -> {
+                boolean published = buf.getLong(TAIL) > buf.getLong(JOURNAL_TAIL);
+                buf.putInt(UNFINISHED, buf.getInt(JOURNAL_UNFINISHED) + (published ? 1 : 0));
+            }
+            case DIRTY_TASK_GET -> {
+                // the item left with the dead getter once the head moved past it: it is the getter's to write off
+                boolean taken = buf.getLong(HEAD) != buf.getLong(JOURNAL_HEAD);
+                buf.putInt(heldAt, held + (taken ? 1 : 0));
+            }
+            case DIRTY_TASK_DONE -> {
+                if (slot >= 0) {
+                    buf.putInt(heldAt, Math.max(0, held - 1));
+                }
+                buf.putInt(UNFINISHED, Math.max(0, buf.getInt(JOURNAL_UNFINISHED) - 1));
+            }
+            case DIRTY_WRITE_OFF -> writeOff(slot, buf.getInt(JOURNAL_UNFINISHED), held);
+            default -> {
+                // DIRTY_COUNT: the count, rebuilt above, was all
+            }
         }
         buf.putInt(DIRTY, 0);
     }

@@ -7,6 +7,7 @@ import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.ValueProxy;
 import io.forkj.multiprocessing.internal.pool.Serial;
+import io.forkj.multiprocessing.internal.shm.Liveness;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -78,6 +79,12 @@ public final class ManagerServer {
     private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * Processes whose hello this server's {@code /proc} does not confirm (another pid namespace, another host of a
+     * TCP manager, a {@code hidepid} mount), with their open connections: such a process has ended when its last
+     * connection has. Every other process is judged by {@code /proc} ({@link Liveness}).
+     */
+    private final Map<OwnedCells.Owner, Integer> unconfirmed = new ConcurrentHashMap<>();
     /** Guards every reference count, every holder's counts and {@link #unreferenced}. */
     private final Object refs = new Object();
     /** Objects with no reference left whose transit lease has not ended yet. */
@@ -138,6 +145,20 @@ public final class ManagerServer {
         if (last != null) {
             last.add(undo);
         }
+    }
+
+    /**
+     * Whether {@code process} (a holder, a waiter, a taker) has ended: by {@code /proc}, unless the server serving
+     * the current thread could not confirm the process there when it said hello; then when its last connection to
+     * that server has ended. Without that, a lock held by a live process of another pid namespace (or host) was
+     * given to the next waiter: its pid named no process, or another, in this server's {@code /proc}.
+     */
+    static boolean hasEnded(OwnedCells.Owner process) {
+        ManagerServer server = SERVING.get();
+        if (server != null && server.unconfirmed.containsKey(process)) {
+            return false;
+        }
+        return Liveness.isDead(process.pid(), process.startTime());
     }
 
     /** The process whose call the current thread runs, or null if its connection did not say. */
@@ -277,7 +298,13 @@ public final class ManagerServer {
                     continue;
                 }
                 if (frame[0] == Frames.HELLO) {
-                    CALLER_PROCESS.set(Frames.readHello(frame));
+                    if (CALLER_PROCESS.get() == null) {
+                        OwnedCells.Owner process = Frames.readHello(frame);
+                        CALLER_PROCESS.set(process);
+                        if (!Liveness.isSeenAlive(process.pid(), process.startTime())) {
+                            unconfirmed.merge(process, 1, Integer::sum);
+                        }
+                    }
                     continue;
                 }
                 Messages.Reply reply = handle(frame, held);
@@ -287,6 +314,11 @@ public final class ManagerServer {
             // the peer went away
         } finally {
             connections.remove(peer);
+            OwnedCells.Owner process = CALLER_PROCESS.get();
+            if (process != null) {
+                // before the watchers below look: an unconfirmed process's last connection is its end
+                unconfirmed.computeIfPresent(process, (p, open) -> open == 1 ? null : open - 1);
+            }
             synchronized (refs) {
                 for (Map.Entry<Long, Integer> e : held.entrySet()) {
                     drop(e.getKey(), e.getValue());

@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  *       connection, which is the caller's thread);</li>
  *   <li>what a process holds when it dies goes back: when any connection ends, and every
  *       {@value #CHECK_MILLIS} ms while someone waits, each holder is looked up in {@code /proc}
- *       ({@link Liveness}: gone, a zombie, or a recycled pid). CPython's server keeps a dead process's lock held for
- *       ever;</li>
+ *       ({@link Liveness}: gone, a zombie, or a recycled pid), or, for a process this server's {@code /proc}
+ *       could not confirm when it said hello (another pid namespace or host), has no connection left
+ *       ({@link ManagerServer#hasEnded}). CPython's server keeps a dead process's lock held for ever;</li>
  *   <li>an acquisition whose caller never read the answer (its thread was interrupted, its connection failed) is
  *       undone when that connection ends, and a condition's signal taken by such a wait goes to the next waiter
  *       ({@link ManagerServer} keeps how to undo each connection's last call until its caller acknowledges the
@@ -82,8 +83,9 @@ public final class OwnedCells {
             return thread == 0 ? this : new Owner(pid, startTime, 0);
         }
 
+        /** Whether this owner's process has ended, as the server serving the current thread judges it. */
         boolean isDead() {
-            return Liveness.isDead(pid, startTime);
+            return ManagerServer.hasEnded(process());
         }
     }
 

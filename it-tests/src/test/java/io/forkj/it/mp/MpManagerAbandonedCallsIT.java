@@ -2,7 +2,10 @@ package io.forkj.it.mp;
 
 import io.forkj.Posix;
 import io.forkj.Signal;
+import io.forkj.WaitStatus;
 import io.forkj.it.Kernel;
+import io.forkj.it.RawChild;
+import io.forkj.it.Subreaper;
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.BarrierProxy;
 import io.forkj.multiprocessing.ConditionProxy;
@@ -11,9 +14,11 @@ import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Manager;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.Multiprocessing;
+import io.forkj.multiprocessing.StartMethod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * thread stays in the wait and, for a queue's {@code get}, takes the next item and loses it.
  */
 @Timeout(300)
+@ExtendWith(Subreaper.class)
 class MpManagerAbandonedCallsIT {
     private static final Posix POSIX = Posix.get();
     private static final Duration LONG = Duration.ofSeconds(120);
@@ -61,6 +67,54 @@ class MpManagerAbandonedCallsIT {
             queue.put("precious");
             assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
                     .isEqualTo("precious");
+        }
+    }
+
+    /**
+     * The same, when the killed consumer's FORK child (alive, not a daemon) inherited the connection the take waits
+     * on: the connection never reads as closed while the child keeps it open, so the server learns of the death
+     * from {@code /proc} and ends the connection itself. The child, adopted by this JVM (a subreaper), is killed
+     * and reaped at the end.
+     */
+    @Test
+    void anItemPutAfterItsWaitingConsumerWasKilledGoesOnWhenAForkChildHoldsTheConsumersConnection() throws Exception {
+        try (Manager manager = new Manager()) {
+            BlockingQueue<String> queue = manager.queue();
+            BlockingQueue<Integer> forkChild = manager.queue();
+            EventProxy waiting = manager.event();
+            MpProcess consumer = new MpProcess(() -> {
+                // one connection, idle in the pool when the child is forked; the put and the take borrow it again
+                queue.size();
+                MpProcess child = new MpProcess(() -> Thread.sleep(600_000)).startMethod(StartMethod.FORK);
+                child.start();
+                forkChild.put((int) child.pid());
+                ManagerCalls.setWhenWaiting(waiting, "take");
+                queue.take();
+                throw new IllegalStateException("took an item before any was put");
+            });
+            consumer.start();
+            int child = 0;
+            try {
+                Integer forked = forkChild.poll(LONG.toSeconds(), TimeUnit.SECONDS);
+                assertThat(forked).as("the consumer's FORK child").isNotNull();
+                child = forked;
+                assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
+                assertThat(Kernel.openFds(child).stream().filter(fd -> fd.contains("-> socket:")).count())
+                        .as("sockets the FORK child inherited").isPositive();
+                consumer.kill();
+                consumer.join(LONG);
+                assertThat(consumer.exitCode().orElseThrow()).as("SIGKILLed").isEqualTo(-9);
+                queue.put("precious");
+                assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
+                        .isEqualTo("precious");
+            } finally {
+                consumer.kill();
+                consumer.join(LONG);
+                if (child != 0) {
+                    POSIX.kill(child, Signal.SIGKILL);
+                    assertThat(RawChild.reap(child, LONG)).isEqualTo(new WaitStatus.Signaled(child, Signal.SIGKILL, false));
+                }
+            }
         }
     }
 

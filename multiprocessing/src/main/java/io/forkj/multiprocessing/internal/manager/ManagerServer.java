@@ -76,6 +76,8 @@ public final class ManagerServer {
     private final ServerSocketChannel listener;
     /** Where it listens: a unix path, or the TCP address with the port the kernel chose. */
     private final SocketAddress socket;
+    /** How often the sweeper looks up the processes of open connections in {@code /proc}. */
+    private static final long DEATH_LOOK_NANOS = 1_000_000_000L;
     private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -85,6 +87,11 @@ public final class ManagerServer {
      * connection has. Every other process is judged by {@code /proc} ({@link Liveness}).
      */
     private final Map<OwnedCells.Owner, Integer> unconfirmed = new ConcurrentHashMap<>();
+    /**
+     * The connections of processes {@code /proc} confirmed, by process: the sweeper ends the input of those whose
+     * process has died, since a FORK child that inherited one keeps it open and its end would never be read.
+     */
+    private final Map<OwnedCells.Owner, Set<SocketChannel>> confirmed = new ConcurrentHashMap<>();
     /** Guards every reference count, every holder's counts and {@link #unreferenced}. */
     private final Object refs = new Object();
     /** Objects with no reference left whose transit lease has not ended yet. */
@@ -301,7 +308,9 @@ public final class ManagerServer {
                     if (CALLER_PROCESS.get() == null) {
                         OwnedCells.Owner process = Frames.readHello(frame);
                         CALLER_PROCESS.set(process);
-                        if (!Liveness.isSeenAlive(process.pid(), process.startTime())) {
+                        if (Liveness.isSeenAlive(process.pid(), process.startTime())) {
+                            confirmed.computeIfAbsent(process, p -> ConcurrentHashMap.newKeySet()).add(peer);
+                        } else {
                             unconfirmed.merge(process, 1, Integer::sum);
                         }
                     }
@@ -318,6 +327,7 @@ public final class ManagerServer {
             if (process != null) {
                 // before the watchers below look: an unconfirmed process's last connection is its end
                 unconfirmed.computeIfPresent(process, (p, open) -> open == 1 ? null : open - 1);
+                confirmed.computeIfPresent(process, (p, open) -> open.remove(peer) && open.isEmpty() ? null : open);
             }
             synchronized (refs) {
                 for (Map.Entry<Long, Integer> e : held.entrySet()) {
@@ -507,11 +517,16 @@ public final class ManagerServer {
     /** Drops the unreferenced objects whose lease has ended; ends when the listener closes. */
     private void sweep() {
         long period = Math.max(10, Math.min(1000, leaseNanos / 4_000_000));
+        long lastLook = System.nanoTime();
         while (listener.isOpen()) {
             try {
                 Thread.sleep(period);
             } catch (InterruptedException e) {
                 return;
+            }
+            if (System.nanoTime() - lastLook >= DEATH_LOOK_NANOS) {
+                lastLook = System.nanoTime();
+                endConnectionsOfDeadProcesses();
             }
             synchronized (refs) {
                 long now = System.nanoTime();
@@ -526,6 +541,25 @@ public final class ManagerServer {
                     }
                     return false;
                 });
+            }
+        }
+    }
+
+    /**
+     * Ends the input of every connection whose (confirmed) process has died: its thread then reads the end, as if
+     * the process's exit had closed it, and a call waiting for it gives up. A FORK child that inherited the
+     * connection keeps it open otherwise, and an item taken for the dead caller waited for that child's exit.
+     */
+    private void endConnectionsOfDeadProcesses() {
+        for (Map.Entry<OwnedCells.Owner, Set<SocketChannel>> e : confirmed.entrySet()) {
+            if (Liveness.isDead(e.getKey().pid(), e.getKey().startTime())) {
+                for (SocketChannel peer : e.getValue()) {
+                    try {
+                        peer.shutdownInput();
+                    } catch (IOException closedAlready) {
+                        // its thread has ended it
+                    }
+                }
             }
         }
     }

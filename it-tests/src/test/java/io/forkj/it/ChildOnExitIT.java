@@ -41,10 +41,10 @@ class ChildOnExitIT {
         assertThat(spawned.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Exited(spawned.pid(), 3));
         assertThat(forked.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Exited(forked.pid(), 5));
         for (Child c : List.of(spawned, forked)) {
-            assertThat(c.exitStatus()).as("reaped through the handle").isPresent();
-            assertThat(c.whenReaped().get(1, TimeUnit.SECONDS)).isEqualTo(c.exitStatus().orElseThrow());
+            assertThat(c.status()).as("reaped through the handle").isPresent();
+            assertThat(c.whenReaped().get(1, TimeUnit.SECONDS)).isEqualTo(c.status().orElseThrow());
             assertThat(Kernel.state(c.pid())).as("no zombie of %d", c.pid()).isEmpty();
-            assertThat(c.waitFor()).as("waitFor agrees").isEqualTo(c.exitStatus().orElseThrow());
+            assertThat(c.waitFor()).as("waitFor agrees").isEqualTo(c.status().orElseThrow());
             assertThat(c.onExit().get(1, TimeUnit.SECONDS)).as("onExit after the reap").isEqualTo(c.waitFor());
         }
     }
@@ -61,7 +61,7 @@ class ChildOnExitIT {
         assertThat(child.whenReaped()).isNotDone();
         child.kill(Signal.SIGTERM);
         assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(new WaitStatus.Signaled(child.pid(), Signal.SIGTERM, false));
-        assertThat(child.exitStatus()).contains(second.get());
+        assertThat(child.status()).contains(second.get());
         assertThat(Kernel.state(child.pid())).isEmpty();
     }
 
@@ -135,7 +135,7 @@ class ChildOnExitIT {
         } finally {
             waiters.shutdownNow();
             for (Child c : children) {
-                if (c.exitStatus().isEmpty()) {
+                if (c.status().isEmpty()) {
                     c.kill(Signal.SIGKILL);
                     c.waitFor();
                 }

@@ -158,6 +158,7 @@ class PosixIT {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // waitChild, the deprecated alias, must still fail the same way
     void waitAnyReturnsTheChildAndEchildWhenNoneIsLeft() {
         int pid = RawChild.fork(() -> POSIX._exit(3));
         assertThat(POSIX.waitAny()).isEqualTo(new WaitStatus.Exited(pid, 3));

@@ -87,7 +87,7 @@ class MpManagerAbandonedCallsIT {
                 queue.size();
                 MpProcess child = new MpProcess(() -> Thread.sleep(600_000)).startMethod(StartMethod.FORK);
                 child.start();
-                forkChild.put((int) child.pid());
+                forkChild.put(child.pid());
                 ManagerCalls.setWhenWaiting(waiting, "take");
                 queue.take();
                 throw new IllegalStateException("took an item before any was put");

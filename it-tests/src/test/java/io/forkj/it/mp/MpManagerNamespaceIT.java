@@ -102,9 +102,13 @@ class MpManagerNamespaceIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             unshare.destroyForcibly();
-            unshare.waitFor(30, TimeUnit.SECONDS);
+            try {
+                unshare.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

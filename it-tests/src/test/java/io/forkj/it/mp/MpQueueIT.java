@@ -325,7 +325,7 @@ class MpQueueIT {
             assertThatThrownBy(() -> q.join(10, TimeUnit.SECONDS))
                     .isInstanceOfSatisfying(TasksLostException.class, lost -> {
                         assertThat(lost.tasks()).isEqualTo(1);
-                        assertThat(lost.deadPid()).isEqualTo((int) consumer.pid());
+                        assertThat(lost.deadPid()).isEqualTo(consumer.pid());
                     })
                     .hasMessageContaining("pid " + consumer.pid());
             assertThat(q.unfinishedTasks()).as("this thread's item is still out").isEqualTo(1);
@@ -404,7 +404,7 @@ class MpQueueIT {
             assertThat(joiner.isAlive()).as("the join returned").isFalse();
             assertThat(joined.get()).isInstanceOfSatisfying(TasksLostException.class, lost -> {
                 assertThat(lost.tasks()).isEqualTo(1);
-                assertThat(lost.deadPid()).isEqualTo((int) consumer.pid());
+                assertThat(lost.deadPid()).isEqualTo(consumer.pid());
             });
             assertThat(q.unfinishedTasks()).isZero();
             assertThat(q.join(10, TimeUnit.SECONDS)).as("the loss is told once").isTrue();

@@ -59,6 +59,9 @@ public final class MpLauncher implements WorkerLauncher {
         return start(false);
     }
 
+    // serial: the reference to serve is the worker's entry point, serialized to SPAWN children by design; the
+    // stream it crosses in is filtered and bounded (Payload)
+    @SuppressWarnings("serial")
     private Link start(boolean fork) throws IOException {
         PipeEnd[] tasks = PipeEnd.pipe();
         PipeEnd[] results;

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Addresses are the JDK's: a {@link UnixDomainSocketAddress} (a path, Python's string address) or an
  * {@link java.net.InetSocketAddress} (Python's {@code (host, port)}, port 0 for any free one; {@link #address()} says
- * which). The socket is close-on-exec, so a child started with any start method does not inherit it; an AF_INET
+ * which); or forkj's {@link AbstractUnixAddress}, a name in Linux's abstract namespace (Python's {@code '\0name'}),
+ * which leaves no file. The socket is close-on-exec, so a child started with any start method does not inherit it; an AF_INET
  * one is bound with {@code SO_REUSEADDR}, as CPython binds it. {@link #close()} removes a unix socket's file.
  *
  * <p>Thread-safe: several threads may wait in {@link #accept()}, and {@link #close()} from another thread wakes them
@@ -193,7 +194,7 @@ public final class Listener implements AutoCloseable {
             if (net.bind(fd, sockaddr, sockaddr.length) != 0) {
                 throw new PosixException("bind(" + address + ")", Native.errno());
             }
-            Path unixPath = family == SocketAddresses.AF_UNIX ? ((UnixDomainSocketAddress) address).getPath() : null;
+            Path unixPath = address instanceof UnixDomainSocketAddress ? ((UnixDomainSocketAddress) address).getPath() : null;
             try {
                 if (net.listen(fd, backlog) != 0) {
                     throw new PosixException("listen(" + address + ", " + backlog + ")", Native.errno());

@@ -2,6 +2,7 @@ package io.forkj.it.mp;
 
 import io.forkj.PosixException;
 import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.AbstractUnixAddress;
 import io.forkj.multiprocessing.AuthenticationException;
 import io.forkj.multiprocessing.Client;
 import io.forkj.multiprocessing.Connection;
@@ -75,6 +76,53 @@ class MpListenerIT {
             listener.close();
             assertThat(path).as("the socket file after close").doesNotExist();
         }
+    }
+
+    /**
+     * Python's {@code Listener('\0name')}: a name in the abstract namespace, which {@code /proc/net/unix} lists as
+     * {@code @name} while the listener is open and not after; a SPAWN child and CPython's own Client connect by it.
+     */
+    @Test
+    void anAbstractNameIsListedWhileTheListenerIsOpenAndLeavesNothingBehind() throws Exception {
+        AbstractUnixAddress name = AbstractUnixAddress.of("forkj-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try (Listener listener = Listener.listen(name, KEY)) {
+            assertThat(listener.address()).isEqualTo(name);
+            assertThat(abstractNames()).as("/proc/net/unix").contains("@" + name.name());
+            MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> connectAndGreet(name, KEY));
+            child.start();
+            try (Connection c = listener.accept()) {
+                assertThat(c.recv()).isEqualTo(List.of("child", child.pid()));
+                c.send("welcome");
+            }
+            assertThat(child.join(Duration.ofSeconds(120))).isTrue();
+            assertThat(child.exitCode().orElseThrow()).isZero();
+            Process py = python("from multiprocessing.connection import Client\n"
+                    + "c = Client('\\0" + name.name() + "', authkey=" + pyBytes(KEY) + ")\n"
+                    + "c.send_bytes(b'from python')\n"
+                    + "print(c.recv_bytes().decode(), flush=True)\n");
+            try {
+                try (Connection c = listener.accept()) {
+                    assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
+                    c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
+                }
+                assertThat(lines(py)).containsExactly("from java");
+            } finally {
+                stop(py);
+            }
+        }
+        assertThat(abstractNames()).as("/proc/net/unix after close").doesNotContain("@" + name.name());
+        assertThatThrownBy(() -> AbstractUnixAddress.of("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 bytes").hasMessageContaining("1 to 107");
+        assertThatThrownBy(() -> AbstractUnixAddress.of("x".repeat(108))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("108 bytes");
+        assertThat(AbstractUnixAddress.of("y".repeat(107)).nameBytes()).hasSize(107);
+    }
+
+    /** The abstract names in {@code /proc/net/unix} (its Path column, written {@code @name}). */
+    private static List<String> abstractNames() throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/net/unix")).stream().skip(1)
+                .map(line -> line.trim().split("\\s+")).filter(f -> f.length >= 8 && f[7].startsWith("@"))
+                .map(f -> f[7]).toList();
     }
 
     @Test

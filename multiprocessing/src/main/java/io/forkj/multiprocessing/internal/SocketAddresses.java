@@ -1,5 +1,7 @@
 package io.forkj.multiprocessing.internal;
 
+import io.forkj.multiprocessing.AbstractUnixAddress;
+
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +15,8 @@ import java.util.Arrays;
 
 /**
  * {@code struct sockaddr} bytes for the socket calls, from and to the JDK's address types: a file-system
- * {@link UnixDomainSocketAddress} ({@code sockaddr_un}), an {@link InetSocketAddress} for IPv4 ({@code sockaddr_in})
+ * {@link UnixDomainSocketAddress} ({@code sockaddr_un}), an {@link AbstractUnixAddress} (the same, its path a NUL
+ * and the name), an {@link InetSocketAddress} for IPv4 ({@code sockaddr_in})
  * or IPv6 ({@code sockaddr_in6}). Python's address forms are a path string and a {@code (host, port)} tuple.
  */
 public final class SocketAddresses {
@@ -33,14 +36,14 @@ public final class SocketAddresses {
 
     /** The address family of {@code address}: {@link #AF_UNIX}, {@link #AF_INET} or {@link #AF_INET6}. */
     public static int family(SocketAddress address) {
-        if (address instanceof UnixDomainSocketAddress) {
+        if (address instanceof UnixDomainSocketAddress || address instanceof AbstractUnixAddress) {
             return AF_UNIX;
         }
         if (address instanceof InetSocketAddress) {
             return resolve((InetSocketAddress) address) instanceof Inet6Address ? AF_INET6 : AF_INET;
         }
-        throw new IllegalArgumentException("address " + address + " is neither a UnixDomainSocketAddress nor an"
-                + " InetSocketAddress");
+        throw new IllegalArgumentException("address " + address + " is not a UnixDomainSocketAddress, an"
+                + " AbstractUnixAddress or an InetSocketAddress");
     }
 
     /**
@@ -52,6 +55,12 @@ public final class SocketAddresses {
         int family = family(address);
         ByteBuffer b = ByteBuffer.allocate(family == AF_UNIX ? MAX : family == AF_INET ? 16 : 28);
         b.order(ByteOrder.nativeOrder()).putShort((short) family).order(ByteOrder.BIG_ENDIAN);
+        if (address instanceof AbstractUnixAddress) {
+            // a leading NUL, then the name; the length says where it ends (no terminating NUL)
+            byte[] name = ((AbstractUnixAddress) address).nameBytes();
+            b.put((byte) 0).put(name);
+            return Arrays.copyOf(b.array(), 2 + 1 + name.length);
+        }
         if (family == AF_UNIX) {
             byte[] path = ((UnixDomainSocketAddress) address).getPath().toString().getBytes(StandardCharsets.UTF_8);
             if (path.length == 0 || path.length >= UNIX_PATH) {
@@ -78,6 +87,9 @@ public final class SocketAddresses {
         int family = b.order(ByteOrder.nativeOrder()).getShort() & 0xffff;
         b.order(ByteOrder.BIG_ENDIAN);
         try {
+            if (family == AF_UNIX && length > 2 && sockaddr[2] == 0) {
+                return AbstractUnixAddress.ofBytes(Arrays.copyOfRange(sockaddr, 3, length));
+            }
             if (family == AF_UNIX) {
                 int end = 2;
                 while (end < length && sockaddr[end] != 0) {

@@ -228,7 +228,8 @@ class MpManagerIT {
      * CPython's remote manager over TCP: {@code BaseManager(address=('127.0.0.1', 0), authkey=key)}. The server
      * listens on the port the kernel chose (ss shows it, owned by the server's pid), a SPAWN child given only the
      * address and the key joins and shares an object, proxies passed to a child work over TCP, a condition's lock
-     * from the same server is accepted, a wrong key is refused, and the port is closed after the manager.
+     * from the same server is accepted, both ends of a connection probe a silent peer (TCP keep-alive), a wrong key
+     * is refused, and the port is closed after the manager.
      */
     @Test
     void aManagerOnTcpServesProcessesGivenItsHostPortAndKey() throws Exception {
@@ -256,6 +257,11 @@ class MpManagerIT {
             assertThat(p.exitCode().orElseThrow()).isZero();
             assertThat(mine.total()).isEqualTo(before + 10);
             assertThat(d).containsEntry("child", 1);
+            // both ends of this process's connection probe a silent peer: ss shows each end's keep-alive timer
+            String established = Kernel.output(List.of("ss", "-tnoH", "state", "established",
+                    "( sport = :" + port + " or dport = :" + port + " )"));
+            assertThat(established.lines().filter(l -> l.contains("timer:(keepalive,")).count())
+                    .as("keep-alive timers on the manager's connections: %s", established).isGreaterThanOrEqualTo(2);
             var c = manager.condition(manager.rlock());
             c.acquire();
             assertThat(c.await(Duration.ofMillis(5))).isFalse();

@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
@@ -333,8 +332,7 @@ public final class ManagerClient {
         try {
             ch.connect(socket);
             if (ManagerAddress.isTcp(socket)) {
-                // a call is one small request and one small answer, each flushed whole: nothing for Nagle to merge
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ManagerAddress.tuneTcp(ch);
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 14));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 14));

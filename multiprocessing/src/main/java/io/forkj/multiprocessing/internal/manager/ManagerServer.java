@@ -237,7 +237,7 @@ public final class ManagerServer {
             } catch (IOException closed) {
                 return;
             }
-            if (ManagerAddress.isTcp(socket) && !noDelay(peer)) {
+            if (ManagerAddress.isTcp(socket) && !tuned(peer)) {
                 continue;
             }
             connections.add(peer);
@@ -247,10 +247,10 @@ public final class ManagerServer {
         }
     }
 
-    /** Sets TCP_NODELAY (see {@link ManagerClient#open}); false, with the peer closed, if it is gone already. */
-    private static boolean noDelay(SocketChannel peer) {
+    /** {@link ManagerAddress#tuneTcp}; false, with the peer closed, if it is gone already. */
+    private static boolean tuned(SocketChannel peer) {
         try {
-            peer.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ManagerAddress.tuneTcp(peer);
             return true;
         } catch (IOException gone) {
             try {

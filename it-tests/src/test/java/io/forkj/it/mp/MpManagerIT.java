@@ -278,6 +278,26 @@ class MpManagerIT {
         assertThatThrownBy(() -> Manager.connect(bound, key)).isInstanceOf(java.io.IOException.class);
     }
 
+    /**
+     * The server reads {@code /proc} for its liveness checks (each connection's hello, a waiter's look at the holder
+     * every 100 ms) through java.nio: it maps no native binding. Before, the first check loaded jffi in the server,
+     * ~150-300 ms inside a call.
+     */
+    @Test
+    void theServersLivenessChecksLoadNoNativeBinding() throws Exception {
+        try (Manager manager = new Manager()) {
+            var lock = manager.lock();
+            lock.acquire();
+            java.util.concurrent.CompletableFuture<Boolean> waiter = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> lock.acquire(500, java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertThat(waiter.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("the lock is held: the wait times out")
+                    .isFalse();
+            lock.release();
+            String maps = Files.readString(Path.of("/proc", Integer.toString(manager.pid()), "maps"));
+            assertThat(maps.lines().filter(l -> l.contains("jffi")).toList()).as("jffi in the server's maps").isEmpty();
+        }
+    }
+
     /** {@code BaseManager(address='/path/to/socket', authkey=key)}: the caller's path, removed after the manager. */
     @Test
     void aManagerListensOnAUnixPathItIsGivenAndRemovesIt() throws Exception {

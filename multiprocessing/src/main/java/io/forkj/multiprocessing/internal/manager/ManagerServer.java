@@ -7,7 +7,6 @@ import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Namespace;
 import io.forkj.multiprocessing.ValueProxy;
 import io.forkj.multiprocessing.internal.pool.Serial;
-import io.forkj.multiprocessing.internal.shm.Liveness;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -84,7 +83,7 @@ public final class ManagerServer {
     /**
      * Processes whose hello this server's {@code /proc} does not confirm (another pid namespace, another host of a
      * TCP manager, a {@code hidepid} mount), with their open connections: such a process has ended when its last
-     * connection has. Every other process is judged by {@code /proc} ({@link Liveness}).
+     * connection has. Every other process is judged by {@code /proc} ({@link ServerLiveness}).
      */
     private final Map<OwnedCells.Owner, Integer> unconfirmed = new ConcurrentHashMap<>();
     /**
@@ -165,7 +164,7 @@ public final class ManagerServer {
         if (server != null && server.unconfirmed.containsKey(process)) {
             return false;
         }
-        return Liveness.isDead(process.pid(), process.startTime());
+        return ServerLiveness.isDead(process);
     }
 
     /** The process whose call the current thread runs, or null if its connection did not say. */
@@ -308,7 +307,7 @@ public final class ManagerServer {
                     if (CALLER_PROCESS.get() == null) {
                         OwnedCells.Owner process = Frames.readHello(frame);
                         CALLER_PROCESS.set(process);
-                        if (Liveness.isSeenAlive(process.pid(), process.startTime())) {
+                        if (ServerLiveness.isSeenAlive(process)) {
                             confirmed.computeIfAbsent(process, p -> ConcurrentHashMap.newKeySet()).add(peer);
                         } else {
                             unconfirmed.merge(process, 1, Integer::sum);
@@ -552,7 +551,7 @@ public final class ManagerServer {
      */
     private void endConnectionsOfDeadProcesses() {
         for (Map.Entry<OwnedCells.Owner, Set<SocketChannel>> e : confirmed.entrySet()) {
-            if (Liveness.isDead(e.getKey().pid(), e.getKey().startTime())) {
+            if (ServerLiveness.isDead(e.getKey())) {
                 for (SocketChannel peer : e.getValue()) {
                     try {
                         peer.shutdownInput();

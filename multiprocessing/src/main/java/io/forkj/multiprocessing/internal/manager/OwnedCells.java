@@ -1,7 +1,6 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.Timeouts;
-import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.posix.internal.libc.BindingState;
 import io.forkj.posix.internal.proc.ProcFs;
@@ -26,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  *       connection, which is the caller's thread);</li>
  *   <li>what a process holds when it dies goes back: when any connection ends, and every
  *       {@value #CHECK_MILLIS} ms while someone waits, each holder is looked up in {@code /proc}
- *       ({@link Liveness}: gone, a zombie, or a recycled pid), or, for a process this server's {@code /proc}
+ *       ({@link ServerLiveness}: gone, a zombie, or a recycled pid), or, for a process this server's {@code /proc}
  *       could not confirm when it said hello (another pid namespace or host), has no connection left
  *       ({@link ManagerServer#hasEnded}). CPython's server keeps a dead process's lock held for ever;</li>
  *   <li>an acquisition whose caller never read the answer (its thread was interrupted, its connection failed) is

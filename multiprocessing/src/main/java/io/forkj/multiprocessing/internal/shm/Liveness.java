@@ -26,10 +26,6 @@ public final class Liveness {
     private static final int STAT_BYTES = 1024;
     private static final byte[] PROC = {'/', 'p', 'r', 'o', 'c', '/'};
     private static final byte[] STAT = {'/', 's', 't', 'a', 't', 0};
-    /** What a look in {@code /proc} found. */
-    private static final int DEAD = 0;
-    private static final int ALIVE = 1;
-    private static final int UNREADABLE = 2;
 
     private Liveness() {
     }
@@ -41,26 +37,14 @@ public final class Liveness {
      *         when its stat may not be read (hidepid, another user's process): a holder is never given up on a guess
      */
     public static boolean isDead(int pid, long startTime) {
-        return look(pid, startTime) == DEAD;
-    }
-
-    /**
-     * Whether {@code /proc} shows the process alive with exactly this start time: false when it is dead, and also
-     * when its stat cannot be read or no start time is given, so a caller can tell "seen alive" from "not seen".
-     */
-    public static boolean isSeenAlive(int pid, long startTime) {
-        return startTime != 0 && look(pid, startTime) == ALIVE;
-    }
-
-    private static int look(int pid, long startTime) {
         if (pid <= 0) {
-            return UNREADABLE;
+            return false;
         }
         byte[] line = new byte[STAT_BYTES];
         int fd = Native.libc().openat(AT_FDCWD, CPath.numbered(PROC, pid, STAT), O_RDONLY_CLOEXEC);
         if (fd < 0) {
             int errno = Native.errno();
-            return errno == EACCES || errno == EPERM ? UNREADABLE : DEAD;
+            return errno != EACCES && errno != EPERM;
         }
         long n;
         try {
@@ -70,12 +54,12 @@ public final class Liveness {
         }
         if (n <= 0) {
             // ESRCH or an empty file: it exited between the open and the read
-            return DEAD;
+            return true;
         }
         StatLine stat = ProcParser.stat(line, (int) n);
         if (stat.state() == 'Z' || stat.state() == 'X' || stat.state() == 'x') {
-            return DEAD;
+            return true;
         }
-        return startTime != 0 && stat.startTime() != startTime ? DEAD : ALIVE;
+        return startTime != 0 && stat.startTime() != startTime;
     }
 }

@@ -85,6 +85,11 @@ public final class ProcFs {
         return SELF_FD_PREFIX + fd;
     }
 
+    /** File {@code name} of process {@code pid} in the kernel's {@code /proc} (never the configured root). */
+    public static Path kernelPid(long pid, String name) {
+        return Path.of(KERNEL_ROOT, Long.toString(pid), name);
+    }
+
     /** The kernel's {@code /proc/PID/fd} directory of {@code pid}. */
     public static Path fdDirectory(long pid) {
         return Path.of(KERNEL_ROOT, Long.toString(pid), "fd");

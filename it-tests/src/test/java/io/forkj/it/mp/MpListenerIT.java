@@ -96,19 +96,7 @@ class MpListenerIT {
             }
             assertThat(child.join(Duration.ofSeconds(120))).isTrue();
             assertThat(child.exitCode().orElseThrow()).isZero();
-            Process py = python("from multiprocessing.connection import Client\n"
-                    + "c = Client('\\0" + name.name() + "', authkey=" + pyBytes(KEY) + ")\n"
-                    + "c.send_bytes(b'from python')\n"
-                    + "print(c.recv_bytes().decode(), flush=True)\n");
-            try {
-                try (Connection c = listener.accept()) {
-                    assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
-                    c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
-                }
-                assertThat(lines(py)).containsExactly("from java");
-            } finally {
-                stop(py);
-            }
+            cpythonsClientTalksTo(listener, "'\\0" + name.name() + "'");
         }
         assertThat(abstractNames()).as("/proc/net/unix after close").doesNotContain("@" + name.name());
         assertThatThrownBy(() -> AbstractUnixAddress.of("")).isInstanceOf(IllegalArgumentException.class)
@@ -308,19 +296,7 @@ class MpListenerIT {
     void cpythonsClientAndListenerAuthenticateWithForkj() throws Exception {
         try (Listener listener = Listener.listen(KEY)) {
             String path = ((UnixDomainSocketAddress) listener.address()).getPath().toString();
-            Process py = python("from multiprocessing.connection import Client\n"
-                    + "c = Client('" + path + "', authkey=" + pyBytes(KEY) + ")\n"
-                    + "c.send_bytes(b'from python')\n"
-                    + "print(c.recv_bytes().decode(), flush=True)\n");
-            try {
-                try (Connection c = listener.accept()) {
-                    assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
-                    c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
-                }
-                assertThat(lines(py)).containsExactly("from java");
-            } finally {
-                stop(py);
-            }
+            cpythonsClientTalksTo(listener, "'" + path + "'");
         }
         Process py = python("from multiprocessing.connection import Listener\n"
                 + "l = Listener(('127.0.0.1', 0), authkey=" + pyBytes(KEY) + ")\n"
@@ -337,6 +313,26 @@ class MpListenerIT {
             }
             assertThat(py.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(py.exitValue()).isZero();
+        } finally {
+            stop(py);
+        }
+    }
+
+    /**
+     * CPython's {@code Client(address, authkey=KEY)} ({@code address} a Python literal) sends "from python" to
+     * {@code listener}, which answers "from java", and prints it.
+     */
+    private static void cpythonsClientTalksTo(Listener listener, String address) throws Exception {
+        Process py = python("from multiprocessing.connection import Client\n"
+                + "c = Client(" + address + ", authkey=" + pyBytes(KEY) + ")\n"
+                + "c.send_bytes(b'from python')\n"
+                + "print(c.recv_bytes().decode(), flush=True)\n");
+        try {
+            try (Connection c = listener.accept()) {
+                assertThat(new String(c.recvBytes(), StandardCharsets.UTF_8)).isEqualTo("from python");
+                c.sendBytes("from java".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(lines(py)).containsExactly("from java");
         } finally {
             stop(py);
         }

@@ -57,21 +57,25 @@ class MpListenerIT {
         }
     }
 
+    /** A SPAWN child connects to {@code listener}'s address with the key ({@link #connectAndGreet}) and ends well. */
+    private static void aSpawnChildGreets(Listener listener) throws Exception {
+        SocketAddress address = listener.address();
+        MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> connectAndGreet(address, KEY));
+        child.start();
+        try (Connection c = listener.accept()) {
+            assertThat(c.recv()).isEqualTo(List.of("child", child.pid()));
+            c.send("welcome");
+        }
+        assertThat(child.join(Duration.ofSeconds(120))).isTrue();
+        assertThat(child.exitCode().orElseThrow()).isZero();
+    }
+
     @Test
     void aSpawnChildConnectsToItsParentsUnixListenerWithTheKey() throws Exception {
         try (Listener listener = Listener.listen(KEY)) {
             Path path = ((UnixDomainSocketAddress) listener.address()).getPath();
             assertThat(path).exists();
-            SocketAddress address = listener.address();
-            MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN)
-                    .process(() -> connectAndGreet(address, KEY));
-            child.start();
-            try (Connection c = listener.accept()) {
-                assertThat(c.recv()).isEqualTo(List.of("child", child.pid()));
-                c.send("welcome");
-            }
-            assertThat(child.join(Duration.ofSeconds(120))).isTrue();
-            assertThat(child.exitCode().orElseThrow()).isZero();
+            aSpawnChildGreets(listener);
             assertThat(listener.lastAccepted()).as("a unix client is unnamed").isEmpty();
             listener.close();
             assertThat(path).as("the socket file after close").doesNotExist();
@@ -88,14 +92,7 @@ class MpListenerIT {
         try (Listener listener = Listener.listen(name, KEY)) {
             assertThat(listener.address()).isEqualTo(name);
             assertThat(abstractNames()).as("/proc/net/unix").contains("@" + name.name());
-            MpProcess child = Multiprocessing.getContext(StartMethod.SPAWN).process(() -> connectAndGreet(name, KEY));
-            child.start();
-            try (Connection c = listener.accept()) {
-                assertThat(c.recv()).isEqualTo(List.of("child", child.pid()));
-                c.send("welcome");
-            }
-            assertThat(child.join(Duration.ofSeconds(120))).isTrue();
-            assertThat(child.exitCode().orElseThrow()).isZero();
+            aSpawnChildGreets(listener);
             cpythonsClientTalksTo(listener, "'\\0" + name.name() + "'");
         }
         assertThat(abstractNames()).as("/proc/net/unix after close").doesNotContain("@" + name.name());

@@ -11,6 +11,7 @@ import io.forkj.multiprocessing.ProcessPoolExecutor;
 import io.forkj.multiprocessing.Queue;
 import io.forkj.multiprocessing.SerializableBiFunction;
 import io.forkj.multiprocessing.SerializableCallable;
+import io.forkj.multiprocessing.TasksLostException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /** The multiprocessing demos of the seed lessons: queues, pools, executors and managers (issue 15), in tour order. */
 public final class QueueDemos {
     private static final List<Demo> ALL = List.of(new QueueOfThree(), new RequestHandle(), new ProducerConsumer(),
-            new JoinableProducerConsumer(), new PoolApplyAsync(), new Executor(), new ManagerDictList(),
+            new JoinableProducerConsumer(), new JoinableLostTask(), new PoolApplyAsync(), new Executor(), new ManagerDictList(),
             new ManagerRLockPool());
 
     private QueueDemos() {
@@ -229,6 +230,63 @@ public final class QueueDemos {
                 c.join();
             }
             q.close();
+            return 0;
+        }
+    }
+
+    /** Beyond the seeds: the JoinableQueue's consumer killed between get and taskDone, where CPython's join hangs. */
+    static final class JoinableLostTask implements Demo {
+        @Override
+        public String name() {
+            return "mp-joinable-lost-task";
+        }
+
+        @Override
+        public List<String> explanation() {
+            return List.of("A consumer gets task-1 and is killed (SIGKILL) before taskDone(): CPython's join() would"
+                    + " wait for ever.", "forkj's join() finds the dead consumer in /proc, takes its task off the count"
+                    + " and says so (TasksLostException); join() again returns once another consumer did the rest.");
+        }
+
+        @Override
+        public int run() throws Exception {
+            JoinableQueue<String> q = new JoinableQueue<>();
+            Queue<Long> took = new Queue<>();
+            q.put("task-1");
+            MpProcess doomed = new MpProcess(() -> {
+                String task = q.get();
+                System.out.println(pid() + " took " + task + " and never finishes it");
+                took.put(pid());
+                Thread.sleep(Long.MAX_VALUE);
+            });
+            doomed.start();
+            long victim = took.get();
+            q.put("task-2");
+            q.put("task-3");
+            MpProcess worker = new MpProcess(() -> {
+                while (true) {
+                    String task = q.get();
+                    System.out.println(pid() + " did " + task);
+                    q.taskDone();
+                }
+            });
+            worker.daemon(true);
+            worker.start();
+            doomed.kill();
+            doomed.join();
+            System.out.println("killed " + victim + " (exit code " + doomed.exitCode().orElseThrow() + ")");
+            try {
+                q.join();
+                System.out.println("join() returned: task-1 counted as done?");
+            } catch (TasksLostException lost) {
+                System.out.println("join(): " + lost.getMessage());
+            }
+            q.join();
+            System.out.println("join() again returned: unfinished tasks " + q.unfinishedTasks());
+            worker.terminate();
+            worker.join();
+            q.close();
+            took.close();
             return 0;
         }
     }

@@ -68,6 +68,17 @@ class MpQueueDemosIT {
     }
 
     @Test
+    void aJoinableQueuesJoinWritesOffTheTaskOfAKilledConsumerOnceAndThenReturns() throws Exception {
+        String out = demo("mp-joinable-lost-task");
+        List<String> victims = all("(\\d+) took task-1 and never finishes it", out);
+        assertThat(victims).hasSize(1);
+        assertThat(out).contains("killed " + victims.get(0) + " (exit code -9)");
+        assertThat(out).contains("join(): JoinableQueue: pid " + victims.get(0) + " ended holding 1 item");
+        assertThat(all("\\d+ did (task-\\d)", out)).containsExactlyInAnyOrder("task-2", "task-3");
+        assertThat(out).contains("join() again returned: unfinished tasks 0").doesNotContain("counted as done?");
+    }
+
+    @Test
     void poolRunsFourHellosInWorkers() throws Exception {
         String out = demo("mp-pool");
         assertThat(all("(Hello \\d) \\(worker", out)).containsExactlyInAnyOrder("Hello 0", "Hello 1", "Hello 2", "Hello 3");

@@ -2,8 +2,8 @@ package io.forkj.multiprocessing.internal.queue;
 
 import io.forkj.multiprocessing.OwnerDiedException;
 import io.forkj.multiprocessing.TasksLostException;
-import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.multiprocessing.internal.shm.Futex;
+import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.multiprocessing.internal.shm.RobustMutex;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -36,6 +36,11 @@ import java.nio.ByteBuffer;
  * from the journal, plus one if the tail moved, whether or not the dead put got to its own increment (without the
  * journal, a death between the tail's store and the count's left a published item that was no task, and its
  * {@code task_done()} threw or let {@code join()} return one task early).
+ *
+ * <p>A JoinableQueue's ring also keeps a takers' table: per process, the items it got and has not marked done.
+ * {@code join()} looks those processes up and writes off the items of one that ended ({@link TasksLostException}),
+ * since their records left with it and no {@code task_done()} will come. A tracked get, a {@code task_done()} and a
+ * write-off journal the slot they change, and the repair finishes them.
  */
 public final class Ring {
     private static final int MUTEX = 0;

@@ -64,6 +64,8 @@ public final class ManagerServer {
     private static final Map<String, Resolved> METHODS = new ConcurrentHashMap<>();
     /** The same for callers' own objects' interfaces. */
     private static final Map<String, Method> EXPOSED_METHODS = new ConcurrentHashMap<>();
+    /** How often the sweeper looks up the processes of open connections in {@code /proc}. */
+    private static final long DEATH_LOOK_NANOS = 1_000_000_000L;
     /** The kind of {@code Messages.Create} for an object made by a caller's factory. */
     public static final String CUSTOM = "custom";
     private static final Set<Class<?>> CALLABLE = Set.of(Map.class, List.class, Collection.class, Iterable.class,
@@ -75,8 +77,6 @@ public final class ManagerServer {
     private final ServerSocketChannel listener;
     /** Where it listens: a unix path, or the TCP address with the port the kernel chose. */
     private final SocketAddress socket;
-    /** How often the sweeper looks up the processes of open connections in {@code /proc}. */
-    private static final long DEATH_LOOK_NANOS = 1_000_000_000L;
     private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -308,7 +308,13 @@ public final class ManagerServer {
                         OwnedCells.Owner process = Frames.readHello(frame);
                         CALLER_PROCESS.set(process);
                         if (ServerLiveness.isSeenAlive(process)) {
-                            confirmed.computeIfAbsent(process, p -> ConcurrentHashMap.newKeySet()).add(peer);
+                            // in one step with the add: a connection of the same process ending meanwhile may
+                            // drop an emptied set
+                            confirmed.compute(process, (p, open) -> {
+                                Set<SocketChannel> set = open != null ? open : ConcurrentHashMap.newKeySet();
+                                set.add(peer);
+                                return set;
+                            });
                         } else {
                             unconfirmed.merge(process, 1, Integer::sum);
                         }

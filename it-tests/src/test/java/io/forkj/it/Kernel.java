@@ -314,12 +314,24 @@ public final class Kernel {
      * {@code --enable-native-access} flags, and {@code jvmFlags}.
      */
     public static String freshJvm(Class<?> main, String... jvmFlags) throws Exception {
+        List<String> command = new ArrayList<>(javaCommand(main));
+        command.addAll(command.indexOf("-cp"), List.of(jvmFlags));
+        return output(command);
+    }
+
+    /**
+     * The command that runs {@code main} with {@code args} in a fresh JVM with this JVM's class path and the flags
+     * that configure forkj (its {@code --add-opens}, {@code --enable-native-access} and
+     * {@code --sun-misc-unsafe-memory-access}), so a JDK 25 child prints no native-access warning.
+     */
+    public static List<String> javaCommand(Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access"))
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access")
+                        || a.startsWith("--sun-misc-unsafe-memory-access"))
                 .forEach(command::add);
-        command.addAll(List.of(jvmFlags));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        return output(command);
+        command.addAll(List.of(args));
+        return command;
     }
 }

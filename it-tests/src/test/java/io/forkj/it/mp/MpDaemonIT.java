@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,9 +23,8 @@ class MpDaemonIT {
     @EnumSource(io.forkj.multiprocessing.StartMethod.class)
     void aDaemonChildOutlivesItsStartingThreadAndDiesWithItsSigkilledParent(io.forkj.multiprocessing.StartMethod method)
             throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process parent = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                DaemonParentMain.class.getName(), method.name())).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process parent = new ProcessBuilder(Kernel.javaCommand(DaemonParentMain.class, method.name()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         int child = -1;
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));

@@ -31,9 +31,8 @@ class MpStandbyExitIT {
     void aNormalExitReapsTheStandbyJvmsBeforeTheJvmIsGone(String mode) throws Exception {
         int self = Kernel.self();
         Set<Integer> before = new HashSet<>(Kernel.children(self));
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process parent = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                StandbyExitMain.class.getName(), mode)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process parent = new ProcessBuilder(Kernel.javaCommand(StandbyExitMain.class, mode))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Integer> adopted = new ArrayList<>();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));

@@ -318,8 +318,9 @@ public final class Ring {
                 }
                 Words.INT.setVolatile(buf, COUNT, count - 1);
                 if (taker >= 0) {
+                    // plain: the mutex orders it; a join's look without the mutex is checked again under it
                     int heldAt = TAKERS + taker * TAKER + 4;
-                    Words.INT.setVolatile(buf, heldAt, buf.getInt(heldAt) + 1);
+                    buf.putInt(heldAt, buf.getInt(heldAt) + 1);
                 }
                 buf.putInt(DIRTY, 0);
                 Words.INT.setVolatile(buf, GET_SEQ, buf.getInt(GET_SEQ) + 1);
@@ -385,7 +386,7 @@ public final class Ring {
         buf.putInt(DIRTY, DIRTY_TASK_DONE);
         if (taker >= 0) {
             int at = TAKERS + taker * TAKER + 4;
-            Words.INT.setVolatile(buf, at, buf.getInt(at) - 1);
+            buf.putInt(at, buf.getInt(at) - 1);
         }
         buf.putInt(UNFINISHED, left - 1);
         if (dieInTaskDone) {

@@ -167,7 +167,6 @@ class ForkStallIT {
         assertThat(Kernel.children(Kernel.self())).isEmpty();
     }
 
-    /** The locks a child checks are found in libjvm.so's symbol table, which the JDKs this project uses keep. */
     /** G1 sizes eden up as a program allocates: garbage until a collection leaves 128 MiB of budget. */
     private static void growEden() {
         long growing = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

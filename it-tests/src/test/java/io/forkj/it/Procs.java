@@ -78,7 +78,6 @@ final class Procs implements AutoCloseable {
         }
     }
 
-    /** The process as a fresh snapshot shows it. */
     /** Whether this JVM runs niced (as under {@code nice mvn verify}): its children inherit it, and ps shows N. */
     static boolean jvmNiced() {
         // /proc/PID/stat field 19 is the nice value; Kernel.stat's fields start at field 3

@@ -32,6 +32,7 @@ public final class Condition implements Serializable {
 
     private final transient SharedSegment segment;
     private final transient ByteBuffer buffer;
+    @SuppressWarnings("serial") // a Lock or an RLock, both serializable; a Condition crosses as its writeReplace
     private final SharedLock lock;
 
     /** Python's {@code Condition()}: with a new {@link RLock}. */

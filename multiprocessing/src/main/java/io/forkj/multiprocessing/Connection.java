@@ -96,7 +96,8 @@ public final class Connection implements AutoCloseable, Serializable {
     /** What the collector gives back if this connection is dropped open; null in a forked copy of the JVM. */
     private final transient Dropped dropped;
     private volatile int maxMessageSize = defaultMaxMessageSize();
-    private volatile ObjectInputFilter objectFilter;
+    /** Never serialized: a connection crosses to a child as its {@code Handle} ({@link #writeReplace}). */
+    private transient volatile ObjectInputFilter objectFilter;
 
     Connection(int fd, boolean readable, boolean writable) {
         if (fd < 0) {

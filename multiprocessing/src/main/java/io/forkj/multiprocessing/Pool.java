@@ -342,6 +342,7 @@ public final class Pool implements AutoCloseable {
     private static final class Applied<T, R> implements SerializableCallable<R> {
         private static final long serialVersionUID = 1L;
         private final SerializableFunction<T, R> function;
+        @SuppressWarnings("serial") // the caller's argument: a task that cannot be serialized is refused at submit
         private final T arg;
 
         Applied(SerializableFunction<T, R> function, T arg) {

@@ -310,7 +310,10 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     /** A serializable Runnable as a Callable. */
     private static final class RunnableCall<T> implements Callable<T>, Serializable {
         private static final long serialVersionUID = 1L;
+        // serial: the caller's task and result, refused at submit when they cannot be serialized
+        @SuppressWarnings("serial")
         private final Runnable task;
+        @SuppressWarnings("serial")
         private final T result;
 
         RunnableCall(Runnable task, T result) {

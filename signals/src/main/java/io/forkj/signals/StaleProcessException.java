@@ -11,6 +11,8 @@ import java.util.OptionalLong;
 public class StaleProcessException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    // serial: a record of two numbers, written as the JDK writes records; the JDK 21+ lint wants Serializable
+    @SuppressWarnings("serial")
     private final ProcessIdentity expected;
     private final long currentStartTime;
 

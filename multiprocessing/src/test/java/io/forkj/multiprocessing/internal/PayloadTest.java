@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PayloadTest {
     static final class Holder implements Serializable {
         private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial") // what each test puts in: serializable or not, on purpose
         final Object value;
 
         Holder(Object value) {

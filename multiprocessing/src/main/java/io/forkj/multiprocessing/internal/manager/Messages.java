@@ -11,6 +11,7 @@ final class Messages {
     static final class Create implements Serializable {
         private static final long serialVersionUID = 1L;
         final String kind;
+        @SuppressWarnings("serial") // the caller's arguments, refused by the stream when they cannot be serialized
         final Object[] args;
 
         Create(String kind, Object[] args) {

@@ -49,6 +49,7 @@ public final class SyncProxies {
     /** Python's {@code AcquirerProxy}: a lock, an RLock or a semaphore. */
     private static class Acquirer implements AcquirerProxy, Serializable {
         private static final long serialVersionUID = 1L;
+        @SuppressWarnings("serial") // a manager proxy, serializable (RemoteObject)
         final OwnedSync remote;
         /** Made with the proxy, so that a FORK child's {@link #hold()} spins no lambda class; null once read. */
         private transient SharedLock.Held held;

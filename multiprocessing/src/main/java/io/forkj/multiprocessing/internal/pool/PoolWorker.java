@@ -243,16 +243,16 @@ public final class PoolWorker {
         io.forkj.multiprocessing.SerializableCallable.class, io.forkj.multiprocessing.SerializableRunnable.class,
     };
 
-    /**
-     * Runs the whole worker loop once in this process, on a thread, over an in-memory pipe: a map chunk, a call, a
-     * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
-     * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
-     */
     /** Whether {@link #warmUp} has run in this process. */
     static boolean isWarm() {
         return warm;
     }
 
+    /**
+     * Runs the whole worker loop once in this process, on a thread, over an in-memory pipe: a map chunk, a call, a
+     * failing call and an unserializable result. A FORK worker then runs no code path for the first time (class
+     * loading or lambda linkage in a forked child can wait for ever on a lock another thread held at fork time).
+     */
     static synchronized void warmUp(Progress progress) {
         if (warm) {
             return;

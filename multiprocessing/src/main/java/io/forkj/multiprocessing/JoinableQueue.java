@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * (up to 128 at once), how many items it got and has not marked done; {@code join()} looks those processes up in
  * {@code /proc} when it starts and every second while it waits, and writes off the items of one that ended, throwing
  * {@link TasksLostException}. {@code taskDone()} counts against the calling process's items, or, when it holds none
- * (an item handed over from another process), against another process's.
+ * (an item handed over from another process), against another process's. Since {@code taskDone()} names no item,
+ * an item handed over by a process that then ended is written off if a join looks before it is marked done.
  *
  * @param <E> the item type
  */

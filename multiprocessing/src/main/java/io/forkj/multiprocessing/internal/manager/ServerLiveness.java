@@ -1,8 +1,8 @@
 package io.forkj.multiprocessing.internal.manager;
 
+import io.forkj.multiprocessing.internal.shm.Liveness;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.proc.ProcParser;
-import io.forkj.posix.internal.proc.StatLine;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -49,10 +49,6 @@ final class ServerLiveness {
         if (bytes.length == 0) {
             return Seen.DEAD;
         }
-        StatLine stat = ProcParser.stat(bytes, bytes.length);
-        if (stat.state() == 'Z' || stat.state() == 'X' || stat.state() == 'x') {
-            return Seen.DEAD;
-        }
-        return process.startTime() != 0 && stat.startTime() != process.startTime() ? Seen.DEAD : Seen.ALIVE;
+        return Liveness.showsEnded(ProcParser.stat(bytes, bytes.length), process.startTime()) ? Seen.DEAD : Seen.ALIVE;
     }
 }

@@ -56,10 +56,15 @@ public final class Liveness {
             // ESRCH or an empty file: it exited between the open and the read
             return true;
         }
-        StatLine stat = ProcParser.stat(line, (int) n);
-        if (stat.state() == 'Z' || stat.state() == 'X' || stat.state() == 'x') {
-            return true;
-        }
-        return startTime != 0 && stat.startTime() != startTime;
+        return showsEnded(ProcParser.stat(line, (int) n), startTime);
+    }
+
+    /**
+     * The rule on a stat line that could be read: a zombie or a dead task holds nothing, and another start time
+     * means another process under a recycled pid ({@code startTime} 0: not checked).
+     */
+    public static boolean showsEnded(StatLine stat, long startTime) {
+        char state = stat.state();
+        return state == 'Z' || state == 'X' || state == 'x' || startTime != 0 && stat.startTime() != startTime;
     }
 }

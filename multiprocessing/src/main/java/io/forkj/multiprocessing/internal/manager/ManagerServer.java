@@ -80,17 +80,8 @@ public final class ManagerServer {
     private final Map<Long, Held> objects = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
-    /**
-     * Processes whose hello this server's {@code /proc} does not confirm (another pid namespace, another host of a
-     * TCP manager, a {@code hidepid} mount), with their open connections: such a process has ended when its last
-     * connection has. Every other process is judged by {@code /proc} ({@link ServerLiveness}).
-     */
-    private final Map<OwnedCells.Owner, Integer> unconfirmed = new ConcurrentHashMap<>();
-    /**
-     * The connections of processes {@code /proc} confirmed, by process: the sweeper ends the input of those whose
-     * process has died, since a FORK child that inherited one keeps it open and its end would never be read.
-     */
-    private final Map<OwnedCells.Owner, Set<SocketChannel>> confirmed = new ConcurrentHashMap<>();
+    /** The processes that said hello on a connection still open, with those connections. */
+    private final Map<OwnedCells.Owner, Peer> peers = new ConcurrentHashMap<>();
     /** Guards every reference count, every holder's counts and {@link #unreferenced}. */
     private final Object refs = new Object();
     /** Objects with no reference left whose transit lease has not ended yet. */
@@ -98,6 +89,22 @@ public final class ManagerServer {
     /** The references held by proxies this server itself read (objects stored inside managed objects). */
     private final Map<Long, Integer> heldHere = new HashMap<>();
     private final long leaseNanos;
+
+    /**
+     * A process's open connections, and whether this server's {@code /proc} confirmed it alive (pid and start time)
+     * at its first hello. An unconfirmed process (another pid namespace, another host of a TCP manager, a
+     * {@code hidepid} mount) has ended when its last connection has; a confirmed one is judged by {@code /proc}
+     * ({@link ServerLiveness}), and the sweeper ends the input of its connections once it died, since a FORK child
+     * that inherited one keeps it open and its end would never be read.
+     */
+    private static final class Peer {
+        final boolean confirmed;
+        final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+
+        Peer(boolean confirmed) {
+            this.confirmed = confirmed;
+        }
+    }
 
     /** One managed object and the references to it. */
     private static final class Held {
@@ -161,7 +168,8 @@ public final class ManagerServer {
      */
     static boolean hasEnded(OwnedCells.Owner process) {
         ManagerServer server = SERVING.get();
-        if (server != null && server.unconfirmed.containsKey(process)) {
+        Peer peer = server == null ? null : server.peers.get(process);
+        if (peer != null && !peer.confirmed) {
             return false;
         }
         return ServerLiveness.isDead(process);
@@ -307,17 +315,13 @@ public final class ManagerServer {
                     if (CALLER_PROCESS.get() == null) {
                         OwnedCells.Owner process = Frames.readHello(frame);
                         CALLER_PROCESS.set(process);
-                        if (ServerLiveness.isSeenAlive(process)) {
-                            // in one step with the add: a connection of the same process ending meanwhile may
-                            // drop an emptied set
-                            confirmed.compute(process, (p, open) -> {
-                                Set<SocketChannel> set = open != null ? open : ConcurrentHashMap.newKeySet();
-                                set.add(peer);
-                                return set;
-                            });
-                        } else {
-                            unconfirmed.merge(process, 1, Integer::sum);
-                        }
+                        // in one step with the add: a connection of the same process ending meanwhile may drop
+                        // an emptied entry; /proc is read once per process, not per connection
+                        peers.compute(process, (p, known) -> {
+                            Peer mine = known != null ? known : new Peer(ServerLiveness.isSeenAlive(p));
+                            mine.open.add(peer);
+                            return mine;
+                        });
                     }
                     continue;
                 }
@@ -331,8 +335,10 @@ public final class ManagerServer {
             OwnedCells.Owner process = CALLER_PROCESS.get();
             if (process != null) {
                 // before the watchers below look: an unconfirmed process's last connection is its end
-                unconfirmed.computeIfPresent(process, (p, open) -> open == 1 ? null : open - 1);
-                confirmed.computeIfPresent(process, (p, open) -> open.remove(peer) && open.isEmpty() ? null : open);
+                peers.computeIfPresent(process, (p, mine) -> {
+                    mine.open.remove(peer);
+                    return mine.open.isEmpty() ? null : mine;
+                });
             }
             synchronized (refs) {
                 for (Map.Entry<Long, Integer> e : held.entrySet()) {
@@ -556,9 +562,9 @@ public final class ManagerServer {
      * connection keeps it open otherwise, and an item taken for the dead caller waited for that child's exit.
      */
     private void endConnectionsOfDeadProcesses() {
-        for (Map.Entry<OwnedCells.Owner, Set<SocketChannel>> e : confirmed.entrySet()) {
-            if (ServerLiveness.isDead(e.getKey())) {
-                for (SocketChannel peer : e.getValue()) {
+        for (Map.Entry<OwnedCells.Owner, Peer> e : peers.entrySet()) {
+            if (e.getValue().confirmed && ServerLiveness.isDead(e.getKey())) {
+                for (SocketChannel peer : e.getValue().open) {
                     try {
                         peer.shutdownInput();
                     } catch (IOException closedAlready) {

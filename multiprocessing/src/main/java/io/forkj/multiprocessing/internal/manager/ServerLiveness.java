@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 
 /**
- * {@link io.forkj.multiprocessing.internal.shm.Liveness}'s rule (gone, a zombie, or another process under the pid
- * is dead; a stat that cannot be read is not) read through java.nio: the server is its own JVM, which never
+ * {@link Liveness}'s rule (gone, or {@link Liveness#showsEnded}: a zombie, another process under the pid; a stat
+ * that cannot be read is not dead) read through java.nio: the server is its own JVM, which never
  * forks, and without this its first connection loaded the native binding (~150–300 ms) only to read one file.
  */
 final class ServerLiveness {

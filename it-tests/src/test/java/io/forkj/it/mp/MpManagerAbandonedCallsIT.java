@@ -59,14 +59,11 @@ class MpManagerAbandonedCallsIT {
             consumer.start();
             try {
                 assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
+                killThenAnItemReachesALiveConsumer(consumer, queue);
             } finally {
                 consumer.kill();
                 consumer.join(LONG);
             }
-            assertThat(consumer.exitCode().orElseThrow()).as("SIGKILLed").isEqualTo(-9);
-            queue.put("precious");
-            assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
-                    .isEqualTo("precious");
         }
     }
 
@@ -101,12 +98,7 @@ class MpManagerAbandonedCallsIT {
                 assertThat(waiting.await(LONG)).as("the consumer waits in take").isTrue();
                 assertThat(Kernel.openFds(child).stream().filter(fd -> fd.contains("-> socket:")).count())
                         .as("sockets the FORK child inherited").isPositive();
-                consumer.kill();
-                consumer.join(LONG);
-                assertThat(consumer.exitCode().orElseThrow()).as("SIGKILLed").isEqualTo(-9);
-                queue.put("precious");
-                assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
-                        .isEqualTo("precious");
+                killThenAnItemReachesALiveConsumer(consumer, queue);
             } finally {
                 consumer.kill();
                 consumer.join(LONG);
@@ -305,6 +297,17 @@ class MpManagerAbandonedCallsIT {
     }
 
     /** A process that takes from {@code queue} and sets {@code waiting} once its take waits in the server. */
+    /** SIGKILLs {@code consumer}, waiting in {@code take}, then puts an item: this thread must get it. */
+    private static void killThenAnItemReachesALiveConsumer(MpProcess consumer, BlockingQueue<String> queue)
+            throws InterruptedException {
+        consumer.kill();
+        consumer.join(LONG);
+        assertThat(consumer.exitCode().orElseThrow()).as("SIGKILLed").isEqualTo(-9);
+        queue.put("precious");
+        assertThat(queue.poll(SHORT_SECONDS, TimeUnit.SECONDS)).as("the item reached a live consumer")
+                .isEqualTo("precious");
+    }
+
     private static MpProcess waitingConsumer(BlockingQueue<String> queue, EventProxy waiting) {
         return new MpProcess(() -> {
             ManagerCalls.setWhenWaiting(waiting, "take");

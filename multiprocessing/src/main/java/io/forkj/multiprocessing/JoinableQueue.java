@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@code /proc} when it starts and every second while it waits, and writes off the items of one that ended, throwing
  * {@link TasksLostException}. {@code taskDone()} counts against the calling process's items, or, when it holds none
  * (an item handed over from another process), against another process's. Since {@code taskDone()} names no item,
- * an item handed over by a process that then ended is written off if a join looks before it is marked done.
+ * an item handed over by a process that then ended is written off if a join looks before it is marked done; its
+ * late {@code taskDone()} then counts against the items written off (when no item is out), so it neither throws
+ * nor takes a queued item off the count.
  *
  * @param <E> the item type
  */

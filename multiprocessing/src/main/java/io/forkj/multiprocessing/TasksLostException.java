@@ -10,6 +10,10 @@ package io.forkj.multiprocessing;
  * {@link OwnerDiedException}, exactly one joiner sees each loss (the one whose look found it); other joiners simply
  * return when the count reaches zero. The items themselves are gone: a producer that must see them done puts them
  * again.
+ *
+ * <p>One case is not a loss: the process handed an item to another and ended before that one marked it done. A
+ * {@code task_done()} names no item, so the two look alike; the late {@code task_done()} is accepted against the
+ * items written off.
  */
 public final class TasksLostException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -440,6 +440,41 @@ class MpQueueIT {
         }
     }
 
+    /**
+     * The hand-over a join cannot tell from a loss: a process gets an item, hands it to this thread and ends before
+     * it is marked done, and a join looks in between, so the item is written off ({@code taskDone} names no item).
+     * The late mark then counts against the write-off: it neither throws "too many times" nor takes an item still in
+     * the queue off the count (which would let the next join return before that item is done).
+     */
+    @Test
+    void aLateTaskDoneForAnItemWrittenOffWhenItsGetterEndedCountsAgainstTheWriteOff() throws Exception {
+        JoinableQueue<String> q = new JoinableQueue<>();
+        Queue<String> handover = new Queue<>();
+        try {
+            q.put("handed over");
+            MpProcess getter = start(StartMethod.SPAWN, () -> handover.put(q.get()));
+            assertThat(handover.get(true, 60, TimeUnit.SECONDS)).isEqualTo("handed over");
+            finish(getter);
+            assertThatThrownBy(() -> q.join(10, TimeUnit.SECONDS))
+                    .isInstanceOfSatisfying(TasksLostException.class, lost -> {
+                        assertThat(lost.tasks()).isEqualTo(1);
+                        assertThat(lost.deadPid()).isEqualTo(getter.pid());
+                    });
+            q.put("queued");
+            q.taskDone();
+            assertThat(q.unfinishedTasks()).as("the late mark took nothing off the queued item's count").isEqualTo(1);
+            assertThat(q.join(200, TimeUnit.MILLISECONDS)).as("join while an item is queued").isFalse();
+            assertThat(q.get(true, 10, TimeUnit.SECONDS)).isEqualTo("queued");
+            q.taskDone();
+            assertThat(q.join(10, TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(q::taskDone).as("a mark beyond every item put and written off")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("too many times");
+        } finally {
+            q.close();
+            handover.close();
+        }
+    }
+
     /** The pid holding the queue's robust mutex now (0 if free), read through the queue's internals. */
     private static int queueMutexHolder(Queue<?> q) throws ReflectiveOperationException {
         java.lang.reflect.Field ring = Queue.class.getDeclaredField("ring");

@@ -54,10 +54,17 @@ public final class Ring {
     /** A task-counting put's journal: the unfinished-task count before it, and the tail it publishes at. */
     private static final int JOURNAL_UNFINISHED = 100;
     private static final int JOURNAL_TAIL = 104;
+    /** A write-off's journal: {@link #WRITTEN_OFF} before it. */
+    private static final int JOURNAL_WRITTEN = 108;
     /** A taker-changing call's journal: the taker slot it changes, that slot's count before it, the head before it. */
     private static final int JOURNAL_SLOT = 112;
     private static final int JOURNAL_HELD = 116;
     private static final int JOURNAL_HEAD = 120;
+    /**
+     * Items written off whose {@code task_done()} may still come: an item handed over by a process that then ended
+     * is marked done late by the process it went to. A {@code task_done()} when no item is out counts against them.
+     */
+    private static final int WRITTEN_OFF = 124;
     private static final int PUT_SEQ = 128;
     private static final int GET_WAITERS = 132;
     private static final int GET_SEQ = 192;
@@ -370,6 +377,14 @@ public final class Ring {
     private void taskDoneHere() {
         lock();
         int left = buf.getInt(UNFINISHED);
+        int writtenOff = buf.getInt(WRITTEN_OFF);
+        if (writtenOff > 0 && left <= buf.getInt(COUNT)) {
+            // No item is out (every unfinished one is still in the ring), so this marks an item already written
+            // off: one handed over by a process that ended before it was marked done. One store, nothing to journal.
+            buf.putInt(WRITTEN_OFF, writtenOff - 1);
+            mutex.unlock();
+            return;
+        }
         if (left <= 0) {
             mutex.unlock();
             throw new IllegalStateException("task_done() called too many times (Python: ValueError)");
@@ -464,8 +479,10 @@ public final class Ring {
                 buf.putInt(JOURNAL_UNFINISHED, left);
                 buf.putInt(JOURNAL_SLOT, i);
                 buf.putInt(JOURNAL_HELD, held);
+                int writtenOff = buf.getInt(WRITTEN_OFF);
+                buf.putInt(JOURNAL_WRITTEN, writtenOff);
                 buf.putInt(DIRTY, DIRTY_WRITE_OFF);
-                writeOff(i, left, held);
+                writeOff(i, left, held, writtenOff);
                 buf.putInt(DIRTY, 0);
                 lost += Math.min(held, left);
                 takers++;
@@ -486,10 +503,14 @@ public final class Ring {
         }
     }
 
-    /** With the mutex held: takes {@code held} off the unfinished count {@code left} and frees taker slot {@code slot}. */
-    private void writeOff(int slot, int left, int held) {
+    /**
+     * With the mutex held: takes {@code held} off the unfinished count {@code left}, adds it to the written-off items
+     * {@code writtenOff} (counts before the write-off) and frees taker slot {@code slot}.
+     */
+    private void writeOff(int slot, int left, int held, int writtenOff) {
         int at = TAKERS + slot * TAKER;
         buf.putInt(UNFINISHED, Math.max(0, left - held));
+        buf.putInt(WRITTEN_OFF, writtenOff + Math.min(held, left));
         Words.INT.setVolatile(buf, at + 4, 0);
         Words.LONG.setVolatile(buf, at + 8, 0L);
         Words.INT.setVolatile(buf, at, 0);
@@ -668,6 +689,8 @@ public final class Ring {
             ring.buf.putInt(JOURNAL_SLOT, mine);
             ring.buf.putInt(DIRTY, DIRTY_WRITE_OFF);
             ring.join(-1);
+            // The written-off item marked done late, by the process it was handed to.
+            ring.taskDone();
         } finally {
             ring.segment.close();
         }
@@ -729,7 +752,7 @@ public final class Ring {
                 }
                 buf.putInt(UNFINISHED, Math.max(0, buf.getInt(JOURNAL_UNFINISHED) - 1));
             }
-            case DIRTY_WRITE_OFF -> writeOff(slot, buf.getInt(JOURNAL_UNFINISHED), held);
+            case DIRTY_WRITE_OFF -> writeOff(slot, buf.getInt(JOURNAL_UNFINISHED), held, buf.getInt(JOURNAL_WRITTEN));
             default -> {
                 // DIRTY_COUNT: the count, rebuilt above, was all
             }

@@ -102,6 +102,11 @@ public final class SharedMemory implements Serializable {
         }
     }
 
+    /** The segment, for {@link ShareableList}, which lays its items out in it. */
+    SharedSegment segment() {
+        return segment;
+    }
+
     /** Python's {@code name}. */
     public String name() {
         return name;

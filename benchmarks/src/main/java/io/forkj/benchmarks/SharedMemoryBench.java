@@ -4,6 +4,7 @@ import io.forkj.multiprocessing.Event;
 import io.forkj.multiprocessing.Lock;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.RawValue;
+import io.forkj.multiprocessing.ShareableList;
 import io.forkj.multiprocessing.StartMethod;
 import io.forkj.multiprocessing.Target;
 import io.forkj.multiprocessing.Value;
@@ -22,7 +23,9 @@ import java.util.List;
  *       one (each child first runs the same loop on a private value, so both measure warm code);</li>
  *   <li>{@code handoff N}: 2 SPAWN processes take N turns each, strictly alternating: a process takes the
  *       {@code Lock} until a shared value says it is its turn, then passes the turn; turns (hand-offs of the lock
- *       between the processes) per second.</li>
+ *       between the processes) per second;</li>
+ *   <li>{@code sharelist N}: one process reads a 16-byte string item of a {@code ShareableList} and writes an int
+ *       item, ns per read + write, over N pairs after a warm-up.</li>
  * </ul>
  */
 public final class SharedMemoryBench {
@@ -43,8 +46,11 @@ public final class SharedMemoryBench {
             case "handoff":
                 System.out.println(handoffs(n));
                 break;
+            case "sharelist":
+                System.out.println(shareableList(n));
+                break;
             default:
-                throw new IllegalArgumentException("mode " + mode + " is not lock, locked, atomic or handoff");
+                throw new IllegalArgumentException("mode " + mode + " is not lock, locked, atomic, handoff or sharelist");
         }
         System.exit(0);
     }
@@ -57,6 +63,31 @@ public final class SharedMemoryBench {
         long start = System.nanoTime();
         pairs(lock, n);
         return (System.nanoTime() - start) / (double) n;
+    }
+
+    private static double shareableList(int n) {
+        try (ShareableList list = ShareableList.of("sixteen bytes!!!", 0L)) {
+            long sum = 0;
+            for (int round = 0; round < 5; round++) {
+                sum += readsAndWrites(list, n / 2);
+            }
+            long start = System.nanoTime();
+            sum += readsAndWrites(list, n);
+            double ns = (System.nanoTime() - start) / (double) n;
+            if (sum != 16L * (n / 2 * 5 + n)) {
+                throw new IllegalStateException("read " + sum + " characters");
+            }
+            return ns;
+        }
+    }
+
+    private static long readsAndWrites(ShareableList list, int n) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += ((String) list.get(0)).length();
+            list.set(1, i);
+        }
+        return sum;
     }
 
     private static void pairs(Lock lock, int n) {

@@ -307,6 +307,39 @@ public final class Manager implements AutoCloseable {
         return ManagerClient.referenceCounts(open(), authkey);
     }
 
+    /**
+     * Python's {@code SharedMemoryManager.SharedMemory(size)}: new shared memory whose name the manager keeps. A
+     * {@link SharedMemory#create(int)} name resolves only while its creator keeps it; this one is the server's (its
+     * pid and its fd, which it opened through this process's {@code /proc/PID/fd}) and resolves until the manager
+     * shuts down, whether this process closed it or ended. {@code unlink()} and {@code close()} here act on this
+     * process only; the memory itself is freed with its last mapping once the manager is gone.
+     *
+     * @throws IllegalArgumentException if size is not positive
+     * @throws IllegalStateException    if the server cannot see this process in its {@code /proc} (another host or
+     *                                  pid namespace: it cannot open this process's fd there)
+     */
+    public SharedMemory sharedMemory(int size) {
+        SharedMemory mine = SharedMemory.create(size);
+        try {
+            int fd = ManagerClient.keepMemory(open(), authkey, mine.segment().fd(), mine.token());
+            return mine.keptBy(serverPid, fd);
+        } catch (RuntimeException e) {
+            mine.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Python's {@code SharedMemoryManager.ShareableList(sequence)}: a {@link ShareableList} in memory from
+     * {@link #sharedMemory(int)}, whose name resolves until the manager shuts down.
+     *
+     * @throws IllegalArgumentException as {@link ShareableList#create(Iterable)}
+     * @throws IllegalStateException    as {@link #sharedMemory(int)}
+     */
+    public ShareableList shareableList(Iterable<?> sequence) {
+        return ShareableList.create(sequence, this::sharedMemory);
+    }
+
     /** Python's {@code manager.dict()}: an empty shared map keeping insertion order. */
     public <K, V> Map<K, V> dict() {
         return create(Map.class, "dict", (Object) null);

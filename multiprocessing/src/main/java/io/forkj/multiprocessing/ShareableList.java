@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
+import java.util.function.IntFunction;
 
 /**
  * A fixed-length list of simple values in {@link SharedMemory}: Python's
@@ -93,6 +94,11 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
      *                                  {@link SharedSegment#MAX_SIZE} bytes
      */
     public static ShareableList create(Iterable<?> sequence) {
+        return create(sequence, SharedMemory::create);
+    }
+
+    /** {@link #create(Iterable)} in memory of the size asked made by {@code memory}. */
+    static ShareableList create(Iterable<?> sequence, IntFunction<SharedMemory> memory) {
         List<Object> values = new ArrayList<>();
         for (Object value : sequence) {
             values.add(normalized(values.size(), value));
@@ -107,7 +113,7 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             throw new IllegalArgumentException("a ShareableList of " + values.size() + " items needs " + size
                     + " bytes, more than a SharedMemory's " + SharedSegment.MAX_SIZE);
         }
-        SharedMemory shm = SharedMemory.create((int) size);
+        SharedMemory shm = memory.apply((int) size);
         ByteBuffer buf = shm.segment().buffer();
         long at = TABLE + (long) ENTRY * values.size();
         for (int i = 0; i < capacity.length; i++) {

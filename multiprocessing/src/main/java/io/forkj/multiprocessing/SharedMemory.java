@@ -102,6 +102,20 @@ public final class SharedMemory implements Serializable {
         }
     }
 
+    /** The random part of the name, which the memfd's own name carries too. */
+    String token() {
+        Matcher m = NAME.matcher(name);
+        if (!m.matches()) {
+            throw new IllegalStateException("SharedMemory name " + name + " has no token");
+        }
+        return m.group(3);
+    }
+
+    /** The same memory, named by another process's fd (a manager's server that keeps it open). */
+    SharedMemory keptBy(long pid, int fd) {
+        return new SharedMemory(segment, "forkj_" + pid + "_" + fd + "_" + token());
+    }
+
     /** The segment, for {@link ShareableList}, which lays its items out in it. */
     SharedSegment segment() {
         return segment;

@@ -1,6 +1,7 @@
 package io.forkj.it.mp;
 
 import io.forkj.it.Kernel;
+import io.forkj.multiprocessing.Manager;
 import io.forkj.multiprocessing.MpProcess;
 import io.forkj.multiprocessing.Multiprocessing;
 import io.forkj.multiprocessing.SharedMemory;
@@ -210,6 +211,50 @@ class MpShareableListIT {
             assertThat(list.contains(3L)).isTrue();
             assertThat(list.contains(3)).as("an Integer is not the Long item, as in any List").isFalse();
             assertThat(list.indexOf(null)).isEqualTo(3);
+        }
+    }
+
+    /**
+     * forkj's own names resolve through their creator's fd, so they die with it; a manager's list (Python's
+     * {@code SharedMemoryManager.ShareableList}) is named by the server's fd instead, and resolves after its creator,
+     * a SPAWN child, ended, until the manager shuts down. The memory stays readable where it is mapped after that.
+     */
+    @Test
+    void aManagersListOutlivesTheChildThatCreatedItUntilTheManagerShutsDown() throws Exception {
+        Manager manager = new Manager();
+        try {
+            String address = manager.address().toString();
+            byte[] key = manager.authkey();
+            io.forkj.multiprocessing.Queue<String> names = new io.forkj.multiprocessing.Queue<>();
+            try {
+                MpProcess creator = Children.start(StartMethod.SPAWN, () -> {
+                    Manager view = Manager.connect(Path.of(address), key);
+                    ShareableList kept = view.shareableList(List.of("made by pid", (long) ProcessHandle.current().pid()));
+                    ShareableList own = ShareableList.of("gone with its creator");
+                    names.put(kept.name());
+                    names.put(own.name());
+                    kept.close();
+                    view.close();
+                });
+                String kept = names.get(true, 60, java.util.concurrent.TimeUnit.SECONDS);
+                String own = names.get(true, 10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(Children.exitCode(creator)).isZero();
+                assertThat(kept).startsWith("forkj_" + manager.pid() + "_");
+                assertThatThrownBy(() -> ShareableList.attach(own)).as("a plain list's name after its creator ended")
+                        .isInstanceOf(NoSuchElementException.class);
+                ShareableList list = ShareableList.attach(kept);
+                assertThat(list).containsExactly("made by pid", (long) creator.pid());
+                list.set(0, "read here");
+                manager.close();
+                assertThatThrownBy(() -> ShareableList.attach(kept)).as("the name once the manager is gone")
+                        .isInstanceOf(NoSuchElementException.class);
+                assertThat(list.get(0)).as("the memory, still mapped here").isEqualTo("read here");
+                list.close();
+            } finally {
+                names.close();
+            }
+        } finally {
+            manager.close();
         }
     }
 

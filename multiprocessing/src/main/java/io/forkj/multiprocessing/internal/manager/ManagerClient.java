@@ -123,7 +123,7 @@ public final class ManagerClient {
         synchronized (ManagerClient.class) {
             if (!warm) {
                 for (Object m : new Object[] {new Messages.Create("dict", new Object[0]), new Messages.Ref(0, 1),
-                        new Messages.Transit(0), new Messages.Info()}) {
+                        new Messages.Transit(0), new Messages.Info(), new Messages.KeepMemory(0, "")}) {
                     encode(m);
                 }
                 // a lock call names its owner: the record's class and Self, initialized here and not in the child
@@ -158,6 +158,16 @@ public final class ManagerClient {
     @SuppressWarnings("unchecked")
     public static Map<Long, Integer> referenceCounts(SocketAddress socket, byte[] authkey) {
         return (Map<Long, Integer>) request(socket, authkey, new Messages.Info());
+    }
+
+    /**
+     * Has the server keep shared memory of the caller's open: its fd {@code fd}, a memfd whose name carries
+     * {@code token}.
+     *
+     * @return the server's fd for it
+     */
+    public static int keepMemory(SocketAddress socket, byte[] authkey, int fd, String token) {
+        return (Integer) request(socket, authkey, new Messages.KeepMemory(fd, token));
     }
 
     /** Sends a reference message on this process's reference connection; see the class comment. */

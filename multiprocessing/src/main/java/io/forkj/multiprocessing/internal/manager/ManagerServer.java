@@ -1,6 +1,8 @@
 package io.forkj.multiprocessing.internal.manager;
 
 import io.forkj.multiprocessing.internal.Handshake;
+import io.forkj.posix.internal.proc.ProcFs;
+import io.forkj.posix.internal.proc.ProcParser;
 import io.forkj.multiprocessing.BarrierProxy;
 import io.forkj.multiprocessing.EventProxy;
 import io.forkj.multiprocessing.JoinableQueueProxy;
@@ -19,6 +21,11 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -89,6 +96,8 @@ public final class ManagerServer {
     /** The references held by proxies this server itself read (objects stored inside managed objects). */
     private final Map<Long, Integer> heldHere = new HashMap<>();
     private final long leaseNanos;
+    /** Shared memory kept for callers ({@code SharedMemoryManager}), by this process's fd; guarded by itself. */
+    private final Map<Integer, FileChannel> keptMemory = new HashMap<>();
 
     /**
      * A process's open connections, and whether this server's {@code /proc} confirmed it alive (pid and start time)
@@ -385,11 +394,62 @@ public final class ManagerServer {
             if (request instanceof Messages.Info) {
                 return new Messages.Reply(true, info());
             }
+            if (request instanceof Messages.KeepMemory) {
+                return new Messages.Reply(true, keepMemory((Messages.KeepMemory) request));
+            }
             throw new IllegalArgumentException("unknown manager request " + (request == null ? null : request.getClass()));
         } catch (InvocationTargetException e) {
             return new Messages.Reply(false, e.getCause());
         } catch (Throwable t) {
             return new Messages.Reply(false, t);
+        }
+    }
+
+    /**
+     * Opens the caller's memfd through its {@code /proc/PID/fd} entry and keeps it open until this server ends:
+     * the memory's name is then this process's pid and fd, which resolve while the manager lives. Java's
+     * {@code FileChannel} does not tell its fd, so the fd is the one among this process's that links to the memfd
+     * and is not kept yet (opened under the lock, so the new one is the only such).
+     */
+    private int keepMemory(Messages.KeepMemory request) throws IOException {
+        OwnedCells.Owner caller = CALLER_PROCESS.get();
+        Peer peer = caller == null ? null : peers.get(caller);
+        if (peer == null || !peer.confirmed) {
+            throw new IllegalStateException("the manager keeps shared memory only for a process it sees in its own"
+                    + " /proc (same host and pid namespace); pid " + (caller == null ? "?" : caller.pid())
+                    + " is not one: create it with SharedMemory.create instead");
+        }
+        if (request.fd < 0 || !request.token.matches("[0-9a-f]{16}")) {
+            throw new IllegalArgumentException("not a forkj shared memory: fd " + request.fd + ", token "
+                    + request.token);
+        }
+        String memfd = "/memfd:forkj-shm-" + request.token + " (deleted)";
+        synchronized (keptMemory) {
+            FileChannel channel = FileChannel.open(ProcFs.fdDirectory(caller.pid()).resolve(
+                    Integer.toString(request.fd)), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(ProcFs.self("fd"))) {
+                for (Path fd : fds) {
+                    int number = ProcParser.pidOfEntry(fd.getFileName().toString());
+                    if (number >= 0 && !keptMemory.containsKey(number) && linksTo(fd, memfd)) {
+                        keptMemory.put(number, channel);
+                        return number;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            channel.close();
+            throw new IllegalArgumentException("fd " + request.fd + " of pid " + caller.pid() + " is not the forkj"
+                    + " shared memory " + request.token);
+        }
+    }
+
+    private static boolean linksTo(Path link, String target) {
+        try {
+            return Files.readSymbolicLink(link).toString().equals(target);
+        } catch (IOException closedMeanwhile) {
+            return false;
         }
     }
 

@@ -49,6 +49,22 @@ final class Messages {
         }
     }
 
+    /**
+     * Asks the server to keep the caller's shared memory, its fd {@code fd} (a memfd named with {@code token}), open
+     * until it ends, so that the memory's name (the server's pid and fd) resolves after its creator is gone:
+     * Python's {@code SharedMemoryManager}. Answered with the server's fd.
+     */
+    static final class KeepMemory implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final int fd;
+        final String token;
+
+        KeepMemory(int fd, String token) {
+            this.fd = fd;
+            this.token = token;
+        }
+    }
+
     /** Asks for the objects held and their reference counts (CPython's {@code _debug_info()}). */
     static final class Info implements Serializable {
         private static final long serialVersionUID = 1L;

@@ -237,7 +237,7 @@ public final class ProcParser {
 
     /**
      * The pid a {@code /proc} directory entry names, or -1 if the name is not a pid (self, sys, stat, ...): all
-     * digits, at most {@link Integer#MAX_VALUE}.
+     * digits, at most {@link Integer#MAX_VALUE}. The same rule reads a {@code /proc/PID/fd} entry's fd number.
      */
     public static int pidOfEntry(CharSequence name) {
         if (name.length() == 0 || name.length() > 10) {

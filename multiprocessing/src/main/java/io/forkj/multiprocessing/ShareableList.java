@@ -161,7 +161,8 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
      * Python's {@code sl[index]}: the item as last written whole (never a mix of two writes).
      *
      * @throws IndexOutOfBoundsException if index is not in {@code [0, size())}
-     * @throws IllegalStateException     if this process closed the list
+     * @throws IllegalStateException     if this process closed the list, or the item's memory was overwritten
+     *                                   through {@code shm().buf()}
      */
     @Override
     public Object get(int index) {
@@ -174,8 +175,13 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
                 long version = (long) Words.LONG.getAcquire(buf, entry);
                 Object value = read(copies + (int) (version & 1) * (COPY_HEADER + capacity), capacity);
                 VarHandle.acquireFence();
-                if (value != TORN && (long) Words.LONG.getVolatile(buf, entry) == version) {
-                    return value;
+                if ((long) Words.LONG.getVolatile(buf, entry) == version) {
+                    if (value != TORN) {
+                        return value;
+                    }
+                    // Writers fill only the other copy while the version stands: this one was written over by hand.
+                    throw new IllegalStateException("ShareableList item " + index + " of " + name() + " holds no"
+                            + " value a writer left (its memory was written through shm().buf()?)");
                 }
                 Thread.onSpinWait();
             }

@@ -193,6 +193,14 @@ class MpShareableListIT {
             assertThatThrownBy(() -> list.add(1)).isInstanceOf(UnsupportedOperationException.class);
             assertThat(list).containsExactly("87654321", "8 bytes!", "");
         }
+        try (ShareableList list = ShareableList.of("overwritten")) {
+            java.nio.ByteBuffer raw = list.shm().buf();
+            for (int i = 128 + 16; i < raw.limit(); i++) {
+                raw.put(i, (byte) 0x7f);
+            }
+            assertThatThrownBy(() -> list.get(0)).as("an item written over by hand: an error, not an endless retry")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("shm().buf()");
+        }
         SharedMemory other = SharedMemory.create(4096);
         try {
             assertThatThrownBy(() -> ShareableList.attach(other.name()))

@@ -424,9 +424,7 @@ class MpQueueIT {
         JoinableQueue<String> q = new JoinableQueue<>();
         Queue<String> handover = new Queue<>();
         try {
-            q.put("handed over");
-            MpProcess getter = start(StartMethod.SPAWN, () -> handover.put(q.get()));
-            assertThat(handover.get(true, 60, TimeUnit.SECONDS)).isEqualTo("handed over");
+            MpProcess getter = aGetterHandsOverTheItem(q, handover);
             q.taskDone();
             finish(getter);
             q.put("still out");
@@ -451,9 +449,7 @@ class MpQueueIT {
         JoinableQueue<String> q = new JoinableQueue<>();
         Queue<String> handover = new Queue<>();
         try {
-            q.put("handed over");
-            MpProcess getter = start(StartMethod.SPAWN, () -> handover.put(q.get()));
-            assertThat(handover.get(true, 60, TimeUnit.SECONDS)).isEqualTo("handed over");
+            MpProcess getter = aGetterHandsOverTheItem(q, handover);
             finish(getter);
             assertThatThrownBy(() -> q.join(10, TimeUnit.SECONDS))
                     .isInstanceOfSatisfying(TasksLostException.class, lost -> {
@@ -473,6 +469,14 @@ class MpQueueIT {
             q.close();
             handover.close();
         }
+    }
+
+    /** Puts one item, starts a SPAWN process that gets it and hands it over here, and returns it once it has. */
+    private static MpProcess aGetterHandsOverTheItem(JoinableQueue<String> q, Queue<String> handover) throws Exception {
+        q.put("handed over");
+        MpProcess getter = start(StartMethod.SPAWN, () -> handover.put(q.get()));
+        assertThat(handover.get(true, 60, TimeUnit.SECONDS)).isEqualTo("handed over");
+        return getter;
     }
 
     /** The pid holding the queue's robust mutex now (0 if free), read through the queue's internals. */

@@ -37,7 +37,8 @@ class MpManagerNamespaceIT {
 
     /**
      * Reads the proxy that is its second argument; "lock": acquires it and says "held as PID", "take": takes an item
-     * and says "took as PID" (PID: its pid in its own namespace); then sleeps.
+     * and says "took as PID"; "keep" (the argument is a manager's address and key): asks it for shared memory and
+     * says "refused as PID" or "kept as PID" (PID: its pid in its own namespace); then sleeps.
      */
     public static final class Holder {
         public static void main(String[] args) throws Exception {
@@ -48,6 +49,16 @@ class MpManagerNamespaceIT {
             if (args[0].equals("lock")) {
                 ((AcquirerProxy) proxy).acquire();
                 System.out.println("held as " + ProcessHandle.current().pid());
+            } else if (args[0].equals("keep")) {
+                String[] manager = (String[]) proxy;
+                Manager view = Manager.connect(java.nio.file.Path.of(manager[0]), Base64.getDecoder().decode(manager[1]));
+                try {
+                    view.sharedMemory(64);
+                    System.out.println("kept as " + ProcessHandle.current().pid());
+                } catch (IllegalStateException refused) {
+                    System.out.println(refused.getMessage().contains("its own /proc") ? "refused as "
+                            + ProcessHandle.current().pid() : "refused otherwise: " + refused.getMessage());
+                }
             } else {
                 ((JoinableQueueProxy<?>) proxy).take();
                 System.out.println("took as " + ProcessHandle.current().pid());
@@ -61,6 +72,7 @@ class MpManagerNamespaceIT {
     private static final class Namespaced implements AutoCloseable {
         final Process unshare;
         final ProcessHandle holder;
+        final String said;
 
         Namespaced(String mode, Object proxy) throws Exception {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -78,7 +90,7 @@ class MpManagerNamespaceIT {
                 try {
                     StringBuilder all = new StringBuilder();
                     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                        if (line.matches("(held|took) as \\d+")) {
+                        if (line.matches("(held|took|kept|refused) as \\d+")) {
                             return line;
                         }
                         all.append(line).append('\n');
@@ -89,7 +101,8 @@ class MpManagerNamespaceIT {
                 }
             });
             String line = said.get(60, TimeUnit.SECONDS);
-            assertThat(line).as("the holder's line").matches("(held|took) as \\d+");
+            assertThat(line).as("the holder's line").matches("(held|took|kept|refused) as \\d+");
+            this.said = line;
             holder = unshare.toHandle().children().findFirst().orElseThrow();
             assertThat(Long.parseLong(line.substring(line.lastIndexOf(' ') + 1))).as("its pid in its namespace")
                     .isNotEqualTo(holder.pid());
@@ -139,6 +152,21 @@ class MpManagerNamespaceIT {
                 assertThat(q.poll(30, TimeUnit.SECONDS)).as("the item once the taker's connections ended").isEqualTo("only");
                 assertThat(q.poll(1, TimeUnit.SECONDS)).as("once").isNull();
                 q.taskDone();
+            }
+        }
+    }
+
+    /**
+     * Memory the manager keeps is opened through the creator's {@code /proc/PID/fd/FD} in the server's {@code /proc}:
+     * a creator in another pid namespace names an fd of another process there, or none, so it is refused, by name.
+     */
+    @Test
+    void sharedMemoryKeptByTheManagerIsRefusedToAProcessInAnotherPidNamespace() throws Exception {
+        assumeTrue(unshareWorks(), "unprivileged user and pid namespaces (unshare --user --pid) are not available");
+        try (Manager manager = new Manager()) {
+            String[] where = {manager.address().toString(), Base64.getEncoder().encodeToString(manager.authkey())};
+            try (Namespaced creator = new Namespaced("keep", where)) {
+                assertThat(creator.said).startsWith("refused as");
             }
         }
     }

@@ -45,6 +45,7 @@ final class ForkStart {
         SharedHeap.refuseFork("the FORK start method"); // before the warm-up, which runs the child's path here
         warmUp();
         Ring.warmUpIfUsed();
+        ShareableList.warmUpIfUsed();
         ManagerClient.warmUpIfUsed();
         int parentPid = Native.posix().getpid();
         MpProcess parentView = new MpProcess(Registry.get().current().name(), parentPid, true);

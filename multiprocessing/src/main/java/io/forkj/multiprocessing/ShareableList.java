@@ -69,6 +69,11 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
     private static final Object TORN = new Object();
     /** For tests only: a set ends its process ({@code _exit}) half-way through writing, holding the writers' mutex. */
     private static boolean dieWhileWriting;
+    /** Rounds of reading and writing every kind in the warm-up: past the interpreter's profiling thresholds. */
+    private static final int WARM_UP_ROUNDS = 1_000;
+    /** Whether this JVM has made or attached a list, which a FORK child could then use. */
+    private static volatile boolean used;
+    private static volatile boolean warm;
 
     private final SharedMemory shm;
     private final transient SharedSegment segment;
@@ -85,6 +90,58 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         }
         this.length = buf.getInt(LENGTH_AT);
         this.writers = new RobustMutex(segment, WRITERS_AT, "ShareableList");
+        used = true;
+    }
+
+    /**
+     * Before each FORK start, once per JVM that has a list: reads and writes every kind, and runs the searches, the
+     * refusals and {@code toString}, the reads and writes past the interpreter's profiling thresholds. A FORK child
+     * then links no call site and creates no method profile for the first time, which in a forked JVM can wait for
+     * ever on a VM lock another thread held at the fork (as {@code Ring.warmUpIfUsed}).
+     */
+    static void warmUpIfUsed() {
+        if (warm || !used) {
+            return;
+        }
+        synchronized (ShareableList.class) {
+            if (!warm) {
+                exercise();
+                warm = true;
+            }
+        }
+    }
+
+    private static void exercise() {
+        try (ShareableList list = of(7L, 7.5, true, "seven", new byte[] {7}, null, "s\u00e9\u20ac", 7, 7.5f)) {
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                for (int i = 0; i < list.size(); i++) {
+                    list.set(i, list.get(i));
+                }
+            }
+            list.count(7L);
+            list.indexOf(new byte[] {7});
+            list.lastIndexOf(null);
+            list.contains("seven");
+            list.toString();
+            for (Object item : list) {
+                Objects.hashCode(item);
+            }
+            try {
+                list.set(3, "more than eight bytes");
+            } catch (IllegalArgumentException expected) {
+                expected.getMessage();
+            }
+            try {
+                list.set(0, new Object());
+            } catch (IllegalArgumentException expected) {
+                expected.getMessage();
+            }
+            try {
+                list.get(list.size());
+            } catch (IndexOutOfBoundsException expected) {
+                expected.getMessage();
+            }
+        }
     }
 
     /**
@@ -94,8 +151,16 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
      *                                  {@link SharedSegment#MAX_SIZE} bytes
      */
     public static ShareableList create(Iterable<?> sequence) {
-        return create(sequence, SharedMemory::create);
+        return create(sequence, NEW_MEMORY);
     }
+
+    /** {@link SharedMemory#create}, as a class rather than a method reference: no call site for a FORK child to link. */
+    private static final IntFunction<SharedMemory> NEW_MEMORY = new IntFunction<>() {
+        @Override
+        public SharedMemory apply(int size) {
+            return SharedMemory.create(size);
+        }
+    };
 
     /** {@link #create(Iterable)} in memory of the size asked made by {@code memory}. */
     static ShareableList create(Iterable<?> sequence, IntFunction<SharedMemory> memory) {

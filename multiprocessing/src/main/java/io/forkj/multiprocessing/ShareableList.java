@@ -43,7 +43,8 @@ import java.util.function.IntFunction;
  * <p>It is a {@link List} of fixed size: {@link #set} replaces an item (returning the old value), adding or removing
  * throws {@link UnsupportedOperationException}. {@link #indexOf}, {@link #contains} and {@link #count} compare
  * {@code byte[]} items by content, as Python compares bytes. Passed to a child (FORK, SPAWN or standby) it crosses
- * as its memory's fd; another process of the same user attaches by {@link #name()}.
+ * as its memory's fd; serialized anywhere else (a queue, a pool's task) it is its {@link #name()}, which the reader
+ * attaches, as another process of the same user can.
  */
 public final class ShareableList extends AbstractList<Object> implements RandomAccess, Serializable, AutoCloseable {
     @Serial

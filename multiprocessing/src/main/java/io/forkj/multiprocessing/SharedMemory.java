@@ -3,6 +3,7 @@ package io.forkj.multiprocessing;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
+import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
 import io.forkj.posix.internal.libc.Native;
@@ -32,7 +33,9 @@ import java.util.regex.Pattern;
  * processes end. There is nothing in {@code /dev/shm} to clean up, ever. Names chosen by the caller are not
  * supported (the name must locate the memory).
  *
- * <p>Passed to a FORK, SPAWN or standby child as an argument, it crosses as its fd and needs no name.
+ * <p>Passed to a FORK, SPAWN or standby child as an argument, it crosses as its fd and needs no name. Serialized
+ * anywhere else (a {@link Queue}, a {@link Connection}, a {@link Pool}'s task, a {@link Manager}'s object), it is its
+ * name, as Python pickles one, and the reader attaches: the name must still resolve when it is read.
  */
 public final class SharedMemory implements Serializable {
     @Serial
@@ -159,9 +162,39 @@ public final class SharedMemory implements Serializable {
         segment.closeFd();
     }
 
+    /**
+     * To a child being started: its fd, which needs no name. Anywhere else (a queue, a pipe, a pool's task, a
+     * manager): its name, as Python pickles a {@code SharedMemory}; the reader attaches, so the name must still
+     * resolve there (its creator, or the manager that keeps it, still has it).
+     */
     @Serial
     private Object writeReplace() throws ObjectStreamException {
+        if (!FdExport.isOpen()) {
+            return new ByName(name);
+        }
         return Handle.of(Handle.Kind.SHARED_MEMORY, segment, "SharedMemory", ' ', 0, null, name);
+    }
+
+    /** A SharedMemory serialized outside a child's start: its name, attached when read. */
+    private static final class ByName implements Serializable {
+        @Serial
+        private static final long serialVersionUID = 1L;
+        private final String name;
+
+        ByName(String name) {
+            this.name = name;
+        }
+
+        @Serial
+        private Object readResolve() throws ObjectStreamException {
+            try {
+                return attach(name);
+            } catch (NoSuchElementException | IllegalArgumentException gone) {
+                java.io.InvalidObjectException e = new java.io.InvalidObjectException(gone.getMessage());
+                e.initCause(gone);
+                throw e;
+            }
+        }
     }
 
     @Override

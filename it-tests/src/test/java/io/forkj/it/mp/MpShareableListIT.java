@@ -266,6 +266,41 @@ class MpShareableListIT {
         }
     }
 
+    /**
+     * CPython pickles a SharedMemory (and a ShareableList) by its name, so one goes through a queue or to a pool's
+     * worker; here too: outside a child's start it is serialized as its name and the reader attaches. A lock has no
+     * name and is still refused, in a sentence that reads as one.
+     */
+    @Test
+    void aListGoesThroughAQueueAndToAPoolWorkerByItsName() throws Exception {
+        try (ShareableList list = ShareableList.of("from here", 0L); io.forkj.multiprocessing.Pool pool =
+                new io.forkj.multiprocessing.Pool(1)) {
+            io.forkj.multiprocessing.Queue<Object> q = new io.forkj.multiprocessing.Queue<>();
+            try {
+                q.put(list);
+                try (ShareableList copy = (ShareableList) q.get(true, 10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    assertThat(copy.name()).isEqualTo(list.name());
+                    copy.set(1, 5);
+                }
+                assertThat(list.get(1)).isEqualTo(5L);
+                int worker = pool.apply(shared -> {
+                    shared.set(0, "from a worker");
+                    shared.close();
+                    return (int) ProcessHandle.current().pid();
+                }, list);
+                assertThat(pool.workerPids()).contains(worker);
+                assertThat(list.get(0)).isEqualTo("from a worker");
+                io.forkj.multiprocessing.Lock lock = new io.forkj.multiprocessing.Lock();
+                assertThatThrownBy(() -> q.put(lock)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("can be passed to a forkj child process as an argument")
+                        .hasMessageNotContaining("is not Serializable");
+                lock.close();
+            } finally {
+                q.close();
+            }
+        }
+    }
+
     /** Closing unmaps the list's memory in this process at once, and the memory is a memfd, not a /dev/shm file. */
     @Test
     void closingUnmapsTheMemory() throws Exception {

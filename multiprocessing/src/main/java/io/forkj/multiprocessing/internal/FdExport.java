@@ -41,6 +41,11 @@ public final class FdExport implements AutoCloseable {
         return scope;
     }
 
+    /** Whether this thread is preparing a child, so that fds serialized now are passed with it. */
+    public static boolean isOpen() {
+        return CURRENT.get() != null;
+    }
+
     /**
      * Records {@code fd} to be passed to the child being prepared on this thread.
      *

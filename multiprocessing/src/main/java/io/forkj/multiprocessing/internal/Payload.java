@@ -1,5 +1,7 @@
 package io.forkj.multiprocessing.internal;
 
+import io.forkj.multiprocessing.internal.pool.Serial;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -71,6 +73,9 @@ public final class Payload {
                     + " is a thread lock, whose copy would lock nothing in the other process (Python: cannot pickle"
                     + " '_thread.lock' object); use a forkj multiprocessing lock", e);
         } catch (NotSerializableException e) {
+            if (!Serial.isClassName(String.valueOf(e.getMessage()))) {
+                throw new IllegalArgumentException("cannot pass " + what + " to a child process: " + e.getMessage(), e);
+            }
             throw new IllegalArgumentException("cannot pass " + what + " to a child process: " + e.getMessage()
                     + " is not serializable (Python: cannot pickle '" + simpleName(e.getMessage()) + "' object); the"
                     + " target of " + what + " or its fields refer to it. Pass what it needs instead (a path, a"

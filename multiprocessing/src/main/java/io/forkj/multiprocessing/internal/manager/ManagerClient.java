@@ -216,8 +216,8 @@ public final class ManagerClient {
         try {
             bytes = Serial.toBytes(message);
         } catch (NotSerializableException e) {
-            throw new IllegalArgumentException("an argument cannot be sent to the manager: " + e.getMessage()
-                    + " is not Serializable (a function argument must be serializable, e.g. a SerializableFunction)", e);
+            throw new IllegalArgumentException("an argument cannot be sent to the manager: " + Serial.why(e)
+                    + " (a function argument must be serializable, e.g. a SerializableFunction)", e);
         }
         return checkedSize(bytes);
     }

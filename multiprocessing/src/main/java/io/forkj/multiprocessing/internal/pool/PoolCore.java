@@ -773,7 +773,7 @@ public final class PoolCore {
             return Items.encodeArray(items);
         } catch (java.io.NotSerializableException e) {
             throw new IllegalArgumentException("an argument among items " + first + ".." + last
-                    + " cannot be serialized: " + e.getMessage() + " is not Serializable", e);
+                    + " cannot be serialized: " + Serial.why(e), e);
         }
     }
 

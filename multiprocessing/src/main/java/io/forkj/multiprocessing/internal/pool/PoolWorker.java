@@ -186,7 +186,7 @@ public final class PoolWorker {
             encoded = Items.encodeArray(results);
         } catch (NotSerializableException e) {
             error(out, id, -1, new ResultEncodingException("the task's result cannot be sent back: "
-                    + e.getMessage() + " is not Serializable (CPython: MaybeEncodingError)"));
+                    + Serial.why(e) + " (CPython: MaybeEncodingError)"));
             return;
         }
         out.writeByte(OK);

@@ -41,6 +41,20 @@ public final class Serial {
         return bytes.toByteArray();
     }
 
+    /**
+     * Why {@code e} was thrown, as a clause: "C is not Serializable" when the JDK named a class C that is not, or the
+     * reason itself when a class refused in its own words (a forkj lock outside a child's start, say).
+     */
+    public static String why(NotSerializableException e) {
+        String message = String.valueOf(e.getMessage());
+        return isClassName(message) ? message + " is not Serializable" : message;
+    }
+
+    /** Whether a {@link NotSerializableException}'s message is a class name, as the JDK's are. */
+    public static boolean isClassName(String message) {
+        return message.matches("[\\p{L}_$][\\p{L}\\p{N}_$.]*");
+    }
+
     /** Reads one object from bytes written by {@link #toBytes}, through the size-bounding filter. */
     public static Object fromBytes(byte[] bytes) throws IOException, ClassNotFoundException {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
@@ -66,7 +80,7 @@ public final class Serial {
             return toBytes(task);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException(what + " of " + task.getClass().getName()
-                    + " cannot be serialized: " + e.getMessage() + " is not Serializable (captured by the task?)", e);
+                    + " cannot be serialized: " + why(e) + " (captured by the task?)", e);
         }
     }
 
@@ -75,7 +89,7 @@ public final class Serial {
         try {
             return toBytes(value);
         } catch (NotSerializableException e) {
-            throw new IllegalArgumentException(what + " cannot be serialized: " + e.getMessage() + " is not Serializable", e);
+            throw new IllegalArgumentException(what + " cannot be serialized: " + why(e), e);
         }
     }
 

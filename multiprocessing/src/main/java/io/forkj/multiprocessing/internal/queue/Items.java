@@ -51,7 +51,7 @@ public final class Items {
             return Serial.toBytes(o);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("a queue item of " + o.getClass().getName() + " cannot be put: "
-                    + e.getMessage() + " is not Serializable", e);
+                    + Serial.why(e), e);
         }
     }
 

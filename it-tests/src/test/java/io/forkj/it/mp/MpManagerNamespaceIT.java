@@ -56,7 +56,7 @@ class MpManagerNamespaceIT {
                     view.sharedMemory(64);
                     System.out.println("kept as " + ProcessHandle.current().pid());
                 } catch (IllegalStateException refused) {
-                    System.out.println(refused.getMessage().contains("its own /proc") ? "refused as "
+                    System.out.println(refused.getMessage().contains("its own proc file system") ? "refused as "
                             + ProcessHandle.current().pid() : "refused otherwise: " + refused.getMessage());
                 }
             } else {

@@ -415,8 +415,8 @@ public final class ManagerServer {
         OwnedCells.Owner caller = CALLER_PROCESS.get();
         Peer peer = caller == null ? null : peers.get(caller);
         if (peer == null || !peer.confirmed) {
-            throw new IllegalStateException("the manager keeps shared memory only for a process it sees in its own"
-                    + " /proc (same host and pid namespace); pid " + (caller == null ? "?" : caller.pid())
+            throw new IllegalStateException("the manager keeps shared memory only for a process its own proc file"
+                    + " system shows (same host and pid namespace); pid " + (caller == null ? "?" : caller.pid())
                     + " is not one: create it with SharedMemory.create instead");
         }
         if (request.fd < 0 || !request.token.matches("[0-9a-f]{16}")) {

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * keeps its fd, that is until the creator calls {@link #unlink()} or {@link #close()}, or exits; the memory
  * itself lives on while any process has it mapped, and the kernel frees it with the last mapping, however the
  * processes end. There is nothing in {@code /dev/shm} to clean up, ever. Names chosen by the caller are not
- * supported (the name must locate the memory).
+ * supported (the name must locate the memory). {@link #attach} also takes a POSIX name, such as CPython's
+ * {@code SharedMemory(create=True)} makes: the file of that name in {@code /dev/shm}, which forkj never creates.
  *
  * <p>Passed to a FORK, SPAWN or standby child as an argument, it crosses as its fd and needs no name. Serialized
  * anywhere else (a {@link Queue}, a {@link Connection}, a {@link Pool}'s task, a {@link Manager}'s object), it is its
@@ -69,17 +70,20 @@ public final class SharedMemory implements Serializable {
     }
 
     /**
-     * Python's {@code SharedMemory(name)}: attaches to memory another process created.
+     * Python's {@code SharedMemory(name)}: attaches to memory another process created. A forkj name
+     * ({@code forkj_PID_FD_TOKEN}) resolves through its keeper's fd; any other name is POSIX shared memory, such as
+     * CPython's {@code SharedMemory(create=True)} makes ({@code psm_...}; a leading {@code /} is optional), the file
+     * of that name in {@code /dev/shm}, of the file's size.
      *
      * @throws NoSuchElementException   if nothing has that name now (Python: {@code FileNotFoundError}): its
      *                                  creator exited, closed or unlinked it
-     * @throws IllegalArgumentException if the name is not one forkj makes
+     * @throws IllegalArgumentException if the name is neither a forkj name nor a POSIX one (one component, not
+     *                                  {@code .} or {@code ..}, at most 255 bytes), or names an empty file
      */
     public static SharedMemory attach(String name) {
         Matcher m = NAME.matcher(name);
         if (!m.matches()) {
-            throw new IllegalArgumentException("\"" + name + "\" is not a forkj SharedMemory name (forkj_PID_FD_TOKEN,"
-                    + " as SharedMemory.name() gives)");
+            return attachPosix(name);
         }
         String path = ProcFs.fdOf(m.group(1), m.group(2));
         int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
@@ -124,6 +128,39 @@ public final class SharedMemory implements Serializable {
         return segment;
     }
 
+    /** Where glibc's {@code shm_open} keeps POSIX shared memory on Linux. */
+    private static final Path POSIX_SHM = Path.of("/dev/shm");
+
+    private static SharedMemory attachPosix(String name) {
+        String file = name.startsWith("/") ? name.substring(1) : name;
+        if (file.isEmpty() || file.contains("/") || file.equals(".") || file.equals("..") || file.indexOf('\0') >= 0
+                || file.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+            throw new IllegalArgumentException("\"" + name + "\" is neither a forkj SharedMemory name"
+                    + " (forkj_PID_FD_TOKEN) nor a POSIX shared memory name (one component of at most 255 bytes, as"
+                    + " Python's SharedMemory names)");
+        }
+        String path = POSIX_SHM.resolve(file).toString();
+        int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError): "
+                    + new PosixException("open(" + path + ")", Native.errno()).getMessage());
+        }
+        try {
+            long size = Files.size(Path.of(ProcFs.selfFd(fd)));
+            if (size <= 0 || size > SharedSegment.MAX_SIZE) {
+                throw new IllegalArgumentException("shared memory " + name + " has " + size + " bytes: attachable"
+                        + " between 1 and " + SharedSegment.MAX_SIZE + " (Python: ValueError: cannot mmap an empty file)");
+            }
+            return new SharedMemory(SharedSegment.attach(fd, (int) size), file);
+        } catch (IOException e) {
+            Native.libc().close(fd);
+            throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            Native.libc().close(fd);
+            throw e;
+        }
+    }
+
     /** Python's {@code name}. */
     public String name() {
         return name;
@@ -156,10 +193,21 @@ public final class SharedMemory implements Serializable {
 
     /**
      * Python's {@code unlink()}: the name stops resolving (called in the creator; in another process it only
-     * drops that process's fd). The memory stays mapped where it is mapped and is freed with the last mapping.
+     * drops that process's fd). The memory stays mapped where it is mapped and is freed with the last mapping. For
+     * POSIX shared memory ({@link #attach} of another name) it removes the name from {@code /dev/shm}, from any
+     * process, as Python's does.
+     *
+     * @throws java.io.UncheckedIOException if the POSIX name cannot be removed (already gone: nothing is thrown)
      */
     public void unlink() {
         segment.closeFd();
+        if (!NAME.matcher(name).matches()) {
+            try {
+                Files.deleteIfExists(POSIX_SHM.resolve(name));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("unlink of shared memory " + name, e);
+            }
+        }
     }
 
     /**

@@ -234,7 +234,13 @@ class SharedObjectsTest {
         assertThat(created.buf().get(1)).isEqualTo((byte) 7);
         attached.close();
         created.close();
-        assertThatThrownBy(() -> SharedMemory.attach("psm_1234")).isInstanceOf(IllegalArgumentException.class);
+        String absent = "psm_forkj_test_" + Long.toHexString(System.nanoTime());
+        assertThatThrownBy(() -> SharedMemory.attach(absent)).as("a POSIX name with no file")
+                .isInstanceOf(NoSuchElementException.class).hasMessageContaining(absent);
+        for (String bad : new String[] {"", "/", "a/b", "..", "x".repeat(256)}) {
+            assertThatThrownBy(() -> SharedMemory.attach(bad)).as("\"%s\"", bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("POSIX shared memory name");
+        }
         assertThatThrownBy(() -> SharedMemory.create(0)).isInstanceOf(IllegalArgumentException.class);
     }
 

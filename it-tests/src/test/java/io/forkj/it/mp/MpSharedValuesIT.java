@@ -126,6 +126,66 @@ class MpSharedValuesIT {
         shm.close();
     }
 
+    /**
+     * CPython's own {@code SharedMemory} (a file in /dev/shm) attached by its name: this JVM reads what Python wrote
+     * and Python reads what this JVM wrote; {@code unlink()} here removes the name, as Python's does (Python's
+     * resource tracker is told to leave it to us, or it would unlink it and warn at Python's exit).
+     */
+    @Test
+    void cpythonsSharedMemoryIsAttachedByItsName() throws Exception {
+        String program = String.join("\n",
+                "import sys",
+                "from multiprocessing import shared_memory, resource_tracker",
+                "shm = shared_memory.SharedMemory(create=True, size=64)",
+                "resource_tracker.unregister(shm._name, 'shared_memory')",
+                "shm.buf[:11] = b'from python'",
+                "print(shm.name, flush=True)",
+                "sys.stdin.readline()",
+                "print(bytes(shm.buf[16:25]).decode(), flush=True)",
+                "shm.close()");
+        Process py = new ProcessBuilder("python3", "-c", program).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String name = null;
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(py.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            name = java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(out))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(name).as("python's SharedMemory name").isNotNull().doesNotStartWith("forkj_");
+            SharedMemory shm = SharedMemory.attach(name);
+            assertThat(shm.size()).isEqualTo(64);
+            byte[] said = new byte[11];
+            shm.buf().get(0, said);
+            assertThat(new String(said, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("from python");
+            shm.buf().put(16, "from java".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            py.getOutputStream().write('\n');
+            py.getOutputStream().flush();
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> readLine(out))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("from java");
+            assertThat(py.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(py.exitValue()).as("python3's exit code").isZero();
+            shm.unlink();
+            assertThat(Path.of("/dev/shm", name)).doesNotExist();
+            shm.close();
+            String gone = name;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SharedMemory.attach(gone))
+                    .isInstanceOf(java.util.NoSuchElementException.class);
+        } finally {
+            py.destroyForcibly();
+            py.waitFor();
+            if (name != null) {
+                Files.deleteIfExists(Path.of("/dev/shm", name));
+            }
+        }
+    }
+
+    private static String readLine(java.io.BufferedReader in) {
+        try {
+            return in.readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void attachAndCount(String name) {
         SharedMemory mine = SharedMemory.attach(name);
         mine.buf().put(1, (byte) (mine.buf().get(1) + 1));

@@ -296,7 +296,6 @@ class MpManagerAbandonedCallsIT {
         }
     }
 
-    /** A process that takes from {@code queue} and sets {@code waiting} once its take waits in the server. */
     /** SIGKILLs {@code consumer}, waiting in {@code take}, then puts an item: this thread must get it. */
     private static void killThenAnItemReachesALiveConsumer(MpProcess consumer, BlockingQueue<String> queue)
             throws InterruptedException {
@@ -308,6 +307,7 @@ class MpManagerAbandonedCallsIT {
                 .isEqualTo("precious");
     }
 
+    /** A process that takes from {@code queue} and sets {@code waiting} once its take waits in the server. */
     private static MpProcess waitingConsumer(BlockingQueue<String> queue, EventProxy waiting) {
         return new MpProcess(() -> {
             ManagerCalls.setWhenWaiting(waiting, "take");

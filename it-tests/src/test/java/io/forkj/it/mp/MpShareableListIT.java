@@ -237,7 +237,7 @@ class MpShareableListIT {
             try {
                 MpProcess creator = Children.start(StartMethod.SPAWN, () -> {
                     Manager view = Manager.connect(Path.of(address), key);
-                    ShareableList kept = view.shareableList(List.of("made by pid", (long) ProcessHandle.current().pid()));
+                    ShareableList kept = view.shareableList(List.of("made by pid", ProcessHandle.current().pid()));
                     ShareableList own = ShareableList.of("gone with its creator");
                     names.put(kept.name());
                     names.put(own.name());

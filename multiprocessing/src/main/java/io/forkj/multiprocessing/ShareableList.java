@@ -350,14 +350,19 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         shm.close();
     }
 
-    /** Python's {@code repr(sl)}: the items and the name. */
+    /**
+     * Python's {@code repr(sl)}: the items as Python writes them ({@code 'str'}, {@code b'..'}, {@code True},
+     * {@code None}) and the name.
+     */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("ShareableList([");
         for (int i = 0; i < length; i++) {
             Object item = get(i);
             s.append(i == 0 ? "" : ", ").append(item instanceof String ? "'" + item + "'"
-                    : item instanceof byte[] ? "b" + Arrays.toString((byte[]) item) : String.valueOf(item));
+                    : item instanceof byte[] ? RawArray.bytesRepr((byte[]) item)
+                    : item instanceof Boolean ? ((Boolean) item ? "True" : "False") : item == null ? "None"
+                    : String.valueOf(item));
         }
         return s.append("], name='").append(name()).append("')").toString();
     }

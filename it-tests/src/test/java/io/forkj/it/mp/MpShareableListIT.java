@@ -220,6 +220,10 @@ class MpShareableListIT {
             assertThat(list.contains(3)).as("an Integer is not the Long item, as in any List").isFalse();
             assertThat(list.indexOf(null)).isEqualTo(3);
         }
+        try (ShareableList list = ShareableList.of("a", new byte[] {'h', 'i'}, true, null, 1.5, 2)) {
+            assertThat(list.toString()).isEqualTo("ShareableList(['a', b'hi', True, None, 1.5, 2], name='" + list.name()
+                    + "')");
+        }
     }
 
     /**

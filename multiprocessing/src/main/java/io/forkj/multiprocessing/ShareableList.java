@@ -90,6 +90,10 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             throw new IllegalArgumentException(shm.name() + " is a SharedMemory, not a ShareableList's memory");
         }
         this.length = buf.getInt(LENGTH_AT);
+        if (length < 0 || TABLE + (long) ENTRY * length > segment.size()) {
+            throw new IllegalArgumentException(shm.name() + " claims " + length + " items, which its "
+                    + segment.size() + " bytes cannot hold: not a ShareableList's memory");
+        }
         this.writers = new RobustMutex(segment, WRITERS_AT, "ShareableList");
         used = true;
     }

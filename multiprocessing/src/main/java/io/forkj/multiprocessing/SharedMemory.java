@@ -85,20 +85,35 @@ public final class SharedMemory implements Serializable {
         if (!m.matches()) {
             return attachPosix(name);
         }
-        String path = ProcFs.fdOf(m.group(1), m.group(2));
+        String memfd = "/memfd:forkj-shm-" + m.group(3) + " (deleted)";
+        return map(ProcFs.fdOf(m.group(1), m.group(2)), name, name, memfd, "pid " + m.group(1));
+    }
+
+    /**
+     * Opens {@code path} and maps the whole file as memory named {@code name} ({@code asked}, as the caller wrote it,
+     * in errors). For a forkj name, {@code memfd} is what the opened fd must link to, and {@code keeper} the process
+     * whose fd it is; null for a POSIX name. (No lambda: a FORK child may attach, and must link no call site.)
+     */
+    private static SharedMemory map(String path, String name, String asked, String memfd, String keeper) {
         int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0) {
-            throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError): "
+            throw new NoSuchElementException("no shared memory named " + asked + " (Python: FileNotFoundError): "
                     + new PosixException("open(" + path + ")", Native.errno()).getMessage()
-                    + "; the name lasts while its creator keeps it");
+                    + (memfd == null ? "" : "; the name lasts while its creator keeps it"));
         }
         try {
-            String target = Files.readSymbolicLink(Path.of(ProcFs.selfFd(fd))).toString();
-            if (!target.equals("/memfd:forkj-shm-" + m.group(3) + " (deleted)")) {
-                throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError):"
-                        + " that fd of pid " + m.group(1) + " is now " + target);
+            if (memfd != null) {
+                String target = Files.readSymbolicLink(Path.of(ProcFs.selfFd(fd))).toString();
+                if (!target.equals(memfd)) {
+                    throw new NoSuchElementException("no shared memory named " + asked + " (Python:"
+                            + " FileNotFoundError): that fd of " + keeper + " is now " + target);
+                }
             }
             long size = Files.size(Path.of(ProcFs.selfFd(fd)));
+            if (size <= 0 || size > SharedSegment.MAX_SIZE) {
+                throw new IllegalArgumentException("shared memory " + asked + " has " + size + " bytes: attachable"
+                        + " between 1 and " + SharedSegment.MAX_SIZE + " (Python: ValueError: cannot mmap an empty file)");
+            }
             return new SharedMemory(SharedSegment.attach(fd, (int) size), name);
         } catch (IOException e) {
             Native.libc().close(fd);
@@ -139,26 +154,7 @@ public final class SharedMemory implements Serializable {
                     + " (forkj_PID_FD_TOKEN) nor a POSIX shared memory name (one component of at most 255 bytes, as"
                     + " Python's SharedMemory names)");
         }
-        String path = POSIX_SHM.resolve(file).toString();
-        int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new NoSuchElementException("no shared memory named " + name + " (Python: FileNotFoundError): "
-                    + new PosixException("open(" + path + ")", Native.errno()).getMessage());
-        }
-        try {
-            long size = Files.size(Path.of(ProcFs.selfFd(fd)));
-            if (size <= 0 || size > SharedSegment.MAX_SIZE) {
-                throw new IllegalArgumentException("shared memory " + name + " has " + size + " bytes: attachable"
-                        + " between 1 and " + SharedSegment.MAX_SIZE + " (Python: ValueError: cannot mmap an empty file)");
-            }
-            return new SharedMemory(SharedSegment.attach(fd, (int) size), file);
-        } catch (IOException e) {
-            Native.libc().close(fd);
-            throw new java.io.UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            Native.libc().close(fd);
-            throw e;
-        }
+        return map(POSIX_SHM.resolve(file).toString(), file, name, null, null);
     }
 
     /** Python's {@code name}. */

@@ -483,7 +483,7 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         return new Serialized(shm);
     }
 
-    /** What a ShareableList is in a child's arguments: its memory, which crosses as its fd. */
+    /** What a ShareableList is serialized as: its memory (the fd for a child being started, else the name). */
     private static final class Serialized implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;

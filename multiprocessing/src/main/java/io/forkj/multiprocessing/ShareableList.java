@@ -87,7 +87,8 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         this.segment = shm.segment();
         this.buf = segment.buffer();
         if (segment.size() < TABLE || buf.getInt(MAGIC_AT) != MAGIC) {
-            throw new IllegalArgumentException(shm.name() + " is a SharedMemory, not a ShareableList's memory");
+            throw new IllegalArgumentException(shm.name() + " is a SharedMemory, not a forkj ShareableList's memory"
+                    + " (a CPython ShareableList's layout is not read: attach it as a SharedMemory)");
         }
         this.length = buf.getInt(LENGTH_AT);
         if (length < 0 || TABLE + (long) ENTRY * length > segment.size()) {

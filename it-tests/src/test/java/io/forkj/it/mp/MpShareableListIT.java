@@ -204,7 +204,7 @@ class MpShareableListIT {
         SharedMemory other = SharedMemory.create(4096);
         try {
             assertThatThrownBy(() -> ShareableList.attach(other.name()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a ShareableList");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a forkj ShareableList");
         } finally {
             other.close();
         }

@@ -3,6 +3,7 @@ package io.forkj.multiprocessing;
 import io.forkj.posix.internal.proc.ProcFs;
 import io.forkj.posix.internal.libc.LinuxLibC;
 import io.forkj.PosixException;
+import io.forkj.Errno;
 import io.forkj.multiprocessing.internal.FdExport;
 import io.forkj.multiprocessing.internal.shm.Self;
 import io.forkj.multiprocessing.internal.shm.SharedSegment;
@@ -77,6 +78,8 @@ public final class SharedMemory implements Serializable {
      *
      * @throws NoSuchElementException   if nothing has that name now (Python: {@code FileNotFoundError}): its
      *                                  creator exited, closed or unlinked it
+     * @throws PosixException           if the open is refused otherwise ({@code EACCES}: another user's memory,
+     *                                  {@code EISDIR}, {@code EMFILE}), with the errno and the call
      * @throws IllegalArgumentException if the name is neither a forkj name nor a POSIX one (one component, not
      *                                  {@code .} or {@code ..}, at most 255 bytes), or names an empty file
      */
@@ -97,9 +100,12 @@ public final class SharedMemory implements Serializable {
     private static SharedMemory map(String path, String name, String asked, String memfd, String keeper) {
         int fd = Native.posix().open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0) {
+            PosixException refused = new PosixException("open(" + path + ") of shared memory " + asked, Native.errno());
+            if (refused.errno() != Errno.ENOENT.number()) {
+                throw refused; // EACCES, EISDIR, EMFILE...: Python's PermissionError, IsADirectoryError, OSError
+            }
             throw new NoSuchElementException("no shared memory named " + asked + " (Python: FileNotFoundError): "
-                    + new PosixException("open(" + path + ")", Native.errno()).getMessage()
-                    + (memfd == null ? "" : "; the name lasts while its creator keeps it"));
+                    + refused.getMessage() + (memfd == null ? "" : "; the name lasts while its creator keeps it"));
         }
         try {
             if (memfd != null) {

@@ -220,7 +220,7 @@ class SharedObjectsTest {
     }
 
     @Test
-    void sharedMemoryAttachesByNameUntilItsCreatorUnlinksIt() {
+    void sharedMemoryAttachesByNameUntilItsCreatorUnlinksIt() throws java.io.IOException {
         SharedMemory created = SharedMemory.create(16);
         created.buf().put(0, (byte) 42);
         SharedMemory attached = SharedMemory.attach(created.name());
@@ -237,6 +237,17 @@ class SharedObjectsTest {
         String absent = "psm_forkj_test_" + Long.toHexString(System.nanoTime());
         assertThatThrownBy(() -> SharedMemory.attach(absent)).as("a POSIX name with no file")
                 .isInstanceOf(NoSuchElementException.class).hasMessageContaining(absent);
+        java.nio.file.Path directory = java.nio.file.Path.of("/dev/shm", "shm_test_dir_" + Long.toHexString(System.nanoTime()));
+        java.nio.file.Files.createDirectory(directory);
+        try {
+            assertThatThrownBy(() -> SharedMemory.attach(directory.getFileName().toString()))
+                    .as("an open refused otherwise than ENOENT is the kernel's error, not 'no such memory'")
+                    .isInstanceOfSatisfying(io.forkj.PosixException.class,
+                            e -> assertThat(e.errnoName()).isEqualTo("EISDIR"))
+                    .hasMessageContaining("open(" + directory);
+        } finally {
+            java.nio.file.Files.delete(directory);
+        }
         for (String bad : new String[] {"", "/", "a/b", "..", "x".repeat(256)}) {
             assertThatThrownBy(() -> SharedMemory.attach(bad)).as("\"%s\"", bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("POSIX shared memory name");

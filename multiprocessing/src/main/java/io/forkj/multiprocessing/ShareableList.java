@@ -176,8 +176,10 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         }
         long size = TABLE + (long) ENTRY * values.size();
         int[] capacity = new int[values.size()];
+        byte[][] payloads = new byte[values.size()][];
         for (int i = 0; i < capacity.length; i++) {
-            capacity[i] = (int) Math.max(SCALAR, (bytesOf(values.get(i)) + 7L) & ~7L);
+            payloads[i] = payload(values.get(i));
+            capacity[i] = (int) Math.max(SCALAR, ((payloads[i] == null ? 0 : payloads[i].length) + 7L) & ~7L);
             size += 2L * (COPY_HEADER + capacity[i]);
         }
         if (size > SharedSegment.MAX_SIZE) {
@@ -191,7 +193,7 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             int entry = TABLE + ENTRY * i;
             buf.putInt(entry + 8, capacity[i]);
             buf.putInt(entry + 12, (int) at);
-            write(buf, (int) at, values.get(i));
+            write(buf, (int) at, values.get(i), payloads[i]);
             at += 2L * (COPY_HEADER + capacity[i]);
         }
         buf.putInt(LENGTH_AT, values.size());
@@ -277,7 +279,8 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         segment.enter("ShareableList");
         try {
             int capacity = buf.getInt(entry + 8);
-            int bytes = bytesOf(item);
+            byte[] payload = payload(item);
+            int bytes = payload == null ? 0 : payload.length;
             if (bytes > capacity) {
                 throw new IllegalArgumentException("a " + item.getClass().getSimpleName() + " of " + bytes + " bytes"
                         + (item instanceof String ? " (UTF-8)" : "") + " exceeds the " + capacity + " bytes of"
@@ -289,7 +292,7 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             try {
                 long version = (long) Words.LONG.getVolatile(buf, entry);
                 Object old = read(copies + (int) (version & 1) * (COPY_HEADER + capacity), capacity);
-                write(buf, copies + (int) ((version + 1) & 1) * (COPY_HEADER + capacity), item);
+                write(buf, copies + (int) ((version + 1) & 1) * (COPY_HEADER + capacity), item, payload);
                 Words.LONG.setRelease(buf, entry, version + 1);
                 return old;
             } finally {
@@ -415,7 +418,8 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         }
     }
 
-    private static void write(ByteBuffer buf, int copy, Object item) {
+    /** Writes {@code item} into the copy at {@code copy}; {@code payload} is its {@link #payload}. */
+    private static void write(ByteBuffer buf, int copy, Object item, byte[] payload) {
         int at = copy + COPY_HEADER;
         int kind;
         int bytes = 0;
@@ -431,20 +435,19 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             kind = BOOL;
             buf.put(at, (byte) ((Boolean) item ? 1 : 0));
         } else {
-            byte[] value = item instanceof String ? ((String) item).getBytes(StandardCharsets.UTF_8) : (byte[]) item;
             kind = item instanceof String ? STR : BYTES;
-            bytes = value.length;
+            bytes = payload.length;
             if (dieWhileWriting && bytes > 1) {
-                buf.put(at, value, 0, bytes / 2);
+                buf.put(at, payload, 0, bytes / 2);
                 Native.libc()._exit(96);
             }
-            buf.put(at, value);
+            buf.put(at, payload);
         }
         buf.putInt(copy, kind);
         buf.putInt(copy + 4, bytes);
     }
 
-    /** The stored form of a value: Long, Double, Boolean, String, byte[] (a copy) or null. */
+    /** The stored form of a value: Long, Double, Boolean, String, byte[] or null. */
     private static Object normalized(int index, Object value) {
         if (value == null || value instanceof Long || value instanceof Double || value instanceof Boolean
                 || value instanceof String) {
@@ -457,19 +460,19 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
             return ((Float) value).doubleValue();
         }
         if (value instanceof byte[]) {
-            return ((byte[]) value).clone();
+            return value;
         }
         throw new IllegalArgumentException("ShareableList item " + index + " is a " + value.getClass().getName()
                 + ": items are Long, Double, Boolean, String, byte[] or null (Python's int, float, bool, str, bytes,"
                 + " None), or an Integer, Short, Byte or Float");
     }
 
-    /** The bytes a value takes in its copy (8 for a scalar, whatever its type). */
-    private static int bytesOf(Object item) {
+    /** The bytes a string (UTF-8) or bytes item stores, encoded once per write; null for a scalar or null. */
+    private static byte[] payload(Object item) {
         if (item instanceof String) {
-            return ((String) item).getBytes(StandardCharsets.UTF_8).length;
+            return ((String) item).getBytes(StandardCharsets.UTF_8);
         }
-        return item instanceof byte[] ? ((byte[]) item).length : 0;
+        return item instanceof byte[] ? (byte[]) item : null;
     }
 
     private static boolean same(Object item, Object value) {
@@ -479,24 +482,12 @@ public final class ShareableList extends AbstractList<Object> implements RandomA
         return Objects.equals(item, value);
     }
 
+    /**
+     * Serialized, a list is its memory (the fd for a child being started, else the name); read back, it is that
+     * memory's list again.
+     */
     @Serial
-    private Object writeReplace() throws ObjectStreamException {
-        return new Serialized(shm);
-    }
-
-    /** What a ShareableList is serialized as: its memory (the fd for a child being started, else the name). */
-    private static final class Serialized implements Serializable {
-        @Serial
-        private static final long serialVersionUID = 1L;
-        private final SharedMemory shm;
-
-        Serialized(SharedMemory shm) {
-            this.shm = shm;
-        }
-
-        @Serial
-        private Object readResolve() throws ObjectStreamException {
-            return new ShareableList(shm);
-        }
+    private Object readResolve() throws ObjectStreamException {
+        return new ShareableList(shm);
     }
 }

@@ -1,10 +1,9 @@
 package io.forkj.it.mp;
 
+import io.forkj.it.Kernel;
 import io.forkj.multiprocessing.AcquirerProxy;
 import io.forkj.multiprocessing.JoinableQueueProxy;
 import io.forkj.multiprocessing.Manager;
-import io.forkj.posix.Daemon;
-import io.forkj.posix.DaemonSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -80,10 +79,7 @@ class MpManagerNamespaceIT {
                 out.writeObject(proxy);
             }
             List<String> command = new ArrayList<>(UNSHARE);
-            List<String> java = new ArrayList<>(DaemonSpec.ofThisJvm(Holder.class, mode,
-                    Base64.getEncoder().encodeToString(bytes.toByteArray())).command());
-            java.remove("-D" + Daemon.DAEMONIZED_PROPERTY + "=true");
-            command.addAll(java);
+            command.addAll(Kernel.javaCommand(Holder.class, mode, Base64.getEncoder().encodeToString(bytes.toByteArray())));
             unshare = new ProcessBuilder(command).redirectErrorStream(true).start();
             BufferedReader lines = new BufferedReader(new InputStreamReader(unshare.getInputStream(), StandardCharsets.UTF_8));
             CompletableFuture<String> said = CompletableFuture.supplyAsync(() -> {

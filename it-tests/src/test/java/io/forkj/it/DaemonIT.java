@@ -219,6 +219,27 @@ class DaemonIT {
         RawChild.reap(pid);
     }
 
+    /**
+     * The same stall placed after the grandchild said it is about to execve (its JVM copy still runs Java code up to
+     * the call): retried as well, where the launcher used to wait out the ready deadline and fail ("did not finish
+     * execve", once in a loop run).
+     */
+    @Test
+    void aStartStalledAfterItsExecRecordIsKilledAndRetried() throws IOException {
+        Path pidFile = dir.resolve("stall-at-exec.pid");
+        System.setProperty(Launcher.STALL_AT_EXEC_PROPERTY, "1");
+        int pid;
+        try {
+            pid = start(sleeper(pidFile)).pid();
+        } finally {
+            System.clearProperty(Launcher.STALL_AT_EXEC_PROPERTY);
+        }
+        assertThat(Files.readString(pidFile)).as("the retry's pid").isEqualTo(pid + "\n");
+        assertThat(Kernel.children(Kernel.self())).as("the stalled attempt was killed and reaped").containsExactly(pid);
+        assertThat(Daemon.stop(pidFile, DEADLINE)).isTrue();
+        RawChild.reap(pid);
+    }
+
     @Test
     void aStartThatStallsEveryTimeFailsAndLeavesNothing() {
         Path pidFile = dir.resolve("stall3.pid");

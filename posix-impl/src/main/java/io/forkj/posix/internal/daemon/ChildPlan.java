@@ -53,6 +53,8 @@ final class ChildPlan {
     final long envp;
     /** Test-only: the grandchild pauses before dropping privileges (see {@link Launcher#STALL_PROPERTY}). */
     boolean stall;
+    /** Test-only: the grandchild pauses after saying it is about to execve (see {@link Launcher#STALL_AT_EXEC_PROPERTY}). */
+    boolean stallAtExec;
     /** Scratch for the readiness messages and the pid text. */
     final byte[] message = new byte[8];
     final byte[] pidText = new byte[12];

@@ -124,11 +124,7 @@ final class DaemonChild {
             }
         }
         if (plan.stall) {
-            // Fault injection for the stall tests: wait for ever on a private futex, as a JVM copy that caught a
-            // lock held at the fork does (what StallProbe recognises).
-            while (true) {
-                CHILD.syscall(LinuxLibC.Sys.FUTEX, STALL_WORD.address(), FUTEX_WAIT_PRIVATE, 0, 0);
-            }
+            stallForEver();
         }
         if (plan.gid >= 0 || plan.rehearsal) {
             if (CHILD.setgroups(plan.groupCount, plan.groups) != 0) {
@@ -153,8 +149,21 @@ final class DaemonChild {
             fail(plan, DaemonStep.SIGMASK);
         }
         CHILD.write(plan.readyFd, plan.message, ReadinessPipe.encodeExec(plan.message));
+        if (plan.stallAtExec) {
+            stallForEver();
+        }
         CHILD.execve(plan.program, plan.argv, plan.envp);
         fail(plan, DaemonStep.EXECVE);
+    }
+
+    /**
+     * Fault injection for the stall tests: waits for ever on a private futex, as a JVM copy that caught a lock held
+     * at the fork does (what StallProbe recognises).
+     */
+    private static void stallForEver() {
+        while (true) {
+            CHILD.syscall(LinuxLibC.Sys.FUTEX, STALL_WORD.address(), FUTEX_WAIT_PRIVATE, 0, 0);
+        }
     }
 
     /** Reports the failed step and errno to the launcher and exits; returns only in a rehearsal. */

@@ -57,6 +57,11 @@ public final class Launcher {
      * pid file, so the stall detection, the kill of the new session and the retry can be tested deterministically.
      */
     public static final String STALL_PROPERTY = "forkj.daemon.testStalls";
+    /**
+     * The same, the stall placed after the grandchild said it is about to {@code execve}: between that record and
+     * the call its JVM copy still runs Java code (a return, the binding's stub), where it can stall too.
+     */
+    public static final String STALL_AT_EXEC_PROPERTY = "forkj.daemon.testStallsAtExec";
     private static final System.Logger LOG = System.getLogger(Launcher.class.getName());
 
     private Launcher() {
@@ -133,6 +138,7 @@ public final class Launcher {
             ChildPlan plan = ChildPlan.forDaemon(pipe[1], lock == null ? -1 : lock.fd(), output, LOG_FLAGS,
                     spec.umask(), directory, spec.gid(), spec.uid(), signals, program, spec.command(), envp);
             plan.stall = attempt <= Integer.getInteger(STALL_PROPERTY, 0);
+            plan.stallAtExec = attempt <= Integer.getInteger(STALL_AT_EXEC_PROPERTY, 0);
             System.out.flush();
             System.err.flush();
             QuietCompiler.await(QUIET_WAIT_NANOS);
@@ -200,9 +206,13 @@ public final class Launcher {
                 throw new PosixException("poll(readiness pipe)", Native.errno());
             }
             // A JVM copy provably blocked for ever (StallProbe) need not wait out STALL_NANOS, which stays the
-            // bound for any other stall.
-            if (polled == 0 && !records.execing && (StallProbe.stalled(middle).isPresent()
-                    || (records.pid > 0 && StallProbe.stalled(records.pid).isPresent()))) {
+            // bound for any other stall before the exec record. After it, the copy still runs Java code up to the
+            // execve (seen once in a loop run: the ready deadline passed, "did not finish execve"); a proven stall
+            // there is retried too, once a second look finds the pipe still open: execve closes it (O_CLOEXEC)
+            // before the program runs, so a program of its own asleep on a futex is never taken for one.
+            if (polled == 0 && (StallProbe.stalled(middle).isPresent()
+                    || (records.pid > 0 && StallProbe.stalled(records.pid).isPresent()))
+                    && (!records.execing || LIBC.poll(pollFd, 1, 0) == 0)) {
                 StartCleanup.killStalled(middle, records.pid);
                 return new Report(records, true);
             }
